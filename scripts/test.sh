@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Every test: unit specs, then end-to-end specs (real redis-server per suite, real BullMQ, real ffmpeg renders).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+npx tsc -p tsconfig.json --noEmit
+npx jest --config jest.config.js --selectProjects unit --ci "$@"
+# One suite at a time: renders are CPU-bound and this runs on 2 cores.
+npx jest --config jest.config.js --selectProjects e2e --ci --runInBand "$@"

@@ -1,0 +1,60 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { json, NextFunction, Request, Response } from 'express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { AppException } from './common/error-codes';
+import { ErrorEnvelope } from './common/error-envelope';
+import { requireJsonBody } from './common/json-body.middleware';
+import { requestIdMiddleware } from './common/request-id.middleware';
+import { createValidationPipe } from './common/validation';
+import { AppConfig } from './config/app-config';
+
+/** Creates the fully configured application (used by main.ts and by the e2e tests). */
+export async function createApp(): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), { bufferLogs: true, bodyParser: false });
+  const config = app.get(AppConfig);
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', 1);
+  app.disable('x-powered-by');
+  app.use(requestIdMiddleware);
+  if (!config.runsApi) app.use(apiRoutesOff);
+  app.use(requireJsonBody());
+  app.use(json({ limit: config.bodyLimit, strict: true }));
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  setUpDocs(app);
+  return app;
+}
+
+/** The worker role serves only probes and docs; API routes answer 404 there. */
+function apiRoutesOff(req: Request, _res: Response, next: NextFunction): void {
+  next(req.path.startsWith('/api/') ? new AppException('NOT_FOUND', 'This instance runs only the worker role') : undefined);
+}
+
+function setUpDocs(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Video generation job service')
+      .setDescription(
+        'Turns a video request (topic, context, quality, options) into a finished MP4. Every error uses the one envelope `{ error: { message, error_code, details, timestamp, path, request_id } }`.',
+      )
+      .setVersion('1.0.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Clerk session token' }, 'clerk')
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Internal services' }, 'api-key')
+      .build(),
+    { extraModels: [ErrorEnvelope] },
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'Video job service API' });
+  const http = app.getHttpAdapter();
+  http.get('/openapi.json', (_req: Request, res: Response) => res.json(document));
+  http.get('/redoc', (_req: Request, res: Response) => res.type('html').send(REDOC_PAGE));
+}
+
+const REDOC_PAGE = `<!doctype html><html><head><title>Video job service API</title><meta charset="utf-8"/>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>
+<redoc spec-url="/openapi.json"></redoc><script src="https://cdn.redoc.ly/redoc/latest/bundles/redoc.standalone.js"></script>
+</body></html>`;

@@ -1,0 +1,51 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AppException } from '../common/error-codes';
+import { ApiKeyVerifier } from './api-key-verifier';
+import { ACCESS_RULE, AccessRule, AuthenticatedRequest, PUBLIC_ROUTE } from './auth.decorators';
+import { TokenVerifier } from './token-verifier';
+
+/**
+ * Global guard: every route needs a Clerk bearer token or an API key unless marked @Public().
+ * 401 for missing or invalid credentials, 403 for valid ones without the right to this route.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenVerifier,
+    private readonly apiKeys: ApiKeyVerifier,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    const rule = this.reflector.getAllAndOverride<AccessRule>(ACCESS_RULE, targets) ?? {};
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+
+    const authorization = req.headers.authorization;
+    const apiKey = req.headers['x-api-key'];
+    if (authorization) {
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+      if (!match) throw new AppException('UNAUTHORIZED', 'Authorization header must be "Bearer <token>"');
+      try {
+        req.user = await this.tokens.verify(match[1]);
+      } catch {
+        throw new AppException('UNAUTHORIZED', 'Invalid or expired token');
+      }
+      if (rule.adminOnly && !req.user.isAdmin) throw new AppException('FORBIDDEN', 'This route is for administrators');
+      return true;
+    }
+    if (typeof apiKey === 'string' && apiKey.length > 0) {
+      const service = apiKey.length <= 512 ? this.apiKeys.verify(apiKey) : null;
+      if (!service) throw new AppException('UNAUTHORIZED', 'Invalid API key');
+      if (!rule.apiKeyScope || !service.scopes?.includes(rule.apiKeyScope)) {
+        throw new AppException('FORBIDDEN', 'This API key may not call this route');
+      }
+      req.user = service;
+      return true;
+    }
+    throw new AppException('UNAUTHORIZED', 'Missing credentials: send Authorization: Bearer <token> or X-API-Key');
+  }
+}

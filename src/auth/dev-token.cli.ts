@@ -1,0 +1,35 @@
+/**
+ * `npm run token -- <user_id> [--admin] [--ttl seconds]`: prints a session token the service accepts in
+ * development (signed with the local dev key under DATA_DIR). Refuses when real Clerk keys are configured.
+ */
+import { existsSync } from 'node:fs';
+import { AppConfig } from '../config/app-config';
+import { validateEnvironment } from '../config/environment';
+import { loadOrCreateDevSigningKey } from './dev-signing-key';
+import { signSessionToken } from './jwt-signer';
+
+function main(argv: string[]): void {
+  if (existsSync('.env')) process.loadEnvFile('.env'); // same variables the service reads
+  const config = new AppConfig(validateEnvironment(process.env));
+  const userId = argv.find((a) => !a.startsWith('--')) ?? 'user_dev';
+  const ttlIndex = argv.indexOf('--ttl');
+  const ttl = ttlIndex >= 0 ? Number(argv[ttlIndex + 1]) : 24 * 3600;
+  if (config.clerk.jwtKey || config.clerk.secretKey) {
+    throw new Error('Clerk keys are configured: get tokens from Clerk, not from the dev signing key');
+  }
+  const { privateKey } = loadOrCreateDevSigningKey(config.dataDir);
+  const azp = config.clerk.authorizedParties[0];
+  const token = signSessionToken(
+    privateKey,
+    { sub: userId, ...(azp ? { azp } : {}), ...(argv.includes('--admin') ? { metadata: { role: 'admin' } } : {}) },
+    { expiresInSeconds: Number.isFinite(ttl) && ttl > 0 ? ttl : 24 * 3600 },
+  );
+  process.stdout.write(`${token}\n`);
+}
+
+try {
+  main(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`token: ${(err as Error).message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,96 @@
+import { resolve } from 'node:path';
+import { AppRole, Environment } from './environment';
+
+export type ApiKeyScope = 'jobs:submit' | 'jobs:read' | 'system:read' | 'system:admin';
+export interface ApiKeyConfig {
+  name: string;
+  sha256: string;
+  scopes: ApiKeyScope[];
+}
+
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** .env files carry PEM keys on one line with literal "\n": turn them back into a real PEM. */
+export function normalisePem(value: string): string {
+  return value.replace(/\\n/g, '\n').replace(/\r/g, '').trim() + '\n';
+}
+
+/** The typed, derived view of the validated environment that the rest of the code reads. */
+export class AppConfig {
+  readonly nodeEnv: Environment['NODE_ENV'];
+  readonly isProduction: boolean;
+  readonly port: number;
+  readonly host: string;
+  readonly redisUrl: string;
+  readonly redisKeyPrefix: string;
+  readonly clerk: {
+    jwtKey?: string;
+    secretKey?: string;
+    authorizedParties: string[];
+  };
+  readonly adminUserIds: ReadonlySet<string>;
+  readonly apiKeys: ApiKeyConfig[];
+  readonly dataDir: string;
+  readonly storageDir: string;
+  readonly role: AppRole;
+  readonly runsApi: boolean;
+  readonly runsWorker: boolean;
+  readonly workerConcurrency: number;
+  readonly pipeline: Environment['PIPELINE'];
+  readonly ffmpegThreads: number;
+  readonly logLevel: Environment['LOG_LEVEL'];
+  readonly logPretty: boolean;
+  readonly maxQueueDepth: number;
+  readonly bodyLimit: string;
+  readonly jobMaxAttempts: number;
+  readonly jobBackoffMs: number;
+  readonly stalledIntervalMs: number;
+  readonly shutdownGraceMs: number;
+  readonly tombstoneRetentionSeconds: number;
+  readonly minFreeDiskBytes: number;
+  readonly minFreeMemoryBytes: number;
+  readonly rateLimitPerMinute: number;
+
+  constructor(env: Environment) {
+    this.nodeEnv = env.NODE_ENV;
+    this.isProduction = env.NODE_ENV === 'production';
+    this.port = env.PORT;
+    this.host = env.HOST;
+    this.redisUrl = env.REDIS_URL;
+    this.redisKeyPrefix = env.REDIS_KEY_PREFIX;
+    this.clerk = {
+      jwtKey: env.CLERK_JWT_KEY ? normalisePem(env.CLERK_JWT_KEY) : undefined,
+      secretKey: env.CLERK_SECRET_KEY,
+      authorizedParties: list(env.CLERK_AUTHORIZED_PARTIES),
+    };
+    this.adminUserIds = new Set(list(env.ADMIN_USER_IDS));
+    this.apiKeys = list(env.API_KEYS).map((entry) => {
+      const [name, sha256, scopes] = entry.split(':');
+      return { name, sha256, scopes: scopes.split('|') as ApiKeyScope[] };
+    });
+    this.dataDir = resolve(env.DATA_DIR);
+    this.storageDir = resolve(env.STORAGE_DIR ?? `${env.DATA_DIR}/storage`);
+    this.role = env.APP_ROLE;
+    this.runsApi = env.APP_ROLE !== 'worker';
+    this.runsWorker = env.APP_ROLE !== 'api';
+    this.workerConcurrency = env.WORKER_CONCURRENCY;
+    this.pipeline = env.PIPELINE;
+    this.ffmpegThreads = env.FFMPEG_THREADS;
+    this.logLevel = env.LOG_LEVEL;
+    this.logPretty = env.LOG_PRETTY;
+    this.maxQueueDepth = env.MAX_QUEUE_DEPTH;
+    this.bodyLimit = env.BODY_LIMIT;
+    this.jobMaxAttempts = env.JOB_MAX_ATTEMPTS;
+    this.jobBackoffMs = env.JOB_BACKOFF_MS;
+    this.stalledIntervalMs = env.STALLED_INTERVAL_MS;
+    this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
+    this.tombstoneRetentionSeconds = env.TOMBSTONE_RETENTION_DAYS * 86400;
+    this.minFreeDiskBytes = env.MIN_FREE_DISK_MB * 1024 * 1024;
+    this.minFreeMemoryBytes = env.MIN_FREE_MEMORY_MB * 1024 * 1024;
+    this.rateLimitPerMinute = env.RATE_LIMIT_PER_MINUTE;
+  }
+}

@@ -1,0 +1,149 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+
+export const APP_ROLES = ['all', 'api', 'worker'] as const;
+export type AppRole = (typeof APP_ROLES)[number];
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+export const PIPELINE_NAMES = ['builtin'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+const toBool = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+const emptyToUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * Every environment variable the service reads, with its default. `.env.example` documents each one;
+ * validateEnvironment() refuses to start with a message naming every bad variable.
+ */
+export class Environment {
+  @IsIn(NODE_ENVS)
+  NODE_ENV: (typeof NODE_ENVS)[number] = 'development';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  @Matches(/^[A-Za-z0-9_.-]{1,32}$/, { message: 'must be 1-32 characters of letters, digits, _ . -' })
+  REDIS_KEY_PREFIX = 'vgs';
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  CLERK_JWT_KEY?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^sk_(test|live)_\S+$/, { message: 'must look like sk_test_… or sk_live_…' })
+  CLERK_SECRET_KEY?: string;
+
+  @IsString()
+  CLERK_AUTHORIZED_PARTIES = '';
+
+  @IsString()
+  ADMIN_USER_IDS = '';
+
+  @Matches(/^([A-Za-z0-9_-]+:[a-f0-9]{64}:[a-z:|]+)?(,[A-Za-z0-9_-]+:[a-f0-9]{64}:[a-z:|]+)*$/, {
+    message: 'must be a comma list of name:sha256hex:scope|scope',
+  })
+  API_KEYS = '';
+
+  @IsString() @MaxLength(4096)
+  DATA_DIR = './data';
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(4096)
+  STORAGE_DIR?: string;
+
+  @IsIn(APP_ROLES)
+  APP_ROLE: AppRole = 'all';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  WORKER_CONCURRENCY = 1;
+
+  @IsIn(PIPELINE_NAMES)
+  PIPELINE: (typeof PIPELINE_NAMES)[number] = 'builtin';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(64)
+  FFMPEG_THREADS = 0;
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  @Transform(toBool) @IsBoolean()
+  LOG_PRETTY = false;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  MAX_QUEUE_DEPTH = 1000;
+
+  @Matches(/^\d+(b|kb|mb)$/i, { message: 'must be a size such as 100kb or 1mb' })
+  BODY_LIMIT = '100kb';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(20)
+  JOB_MAX_ATTEMPTS = 3;
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  JOB_BACKOFF_MS = 5000;
+
+  @Transform(toInt) @IsInt() @Min(1000) @Max(600_000)
+  STALLED_INTERVAL_MS = 30000;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
+  SHUTDOWN_GRACE_MS = 25000;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(3650)
+  TOMBSTONE_RETENTION_DAYS = 30;
+
+  @Transform(toInt) @IsInt() @Min(0)
+  MIN_FREE_DISK_MB = 512;
+
+  @Transform(toInt) @IsInt() @Min(0)
+  MIN_FREE_MEMORY_MB = 128;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  RATE_LIMIT_PER_MINUTE = 120;
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+function describe(errors: ValidationError[]): string[] {
+  return errors.map((e) => {
+    const value = e.value === undefined ? 'unset' : JSON.stringify(String(e.value).slice(0, 40));
+    return `${e.property} (${value}): ${Object.values(e.constraints ?? {}).join('; ')}`;
+  });
+}
+
+/** Validates raw variables (process.env merged with .env) and returns typed values with defaults filled. */
+export function validateEnvironment(raw: Record<string, unknown>): Environment {
+  const known = Object.keys(new Environment());
+  const picked = Object.fromEntries(
+    Object.entries(raw).filter(([k, v]) => (known.includes(k) || k.startsWith('CLERK_')) && v !== undefined),
+  );
+  const env = plainToInstance(Environment, picked, { exposeDefaultValues: true });
+  const errors = validateSync(env, { whitelist: true, forbidUnknownValues: true });
+  const problems = describe(errors);
+  if (env.NODE_ENV === 'production' && !env.CLERK_JWT_KEY && !env.CLERK_SECRET_KEY) {
+    problems.push('CLERK_JWT_KEY / CLERK_SECRET_KEY (unset): production needs one of them to verify tokens');
+  }
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+  return env;
+}

@@ -1,0 +1,37 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDate, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { PageQuery } from '../../common/pagination';
+import { JOB_STATUSES, JobStatus } from '../job.model';
+
+export class ListJobsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: JOB_STATUSES })
+  @IsOptional() @IsIn(JOB_STATUSES, { message: `status must be one of ${JOB_STATUSES.join(', ')}` })
+  status?: JobStatus;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional() @IsUUID('4', { message: 'batch_id must be a UUID' })
+  batch_id?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Only jobs created at or after this instant' })
+  @IsOptional() @Type(() => Date) @IsDate({ message: 'created_after must be an ISO 8601 date-time' })
+  created_after?: Date;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Only jobs created at or before this instant' })
+  @IsOptional() @Type(() => Date) @IsDate({ message: 'created_before must be an ISO 8601 date-time' })
+  created_before?: Date;
+
+  @ApiPropertyOptional({ enum: ['created_at', '-created_at'], default: '-created_at' })
+  @IsOptional() @IsIn(['created_at', '-created_at'], { message: 'sort must be created_at or -created_at' })
+  sort: 'created_at' | '-created_at' = '-created_at';
+}
+
+export class LogsQuery {
+  @ApiPropertyOptional({ description: 'Opaque cursor from a previous next_cursor', example: '100' })
+  @IsOptional() @Type(() => Number) @IsInt({ message: 'cursor must be a cursor returned as next_cursor' }) @Min(0) @Max(1_000_000)
+  cursor: number = 0;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  limit: number = 100;
+}

@@ -1,0 +1,117 @@
+/**
+ * Lua scripts of the job store. Each runs atomically in Redis, so a cancel racing a completion ends in
+ * exactly one terminal state and the per-user / per-status indexes never disagree with the job hash.
+ * Key names are built from the prefix passed in ARGV[1] (single-node Redis; see README for Cluster).
+ */
+
+/** KEYS: job hash, idempotency key or "". ARGV: prefix, id, user, created_ms, queue_score, fields JSON,
+ * idempotency TTL s, body hash, max queue depth. Returns {"created"|"existing"|"conflict"|"full", id}. */
+export const CREATE_JOB = `
+local prefix, id, uid, created, qscore = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+if KEYS[2] ~= '' then
+  local prior = redis.call('GET', KEYS[2])
+  if prior then
+    local p = cjson.decode(prior)
+    if p.body_hash == ARGV[8] then return {'existing', p.job_id} end
+    return {'conflict', p.job_id}
+  end
+end
+if redis.call('ZCARD', prefix .. ':queue:waiting') >= tonumber(ARGV[9]) then return {'full', ''} end
+local fields = cjson.decode(ARGV[6])
+local args = {}
+for k, v in pairs(fields) do args[#args + 1] = k; args[#args + 1] = v end
+redis.call('HSET', KEYS[1], unpack(args))
+redis.call('ZADD', prefix .. ':user:' .. uid .. ':jobs', created, id)
+redis.call('ZADD', prefix .. ':user:' .. uid .. ':jobs:queued', created, id)
+redis.call('ZADD', prefix .. ':jobs:all', created, id)
+redis.call('ZADD', prefix .. ':jobs:all:queued', created, id)
+redis.call('ZADD', prefix .. ':queue:waiting', qscore, id)
+if fields['batch_id'] and fields['batch_id'] ~= '' then
+  redis.call('ZADD', prefix .. ':batch:' .. fields['batch_id'] .. ':jobs', created, id)
+end
+if KEYS[2] ~= '' then
+  redis.call('SET', KEYS[2], cjson.encode({job_id = id, body_hash = ARGV[8]}), 'EX', tonumber(ARGV[7]))
+end
+return {'created', id}
+`;
+
+/** KEYS: job hash. ARGV: prefix, id, to, allowed-from CSV, now ISO, fields JSON, attempt ("" = any).
+ * Returns {"ok", previous} | {"missing", ""} | {"rejected", current}. */
+export const TRANSITION_JOB = `
+local prefix, id, to = ARGV[1], ARGV[2], ARGV[3]
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return {'missing', ''} end
+local allowed = false
+for s in string.gmatch(ARGV[4], '[^,]+') do if s == cur then allowed = true end end
+if not allowed then return {'rejected', cur} end
+if ARGV[7] ~= '' and redis.call('HGET', KEYS[1], 'attempts') ~= ARGV[7] then return {'rejected', cur} end
+local args = {'status', to, 'updated_at', ARGV[5]}
+for k, v in pairs(cjson.decode(ARGV[6])) do args[#args + 1] = k; args[#args + 1] = v end
+redis.call('HSET', KEYS[1], unpack(args))
+if cur ~= to then
+  local uid = redis.call('HGET', KEYS[1], 'user_id')
+  local created = redis.call('HGET', KEYS[1], 'created_ms')
+  redis.call('ZREM', prefix .. ':user:' .. uid .. ':jobs:' .. cur, id)
+  redis.call('ZADD', prefix .. ':user:' .. uid .. ':jobs:' .. to, created, id)
+  redis.call('ZREM', prefix .. ':jobs:all:' .. cur, id)
+  redis.call('ZADD', prefix .. ':jobs:all:' .. to, created, id)
+  if cur == 'queued' then redis.call('ZREM', prefix .. ':queue:waiting', id) end
+  if to == 'queued' then
+    redis.call('ZADD', prefix .. ':queue:waiting', redis.call('HGET', KEYS[1], 'queue_score'), id)
+  end
+end
+return {'ok', cur}
+`;
+
+/** Starts an attempt: queued|processing → processing, attempts + 1, progress reset.
+ * KEYS: job hash. ARGV: prefix, id, now ISO. Returns {"ok", attempt} | {"missing", ""} | {"rejected", current}. */
+export const START_ATTEMPT = `
+local prefix, id = ARGV[1], ARGV[2]
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return {'missing', ''} end
+if cur ~= 'queued' and cur ~= 'processing' then return {'rejected', cur} end
+local attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+redis.call('HSET', KEYS[1], 'status', 'processing', 'progress', '0', 'current_stage', 'starting',
+  'updated_at', ARGV[3], 'started_at', ARGV[3])
+if cur == 'queued' then
+  local uid = redis.call('HGET', KEYS[1], 'user_id')
+  local created = redis.call('HGET', KEYS[1], 'created_ms')
+  redis.call('ZREM', prefix .. ':user:' .. uid .. ':jobs:queued', id)
+  redis.call('ZADD', prefix .. ':user:' .. uid .. ':jobs:processing', created, id)
+  redis.call('ZREM', prefix .. ':jobs:all:queued', id)
+  redis.call('ZADD', prefix .. ':jobs:all:processing', created, id)
+  redis.call('ZREM', prefix .. ':queue:waiting', id)
+end
+return {'ok', tostring(attempt)}
+`;
+
+/** Progress of the running attempt; dropped unless the job is processing in that attempt, never backwards.
+ * KEYS: job hash. ARGV: attempt, progress, stage, now ISO, estimated completion ISO or "". Returns 1 | 0. */
+export const WRITE_PROGRESS = `
+if redis.call('HGET', KEYS[1], 'status') ~= 'processing' then return 0 end
+if redis.call('HGET', KEYS[1], 'attempts') ~= ARGV[1] then return 0 end
+local current = tonumber(redis.call('HGET', KEYS[1], 'progress') or '0')
+local progress = math.max(current, tonumber(ARGV[2]))
+redis.call('HSET', KEYS[1], 'progress', tostring(progress), 'current_stage', ARGV[3], 'updated_at', ARGV[4])
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'estimated_completion', ARGV[5]) end
+return 1
+`;
+
+/** KEYS: job hash, logs list, tombstone. ARGV: prefix, id, tombstone JSON, tombstone TTL s.
+ * Returns {"ok", previous status} | {"missing", ""}. */
+export const DELETE_JOB = `
+local prefix, id = ARGV[1], ARGV[2]
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return {'missing', ''} end
+local uid = redis.call('HGET', KEYS[1], 'user_id')
+local batch = redis.call('HGET', KEYS[1], 'batch_id')
+redis.call('ZREM', prefix .. ':user:' .. uid .. ':jobs', id)
+redis.call('ZREM', prefix .. ':user:' .. uid .. ':jobs:' .. cur, id)
+redis.call('ZREM', prefix .. ':jobs:all', id)
+redis.call('ZREM', prefix .. ':jobs:all:' .. cur, id)
+redis.call('ZREM', prefix .. ':queue:waiting', id)
+if batch and batch ~= '' then redis.call('ZREM', prefix .. ':batch:' .. batch .. ':jobs', id) end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('SET', KEYS[3], ARGV[3], 'EX', tonumber(ARGV[4]))
+return {'ok', cur}
+`;

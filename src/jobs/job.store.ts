@@ -1,0 +1,314 @@
+import { Inject, Injectable } from '@nestjs/common';
+import Redis, { ChainableCommander } from 'ioredis';
+import { AppConfig } from '../config/app-config';
+import { REDIS_CLIENT } from '../redis/redis.module';
+import { RedisKeys } from '../redis/redis-keys';
+import { sourcesOf } from './job-state';
+import { CREATE_JOB, DELETE_JOB, START_ATTEMPT, TRANSITION_JOB, WRITE_PROGRESS } from './job-store.lua';
+import { Job, JobConfiguration, JobLogEntry, JobPriority, JobStatus, VideoInfo } from './job.model';
+
+/** BullMQ-compatible numeric priority (lower runs first); also the leading part of the queue-order score. */
+export const PRIORITY_RANK: Record<JobPriority, number> = { high: 1, normal: 2, low: 3 };
+const LOG_CAP = 5000;
+const IDEMPOTENCY_TTL_S = 24 * 3600;
+
+export type CreateOutcome =
+  | { kind: 'created'; job: Job }
+  | { kind: 'existing'; job: Job }
+  | { kind: 'conflict'; jobId: string }
+  | { kind: 'full' };
+
+export type TransitionOutcome = { ok: true; previous: JobStatus } | { ok: false; current: JobStatus | null };
+
+export interface JobListFilter {
+  userId?: string;
+  status?: JobStatus;
+  batchId?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  order: 'asc' | 'desc';
+  offset: number;
+  limit: number;
+}
+
+type Reply = [string, string];
+type ScriptRunner = (...args: (string | number)[]) => Promise<Reply | number>;
+
+const iso = (d = new Date()) => d.toISOString();
+
+/**
+ * The only owner of job keys in Redis: a hash per job, per-user (and per-status) sorted sets by creation
+ * time for O(log n + page) listing, a capped log list, a queue-order set, idempotency keys and tombstones.
+ */
+@Injectable()
+export class JobStore {
+  private readonly scripts: Record<'create' | 'transition' | 'start' | 'progress' | 'remove', ScriptRunner>;
+
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly config: AppConfig,
+  ) {
+    const define = (name: string, numberOfKeys: number, lua: string): ScriptRunner => {
+      redis.defineCommand(name, { numberOfKeys, lua });
+      const client = redis as unknown as Record<string, ScriptRunner>;
+      return (...args) => client[name](...args);
+    };
+    this.scripts = {
+      create: define('vgsCreateJob', 2, CREATE_JOB),
+      transition: define('vgsTransitionJob', 1, TRANSITION_JOB),
+      start: define('vgsStartAttempt', 1, START_ATTEMPT),
+      progress: define('vgsWriteProgress', 1, WRITE_PROGRESS),
+      remove: define('vgsDeleteJob', 3, DELETE_JOB),
+    };
+  }
+
+  private jobKey = (id: string) => this.keys.key('job', id);
+  private logsKey = (id: string) => this.keys.key('job', id, 'logs');
+
+  async create(input: {
+    id: string;
+    userId: string;
+    configuration: JobConfiguration;
+    batchId?: string;
+    idempotency?: { key: string; bodyHash: string };
+    estimatedCompletion: Date;
+  }): Promise<CreateOutcome> {
+    const now = new Date();
+    const rank = PRIORITY_RANK[input.configuration.priority];
+    const fields = {
+      id: input.id,
+      user_id: input.userId,
+      status: 'queued',
+      job_type: 'video_generation',
+      configuration: JSON.stringify(input.configuration),
+      progress: '0',
+      current_stage: 'queued',
+      error_message: '',
+      error_code: '',
+      batch_id: input.batchId ?? '',
+      priority: input.configuration.priority,
+      attempts: '0',
+      created_at: iso(now),
+      created_ms: String(now.getTime()),
+      queue_score: String(rank * 1e13 + now.getTime()),
+      updated_at: iso(now),
+      started_at: '',
+      completed_at: '',
+      estimated_completion: iso(input.estimatedCompletion),
+      video: '',
+    };
+    const idemKey = input.idempotency ? this.keys.key('idem', input.userId, input.idempotency.key) : '';
+    const [kind, id] = (await this.scripts.create(
+      this.jobKey(input.id),
+      idemKey,
+      this.keys.prefix,
+      input.id,
+      input.userId,
+      fields.created_ms,
+      fields.queue_score,
+      JSON.stringify(fields),
+      IDEMPOTENCY_TTL_S,
+      input.idempotency?.bodyHash ?? '',
+      this.config.maxQueueDepth,
+    )) as Reply;
+    if (kind === 'full') return { kind: 'full' };
+    if (kind === 'conflict') return { kind: 'conflict', jobId: id };
+    const job = await this.get(id);
+    if (!job) return { kind: 'conflict', jobId: id }; // the earlier job was deleted since
+    return { kind: kind === 'created' ? 'created' : 'existing', job };
+  }
+
+  async get(id: string): Promise<Job | null> {
+    return parseJob(await this.redis.hgetall(this.jobKey(id)));
+  }
+
+  async getMany(ids: string[]): Promise<Job[]> {
+    if (ids.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    ids.forEach((id) => pipe.hgetall(this.jobKey(id)));
+    return (await execOrThrow<Record<string, string>>(pipe)).map(parseJob).filter((j): j is Job => j !== null);
+  }
+
+  /** Moves a job to `to` if the state machine allows it from its current state (and, when given, in that attempt). */
+  async transition(
+    id: string,
+    to: JobStatus,
+    fields: Partial<Record<string, string>> = {},
+    options: { attempt?: number; from?: JobStatus[] } = {},
+  ): Promise<TransitionOutcome> {
+    const [kind, status] = (await this.scripts.transition(
+      this.jobKey(id),
+      this.keys.prefix,
+      id,
+      to,
+      (options.from ?? sourcesOf(to)).join(','),
+      iso(),
+      JSON.stringify(fields),
+      options.attempt === undefined ? '' : String(options.attempt),
+    )) as Reply;
+    return kind === 'ok' ? { ok: true, previous: status as JobStatus } : { ok: false, current: (status || null) as JobStatus | null };
+  }
+
+  /** Begins a new processing attempt; returns its number, or null when the job is gone or terminal. */
+  async startAttempt(id: string): Promise<number | null> {
+    const [kind, value] = (await this.scripts.start(this.jobKey(id), this.keys.prefix, id, iso())) as Reply;
+    return kind === 'ok' ? Number(value) : null;
+  }
+
+  /** Returns false when the write was dropped (job no longer processing in this attempt). */
+  async writeProgress(id: string, attempt: number, progress: number, stage: string, eta?: Date): Promise<boolean> {
+    const written = await this.scripts.progress(
+      this.jobKey(id),
+      String(attempt),
+      Math.max(0, Math.min(100, Math.round(progress * 10) / 10)),
+      stage,
+      iso(),
+      eta ? iso(eta) : '',
+    );
+    return written === 1;
+  }
+
+  complete(id: string, attempt: number, video: VideoInfo): Promise<TransitionOutcome> {
+    const now = iso();
+    return this.transition(
+      id,
+      'completed',
+      { progress: '100', current_stage: 'completed', completed_at: now, estimated_completion: now, video: JSON.stringify(video), error_message: '', error_code: '' },
+      { attempt, from: ['processing'] },
+    );
+  }
+
+  fail(id: string, code: string, message: string, attempt?: number): Promise<TransitionOutcome> {
+    const now = iso();
+    return this.transition(
+      id,
+      'failed',
+      { error_code: code, error_message: message.slice(0, 2000), current_stage: 'failed', completed_at: now, estimated_completion: '' },
+      { attempt },
+    );
+  }
+
+  /** A failed attempt that will be retried: back to queued, keeping the last error visible. */
+  requeue(id: string, attempt: number, code: string, message: string): Promise<TransitionOutcome> {
+    return this.transition(
+      id,
+      'queued',
+      { error_code: code, error_message: message.slice(0, 2000), current_stage: 'retrying' },
+      { attempt, from: ['processing'] },
+    );
+  }
+
+  cancel(id: string): Promise<TransitionOutcome> {
+    const now = iso();
+    return this.transition(id, 'cancelled', { current_stage: 'cancelled', completed_at: now, estimated_completion: '' });
+  }
+
+  /** Removes the job from every read; leaves a tombstone for the audit trail until retention expires it. */
+  async remove(job: Job): Promise<boolean> {
+    const tombstone = JSON.stringify({ job_id: job.id, user_id: job.userId, status: job.status, created_at: job.createdAt, deleted_at: iso() });
+    const [kind] = (await this.scripts.remove(
+      this.jobKey(job.id),
+      this.logsKey(job.id),
+      this.keys.key('tombstone', job.id),
+      this.keys.prefix,
+      job.id,
+      tombstone,
+      this.config.tombstoneRetentionSeconds,
+    )) as Reply;
+    return kind === 'ok';
+  }
+
+  async tombstone(id: string): Promise<Record<string, unknown> | null> {
+    const raw = await this.redis.get(this.keys.key('tombstone', id));
+    return raw ? (JSON.parse(raw) as Record<string, unknown>) : null;
+  }
+
+  async list(filter: JobListFilter): Promise<{ jobs: Job[]; total: number }> {
+    const min = filter.createdAfter ? String(filter.createdAfter.getTime()) : '-inf';
+    const max = filter.createdBefore ? String(filter.createdBefore.getTime()) : '+inf';
+    const statusPart = filter.status ? [filter.status] : [];
+    if (filter.batchId) {
+      // A batch holds at most 50 jobs: filter its members in memory.
+      const ids = await this.redis.zrangebyscore(this.keys.key('batch', filter.batchId, 'jobs'), min, max);
+      const all = (await this.getMany(ids)).filter(
+        (j) => (!filter.userId || j.userId === filter.userId) && (!filter.status || j.status === filter.status),
+      );
+      if (filter.order === 'desc') all.reverse();
+      return { jobs: all.slice(filter.offset, filter.offset + filter.limit), total: all.length };
+    }
+    const index = filter.userId
+      ? this.keys.key('user', filter.userId, 'jobs', ...statusPart)
+      : this.keys.key('jobs', 'all', ...statusPart);
+    const [total, ids] = await Promise.all([
+      this.redis.zcount(index, min, max),
+      filter.order === 'desc'
+        ? this.redis.zrevrangebyscore(index, max, min, 'LIMIT', filter.offset, filter.limit)
+        : this.redis.zrangebyscore(index, min, max, 'LIMIT', filter.offset, filter.limit),
+    ]);
+    return { jobs: await this.getMany(ids), total };
+  }
+
+  /** 1-based place in the queue (priority, then age) while queued; null otherwise. */
+  async queuePosition(id: string): Promise<number | null> {
+    const rank = await this.redis.zrank(this.keys.key('queue', 'waiting'), id);
+    return rank === null ? null : rank + 1;
+  }
+
+  queueDepth(): Promise<number> {
+    return this.redis.zcard(this.keys.key('queue', 'waiting'));
+  }
+
+  async appendLogs(id: string, entries: JobLogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const key = this.logsKey(id);
+    // Only for jobs that still exist, so a late log line never resurrects a deleted job's keys.
+    const length = await this.redis.exists(this.jobKey(id)).then((exists) =>
+      exists ? this.redis.rpush(key, ...entries.map((e) => JSON.stringify(e))) : 0,
+    );
+    if (length > LOG_CAP) await this.redis.ltrim(key, 0, LOG_CAP - 1);
+  }
+
+  async getLogs(id: string, cursor: number, limit: number): Promise<{ entries: JobLogEntry[]; next: number | null }> {
+    const raw = await this.redis.lrange(this.logsKey(id), cursor, cursor + limit);
+    const more = raw.length > limit;
+    return {
+      entries: raw.slice(0, limit).map((line) => JSON.parse(line) as JobLogEntry),
+      next: more ? cursor + limit : null,
+    };
+  }
+}
+
+async function execOrThrow<T>(pipe: ChainableCommander): Promise<T[]> {
+  const results = (await pipe.exec()) ?? [];
+  return results.map(([err, value]) => {
+    if (err) throw err;
+    return value as T;
+  });
+}
+
+const orNull = (v: string | undefined) => (v === undefined || v === '' ? null : v);
+
+function parseJob(h: Record<string, string>): Job | null {
+  if (!h || !h.id) return null;
+  return {
+    id: h.id,
+    userId: h.user_id,
+    status: h.status as JobStatus,
+    jobType: 'video_generation',
+    configuration: JSON.parse(h.configuration) as JobConfiguration,
+    progress: Number(h.progress ?? 0),
+    currentStage: orNull(h.current_stage),
+    errorMessage: orNull(h.error_message),
+    errorCode: orNull(h.error_code),
+    batchId: orNull(h.batch_id),
+    priority: h.priority as JobPriority,
+    attempts: Number(h.attempts ?? 0),
+    createdAt: h.created_at,
+    updatedAt: h.updated_at,
+    startedAt: orNull(h.started_at),
+    completedAt: orNull(h.completed_at),
+    estimatedCompletion: orNull(h.estimated_completion),
+    video: h.video ? (JSON.parse(h.video) as VideoInfo) : null,
+  };
+}

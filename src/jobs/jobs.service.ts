@@ -1,0 +1,88 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AuthUser } from '../auth/auth-user';
+import { AppException, notFound } from '../common/error-codes';
+import { Page } from '../common/pagination';
+import { StorageService } from '../files/storage.service';
+import { RenderQueue } from '../queue/render-queue.service';
+import { JobDto, JobLogsDto, toJobDto } from './dto/job.dto';
+import { ListJobsQuery, LogsQuery } from './dto/list-jobs.query';
+import { Job, TERMINAL_STATUSES } from './job.model';
+import { JobStore } from './job.store';
+
+@Injectable()
+export class JobsService {
+  private readonly logger = new Logger(JobsService.name);
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly queue: RenderQueue,
+    private readonly storage: StorageService,
+  ) {}
+
+  /** The one access check: another user's job is indistinguishable from a missing one (admins see all). */
+  async requireJob(user: AuthUser, jobId: string): Promise<Job> {
+    const job = await this.store.get(jobId);
+    if (!job || (job.userId !== user.userId && !user.isAdmin)) throw notFound('Job');
+    return job;
+  }
+
+  async list(user: AuthUser, query: ListJobsQuery): Promise<Page<JobDto>> {
+    const { jobs, total } = await this.store.list({
+      userId: user.userId,
+      status: query.status,
+      batchId: query.batch_id,
+      createdAfter: query.created_after,
+      createdBefore: query.created_before,
+      order: query.sort === 'created_at' ? 'asc' : 'desc',
+      offset: (query.page - 1) * query.items_per_page,
+      limit: query.items_per_page,
+    });
+    return {
+      data: jobs.map(toJobDto),
+      total_count: total,
+      page: query.page,
+      items_per_page: query.items_per_page,
+      has_more: query.page * query.items_per_page < total,
+    };
+  }
+
+  async cancel(user: AuthUser, jobId: string): Promise<JobDto> {
+    const job = await this.requireJob(user, jobId);
+    if (TERMINAL_STATUSES.has(job.status)) throw notCancellable(job);
+    const outcome = await this.store.cancel(jobId);
+    if (!outcome.ok) {
+      // Completed or failed between our read and the atomic transition: the terminal state stands.
+      const now = await this.store.get(jobId);
+      if (!now) throw notFound('Job');
+      throw notCancellable(now);
+    }
+    await this.queue.cancel(jobId);
+    await this.store.appendLogs(jobId, [
+      { timestamp: new Date().toISOString(), level: 'info', stage: 'cancelled', message: `cancelled by ${user.userId}` },
+    ]);
+    this.logger.log({ jobId, previous: outcome.previous }, 'job cancelled');
+    return toJobDto((await this.store.get(jobId)) ?? job);
+  }
+
+  async remove(user: AuthUser, jobId: string): Promise<void> {
+    const job = await this.requireJob(user, jobId);
+    if (!TERMINAL_STATUSES.has(job.status)) {
+      const outcome = await this.store.cancel(jobId);
+      if (outcome.ok) await this.queue.cancel(jobId);
+    }
+    await this.store.remove(job);
+    await this.queue.forget(jobId);
+    // A worker finishing at this moment finds the job gone and removes what it wrote itself.
+    await this.storage.removeJobFiles(jobId);
+  }
+
+  async logs(user: AuthUser, jobId: string, query: LogsQuery): Promise<JobLogsDto> {
+    await this.requireJob(user, jobId);
+    const { entries, next } = await this.store.getLogs(jobId, query.cursor, query.limit);
+    return { job_id: jobId, logs: entries, next_cursor: next === null ? null : String(next) };
+  }
+}
+
+function notCancellable(job: Job): AppException {
+  return new AppException('JOB_NOT_CANCELLABLE', `Job is already ${job.status}`, { status: job.status });
+}

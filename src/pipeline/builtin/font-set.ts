@@ -1,0 +1,154 @@
+/**
+ * Which font draws which text. ffmpeg's drawtext takes one font file per text block and has no fallback,
+ * so we choose, per block, the installed font that covers most of its characters: Noto Sans first (it looks
+ * best), DejaVu Sans next (it also has Arabic, Hebrew, arrows and monochrome emoji), then script-specific
+ * fonts when installed (CJK needs fonts-noto-cjk or similar).
+ */
+import { access } from 'node:fs/promises';
+import { FontMetrics, loadFontMetrics } from './font-metrics';
+import { MeasureEm, estimateWidthEm } from './text-layout';
+import { runProcess } from '../process-runner';
+import { PipelineError } from '../video-pipeline';
+
+export type FontWeight = 'regular' | 'bold';
+
+interface FontFamily {
+  regular: string;
+  bold: string;
+}
+
+const NOTO = '/usr/share/fonts/truetype/noto';
+const DEJAVU = '/usr/share/fonts/truetype/dejavu';
+const noto = (name: string): FontFamily => ({ regular: `${NOTO}/${name}-Regular.ttf`, bold: `${NOTO}/${name}-Bold.ttf` });
+
+const DEFAULT_FAMILIES: FontFamily[] = [
+  noto('NotoSans'),
+  { regular: `${DEJAVU}/DejaVuSans.ttf`, bold: `${DEJAVU}/DejaVuSans-Bold.ttf` },
+  noto('NotoSansArabic'),
+  noto('NotoSansHebrew'),
+  noto('NotoSansDevanagari'),
+  noto('NotoSansBengali'),
+  noto('NotoSansThai'),
+  noto('NotoSansEthiopic'),
+  {
+    regular: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc',
+    bold: '/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc',
+  },
+  { regular: '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc', bold: '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc' },
+  noto('NotoSansSymbols2'),
+];
+
+/** Zero-width format characters (variation selectors, joiners…): rendered as boxes by fonts that lack them. */
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/u;
+/**
+ * Characters dropped from the screen when the chosen font cannot draw them: invisible ones, and emoji, which
+ * are decoration (the narration still has them) and would otherwise show as boxes.
+ */
+const DROPPABLE = /[\p{Default_Ignorable_Code_Point}\p{Extended_Pictographic}\p{Emoji_Modifier}]/gu;
+
+export interface FontChoice {
+  file: string;
+  /** The text without the invisible characters and emoji that the font cannot draw. */
+  text: string;
+  measure: MeasureEm;
+  /** Visible characters the font has no glyph for (shown as boxes, or dropped if they are emoji). */
+  missingGlyphs: number;
+}
+
+interface LoadedFace {
+  file: string;
+  /** Undefined when the file could not be parsed: assume it covers everything and estimate widths. */
+  metrics?: FontMetrics;
+}
+
+interface LoadedFamily {
+  regular: LoadedFace;
+  bold: LoadedFace;
+}
+
+export class FontLibrary {
+  private constructor(private readonly families: LoadedFamily[]) {}
+
+  /**
+   * Installed default families, with `preferredFile` (if any) first; when none of the defaults exists,
+   * whatever `fc-match sans` returns.
+   */
+  static async load(preferredFile: string | undefined, signal: AbortSignal): Promise<FontLibrary> {
+    const candidates = preferredFile ? [{ regular: preferredFile, bold: preferredFile }, ...DEFAULT_FAMILIES] : DEFAULT_FAMILIES;
+    const families: LoadedFamily[] = [];
+    for (const family of candidates) {
+      if (!(await exists(family.regular))) continue;
+      const regular = await loadFace(family.regular);
+      const bold = family.bold !== family.regular && (await exists(family.bold)) ? await loadFace(family.bold) : regular;
+      families.push({ regular, bold });
+    }
+    if (families.length === 0) {
+      const face = await loadFace(await fcMatchSans(signal));
+      families.push({ regular: face, bold: face });
+    }
+    return new FontLibrary(families);
+  }
+
+  choose(text: string, weight: FontWeight): FontChoice {
+    const visible = Array.from(text).filter((ch) => ch.trim() !== '' && !INVISIBLE.test(ch));
+    let best = this.families[0];
+    let bestCovered = -1;
+    for (const family of this.families) {
+      const covered = visible.filter((ch) => hasGlyph(family.regular, ch)).length;
+      if (covered > bestCovered) {
+        best = family;
+        bestCovered = covered;
+      }
+      if (covered === visible.length) break;
+    }
+    const face = best[weight];
+    return {
+      file: face.file,
+      text: text
+        .replace(DROPPABLE, (ch) => (hasGlyph(face, ch) ? ch : ''))
+        .replace(/\s{2,}/gu, ' ')
+        .trim(),
+      measure: face.metrics ? measureWith(face.metrics) : estimateWidthEm,
+      missingGlyphs: visible.length - bestCovered,
+    };
+  }
+}
+
+function hasGlyph(face: LoadedFace, ch: string): boolean {
+  return face.metrics ? face.metrics.hasGlyph(ch.codePointAt(0) ?? 0) : true;
+}
+
+function measureWith(metrics: FontMetrics): MeasureEm {
+  return (text) => {
+    let width = 0;
+    for (const ch of text) width += metrics.advanceEm(ch.codePointAt(0) ?? 0);
+    return width;
+  };
+}
+
+async function loadFace(file: string): Promise<LoadedFace> {
+  try {
+    return { file, metrics: await loadFontMetrics(file) };
+  } catch {
+    return { file };
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function fcMatchSans(signal: AbortSignal): Promise<string> {
+  const { stdout } = await runProcess('fc-match', ['-f', '%{file}', 'sans'], { signal, timeoutMs: 10_000 }).catch(
+    (error: unknown) => {
+      if (error instanceof PipelineError) throw new PipelineError(`no usable font found (${error.message})`, 'FONT_MISSING', false);
+      throw error;
+    },
+  );
+  const file = stdout.trim();
+  if (!file || !(await exists(file))) throw new PipelineError('no usable font found (fc-match sans)', 'FONT_MISSING', false);
+  return file;
+}

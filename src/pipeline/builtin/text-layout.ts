@@ -1,0 +1,150 @@
+/**
+ * Line wrapping and font-size fitting for on-screen text. Pure: widths come from an injected measure
+ * function, so the same code runs against real font metrics in the pipeline and against a fixed estimate
+ * in tests. The guarantee the renderer relies on: every returned line fits `maxWidth`, and the block fits
+ * `maxHeight` — shrinking the font first and, as a last resort, ending with "…" — so nothing is clipped.
+ */
+import { breakPoints, graphemes, normalizeText } from './unicode-text';
+
+/** Width of a string in em (that is, in pixels at a font size of 1). */
+export type MeasureEm = (text: string) => number;
+
+/**
+ * Deliberately wide estimate for when no font metrics are available: ~0.62 em for an average Latin letter,
+ * 1 em for CJK / full-width / emoji.
+ */
+export const estimateWidthEm: MeasureEm = (text) =>
+  Array.from(text).reduce((sum, ch) => sum + (isWide(ch) ? 1 : ch === ' ' ? 0.35 : /[MWmw@%]/u.test(ch) ? 1 : 0.62), 0);
+
+function isWide(ch: string): boolean {
+  return /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Emoji_Presentation}\u3000-\u303f\uff01-\uff60]/u.test(
+    ch,
+  );
+}
+
+/** Vertical room for a line's glyphs, in em: above the baseline (accents) and below it (descenders). */
+export const ASCENT_EM = 1.0;
+export const DESCENT_EM = 0.3;
+/** Kerning and shaping can make rendered text slightly wider than the summed advances. */
+const WIDTH_SAFETY = 0.97;
+const SHRINK_STEP = 0.92;
+const ELLIPSIS = '…';
+
+/** Greedy wrap at spaces (and between CJK characters); a word wider than a line is broken between graphemes. */
+export function wrapText(text: string, maxWidthEm: number, measure: MeasureEm): string[] {
+  const chars = Array.from(normalizeText(text));
+  if (chars.length === 0) return [];
+  const pieces: Array<{ text: string; spaced: boolean }> = [];
+  let start = 0;
+  for (const point of [...breakPoints(chars), { end: chars.length, next: chars.length }]) {
+    pieces.push({ text: chars.slice(start, point.end).join(''), spaced: start > 0 && chars[start - 1] === ' ' });
+    start = point.next;
+  }
+
+  const spaceWidth = measure(' ');
+  const lines: string[] = [];
+  let line = '';
+  let width = 0;
+  for (const piece of pieces) {
+    const pieceWidth = measure(piece.text);
+    const joined = width + (piece.spaced ? spaceWidth : 0) + pieceWidth;
+    if (line && joined <= maxWidthEm) {
+      line += (piece.spaced ? ' ' : '') + piece.text;
+      width = joined;
+      continue;
+    }
+    if (line) lines.push(line);
+    if (pieceWidth <= maxWidthEm) {
+      line = piece.text;
+      width = pieceWidth;
+      continue;
+    }
+    const broken = breakWord(piece.text, maxWidthEm, measure);
+    lines.push(...broken.slice(0, -1));
+    line = broken[broken.length - 1];
+    width = measure(line);
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+function breakWord(word: string, maxWidthEm: number, measure: MeasureEm): string[] {
+  const parts: string[] = [];
+  let part = '';
+  for (const g of graphemes(word)) {
+    if (part && measure(part + g) > maxWidthEm) {
+      parts.push(part);
+      part = '';
+    }
+    part += g;
+  }
+  parts.push(part);
+  return parts;
+}
+
+export interface FitOptions {
+  maxWidth: number;
+  maxHeight: number;
+  /** Preferred font size in pixels; shrunk step by step down to minFontSize until the text fits. */
+  fontSize: number;
+  minFontSize: number;
+  /** Line pitch as a multiple of the font size. */
+  lineHeight: number;
+  maxLines?: number;
+}
+
+export interface TextBlock {
+  lines: string[];
+  fontSize: number;
+  /** Distance between consecutive baselines, in pixels. */
+  lineHeightPx: number;
+  /** Baseline of each line, in pixels from the top of the block. */
+  baselines: number[];
+  height: number;
+  /** True when the text did not fit even at minFontSize and was cut with an ellipsis. */
+  truncated: boolean;
+}
+
+export function fitText(text: string, options: FitOptions, measure: MeasureEm): TextBlock {
+  const maxLines = options.maxLines ?? Infinity;
+  const minSize = Math.max(1, Math.floor(options.minFontSize));
+  for (let size = Math.max(minSize, Math.floor(options.fontSize)); ; size = Math.max(minSize, Math.floor(size * SHRINK_STEP))) {
+    const maxWidthEm = (options.maxWidth * WIDTH_SAFETY) / size;
+    const lines = wrapText(text, maxWidthEm, measure);
+    const fitting = Math.min(maxLines, linesThatFit(options.maxHeight, size, options.lineHeight));
+    if (lines.length <= fitting) return block(lines, size, options.lineHeight, false);
+    if (size === minSize) {
+      const kept = lines.slice(0, Math.max(1, fitting));
+      kept[kept.length - 1] = withEllipsis(kept[kept.length - 1], maxWidthEm, measure);
+      return block(kept, size, options.lineHeight, true);
+    }
+  }
+}
+
+/** Pixel metrics of a block, rounded once so that the fitting check and the final layout agree exactly. */
+function pixelMetrics(size: number, lineHeight: number): { ascent: number; descent: number; pitch: number } {
+  return { ascent: Math.round(ASCENT_EM * size), descent: Math.round(DESCENT_EM * size), pitch: Math.round(size * lineHeight) };
+}
+
+function linesThatFit(maxHeight: number, size: number, lineHeight: number): number {
+  const { ascent, descent, pitch } = pixelMetrics(size, lineHeight);
+  return Math.floor((maxHeight - ascent - descent) / pitch) + 1;
+}
+
+function block(lines: string[], size: number, lineHeight: number, truncated: boolean): TextBlock {
+  const { ascent, descent, pitch } = pixelMetrics(size, lineHeight);
+  const baselines = lines.map((_, i) => ascent + i * pitch);
+  const height = lines.length === 0 ? 0 : ascent + (lines.length - 1) * pitch + descent;
+  return { lines, fontSize: size, lineHeightPx: pitch, baselines, height, truncated };
+}
+
+/** Drops trailing graphemes until "line…" fits, preferring to cut at a space. */
+function withEllipsis(line: string, maxWidthEm: number, measure: MeasureEm): string {
+  const parts = graphemes(line);
+  const whole = parts.length;
+  while (parts.length > 0 && measure(parts.join('') + ELLIPSIS) > maxWidthEm) parts.pop();
+  let kept = parts.join('');
+  const atSpace = kept.lastIndexOf(' ');
+  if (parts.length < whole && atSpace > kept.length / 2) kept = kept.slice(0, atSpace);
+  return kept.trimEnd() + ELLIPSIS;
+}

@@ -1,0 +1,93 @@
+/**
+ * The pipeline port. Nothing here knows about Nest, HTTP or Redis: a pipeline gets a request, a work
+ * directory, callbacks and an AbortSignal, and returns a finished file inside that work directory.
+ */
+
+export const QUALITIES = ['low', 'medium', 'high', 'ultra'] as const;
+export type Quality = (typeof QUALITIES)[number];
+
+/** Output frame size per quality (16:9). */
+export const QUALITY_RESOLUTION: Record<Quality, { width: number; height: number }> = {
+  low: { width: 854, height: 480 },
+  medium: { width: 1280, height: 720 },
+  high: { width: 1920, height: 1080 },
+  ultra: { width: 2560, height: 1440 },
+};
+
+export const PIPELINE_STAGES = ['plan', 'narrate', 'render', 'compose', 'finalize'] as const;
+export type PipelineStage = (typeof PIPELINE_STAGES)[number];
+
+export type PipelineLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface VideoRequest {
+  jobId: string;
+  topic: string;
+  context: string;
+  model?: string;
+  quality: Quality;
+  useRag: boolean;
+  customConfig: Record<string, unknown>;
+}
+
+export interface PipelineContext {
+  /** An empty directory owned by this run; the caller removes it afterwards. */
+  workDir: string;
+  /** Aborted when the job is cancelled or the worker stops: every child process must die promptly. */
+  signal: AbortSignal;
+  /** Overall progress 0–100 (monotonic) and the stage now running. */
+  progress(stage: string, percent: number): void;
+  log(level: PipelineLogLevel, message: string, stage?: string): void;
+}
+
+/** What ffprobe says of the finished file (never what the request asked for). */
+export interface ProbedVideo {
+  durationSeconds: number;
+  width: number;
+  height: number;
+  videoCodec: string;
+  audioCodec: string | null;
+  fps: number;
+  format: string;
+  fileSize: number;
+  checksumSha256: string;
+}
+
+export interface PipelineResult {
+  /** Absolute path of the MP4, inside ctx.workDir. */
+  file: string;
+  /** Absolute path of a JPEG thumbnail, inside ctx.workDir. */
+  thumbnail: string;
+  metadata: ProbedVideo;
+  /** Wall-clock seconds spent in each stage. */
+  stageSeconds: Record<string, number>;
+}
+
+export interface VideoPipeline {
+  readonly name: string;
+  run(request: VideoRequest, ctx: PipelineContext): Promise<PipelineResult>;
+  /** Names of external tools that must be present for this pipeline (readiness checks them). */
+  requiredTools(): string[];
+}
+
+/**
+ * A failure the worker can classify: `retryable` faults (a tool crashed, disk hiccup) are retried with
+ * backoff; the rest (bad input) fail the job at once.
+ */
+export class PipelineError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'PipelineError';
+  }
+}
+
+/** Thrown when ctx.signal aborts; the worker maps it to the job's cancelled state. */
+export class PipelineAbortedError extends Error {
+  constructor() {
+    super('pipeline aborted');
+    this.name = 'PipelineAbortedError';
+  }
+}

@@ -1,0 +1,103 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { AppConfig } from '../config/app-config';
+import type { Job } from '../jobs/job.model';
+import { PRIORITY_RANK } from '../jobs/job.store';
+import { REDIS_CLIENT } from '../redis/redis.module';
+import { RedisKeys } from '../redis/redis-keys';
+import { RENDER_JOB_NAME, RENDER_QUEUE, RenderJobData } from './queue.constants';
+
+export interface QueueStatus {
+  waiting: number;
+  active: number;
+  completed: number;
+  failed: number;
+  delayed: number;
+  paused: number;
+  workers: number;
+}
+
+type CancelListener = (jobId: string) => void;
+
+/**
+ * Owns the BullMQ queue: enqueue with priority, retries and backoff; removal of waiting jobs; the cancel
+ * signal that reaches whichever worker process runs a job (Redis pub/sub); queue figures.
+ */
+@Injectable()
+export class RenderQueue implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RenderQueue.name);
+  private subscriber?: Redis;
+  private readonly cancelListeners = new Set<CancelListener>();
+
+  constructor(
+    @InjectQueue(RENDER_QUEUE) private readonly queue: Queue<RenderJobData>,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly config: AppConfig,
+  ) {}
+
+  private get cancelChannel() {
+    return this.keys.key('signals', 'cancel');
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!this.config.runsWorker) return;
+    this.subscriber = this.redis.duplicate({ maxRetriesPerRequest: null, connectionName: 'vgs-cancel-signals' });
+    this.subscriber.on('error', (err: Error) => this.logger.warn(`cancel subscriber: ${err.message}`));
+    this.subscriber.on('message', (_channel: string, jobId: string) => this.cancelListeners.forEach((l) => l(jobId)));
+    await this.subscriber.subscribe(this.cancelChannel);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+  }
+
+  async enqueue(job: Job): Promise<void> {
+    await this.queue.add(
+      RENDER_JOB_NAME,
+      { jobId: job.id },
+      {
+        jobId: job.id,
+        priority: PRIORITY_RANK[job.priority],
+        attempts: this.config.jobMaxAttempts,
+        backoff: { type: 'exponential', delay: this.config.jobBackoffMs },
+        removeOnComplete: { age: 24 * 3600, count: 10_000 },
+        removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+      },
+    );
+  }
+
+  /** Stops a job wherever it is: removed if still waiting, aborted in its worker if running. */
+  async cancel(jobId: string): Promise<void> {
+    await this.forget(jobId); // active jobs are locked: the signal below handles them
+    await this.redis.publish(this.cancelChannel, jobId);
+  }
+
+  /** Drops BullMQ's own record of a job (for deletes); a locked, running job is left to its cancel signal. */
+  async forget(jobId: string): Promise<void> {
+    await this.queue.remove(jobId).catch(() => 0);
+  }
+
+  onCancelSignal(listener: CancelListener): () => void {
+    this.cancelListeners.add(listener);
+    return () => this.cancelListeners.delete(listener);
+  }
+
+  async status(): Promise<QueueStatus> {
+    const [counts, workers] = await Promise.all([
+      this.queue.getJobCounts('waiting', 'prioritized', 'active', 'completed', 'failed', 'delayed', 'paused'),
+      this.queue.getWorkersCount(),
+    ]);
+    return {
+      waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+      active: counts.active ?? 0,
+      completed: counts.completed ?? 0,
+      failed: counts.failed ?? 0,
+      delayed: counts.delayed ?? 0,
+      paused: counts.paused ?? 0,
+      workers,
+    };
+  }
+}

@@ -1,0 +1,42 @@
+import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
+import { AppConfig } from '../config/app-config';
+import { redisOptionsFromUrl } from './redis-options';
+import { RedisKeys } from './redis-keys';
+
+export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
+
+@Injectable()
+class RedisCloser implements OnApplicationShutdown {
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+/** The one shared ioredis client (commands fail fast when Redis is away, so the API answers 503, not hangs). */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS_CLIENT,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => {
+        const logger = new Logger('Redis');
+        const client = new Redis({
+          ...redisOptionsFromUrl(config.redisUrl),
+          maxRetriesPerRequest: 2,
+          connectionName: `vgs-${config.role}`,
+          retryStrategy: (times) => Math.min(times * 200, 2000),
+        });
+        client.on('error', (err: Error) => logger.warn(`redis: ${err.message}`));
+        return client;
+      },
+    },
+    { provide: RedisKeys, inject: [AppConfig], useFactory: (config: AppConfig) => new RedisKeys(config.redisKeyPrefix) },
+    RedisCloser,
+  ],
+  exports: [REDIS_CLIENT, RedisKeys],
+})
+export class RedisModule {}

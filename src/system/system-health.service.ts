@@ -1,0 +1,94 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { spawn } from 'node:child_process';
+import { freemem } from 'node:os';
+import { AppConfig } from '../config/app-config';
+import { StorageService } from '../files/storage.service';
+import { VideoPipeline } from '../pipeline/video-pipeline';
+import { QueueHealthIndicator } from '../queue/queue.health';
+import { RedisHealthIndicator } from '../redis/redis.health';
+import { VIDEO_PIPELINE } from '../worker/render.worker';
+
+const TOOL_CHECK_TTL_MS = 60_000;
+
+/** The indicators behind readiness and /api/v1/system/health, each a Terminus indicator result. */
+@Injectable()
+export class SystemHealthService {
+  private toolCheck?: { at: number; missing: Promise<string[]> };
+
+  constructor(
+    private readonly health: HealthIndicatorService,
+    private readonly redis: RedisHealthIndicator,
+    private readonly queue: QueueHealthIndicator,
+    private readonly storage: StorageService,
+    private readonly config: AppConfig,
+    @Inject(VIDEO_PIPELINE) private readonly pipeline: VideoPipeline,
+  ) {}
+
+  /** Every readiness check, in the order the system health report lists them. */
+  checks(): Array<() => Promise<HealthIndicatorResult>> {
+    return [
+      () => this.redis.check('redis'),
+      () => this.queue.check('queue'),
+      () => this.checkStorage(),
+      () => this.checkPipeline(),
+      () => this.checkDisk(),
+      () => this.checkMemory(),
+    ];
+  }
+
+  private async checkStorage() {
+    const session = this.health.check('storage');
+    try {
+      await this.storage.checkWritable();
+      return session.up();
+    } catch (err) {
+      return session.down({ message: `storage not writable: ${(err as NodeJS.ErrnoException).code ?? 'error'}` });
+    }
+  }
+
+  private async checkPipeline() {
+    const session = this.health.check('pipeline');
+    if (!this.config.runsWorker) return session.up({ message: 'api role: no renders here' });
+    const missing = await this.missingTools();
+    return missing.length === 0
+      ? session.up({ name: this.pipeline.name, tools: this.pipeline.requiredTools() })
+      : session.down({ name: this.pipeline.name, message: `missing tools: ${missing.join(', ')}` });
+  }
+
+  private async checkDisk() {
+    const session = this.health.check('disk');
+    const free = await this.storage.freeBytes();
+    const data = { free_bytes: free, floor_bytes: this.config.minFreeDiskBytes };
+    return free >= this.config.minFreeDiskBytes ? session.up(data) : session.down({ ...data, message: 'free disk below floor' });
+  }
+
+  private checkMemory() {
+    const session = this.health.check('memory');
+    const free = freemem();
+    const data = { free_bytes: free, floor_bytes: this.config.minFreeMemoryBytes, rss_bytes: process.memoryUsage().rss };
+    return Promise.resolve(
+      free >= this.config.minFreeMemoryBytes ? session.up(data) : session.down({ ...data, message: 'free memory below floor' }),
+    );
+  }
+
+  /** Tools are looked up at most once a minute: readiness is polled often and the answer rarely changes. */
+  private missingTools(): Promise<string[]> {
+    if (!this.toolCheck || Date.now() - this.toolCheck.at > TOOL_CHECK_TTL_MS) {
+      const tools = this.pipeline.requiredTools();
+      this.toolCheck = {
+        at: Date.now(),
+        missing: Promise.all(tools.map((t) => toolRuns(t))).then((ok) => tools.filter((_, i) => !ok[i])),
+      };
+    }
+    return this.toolCheck.missing;
+  }
+}
+
+function toolRuns(tool: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(tool, ['--version'], { stdio: 'ignore', timeout: 5000 });
+    child.on('error', () => resolve(false));
+    child.on('exit', (code) => resolve(code === 0));
+  });
+}

@@ -1,0 +1,63 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheckError, HealthCheckService } from '@nestjs/terminus';
+import type { Response } from 'express';
+import { Access, Public } from '../auth/auth.decorators';
+import { ApiErrors } from '../common/api-errors.decorator';
+import { QueueStatus, RenderQueue } from '../queue/render-queue.service';
+import { SystemHealthService } from './system-health.service';
+
+class SystemHealthDto {
+  @ApiProperty({ enum: ['healthy', 'unhealthy'] }) status!: 'healthy' | 'unhealthy';
+  @ApiProperty({
+    example: { redis: { status: 'up', latency_ms: 1 }, queue: { status: 'up' }, storage: { status: 'up' }, pipeline: { status: 'up' }, disk: { status: 'up' }, memory: { status: 'up' } },
+  })
+  checks!: Record<string, unknown>;
+  @ApiProperty() timestamp!: string;
+}
+
+class QueueStatusDto implements QueueStatus {
+  @ApiProperty() waiting!: number;
+  @ApiProperty() active!: number;
+  @ApiProperty() completed!: number;
+  @ApiProperty() failed!: number;
+  @ApiProperty() delayed!: number;
+  @ApiProperty() paused!: number;
+  @ApiProperty() workers!: number;
+}
+
+@ApiTags('system')
+@Controller('api/v1/system')
+export class SystemController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly system: SystemHealthService,
+    private readonly queue: RenderQueue,
+  ) {}
+
+  @Get('health')
+  @Public()
+  @ApiOperation({ operationId: 'getSystemHealth', summary: 'Health of every dependency (no secrets)' })
+  @ApiOkResponse({ type: SystemHealthDto })
+  @ApiServiceUnavailableResponse({ type: SystemHealthDto })
+  async systemHealth(@Res({ passthrough: true }) res: Response): Promise<SystemHealthDto> {
+    try {
+      const result = await this.health.check(this.system.checks());
+      return { status: 'healthy', checks: result.details, timestamp: new Date().toISOString() };
+    } catch (err) {
+      const details = (err as { response?: { details?: Record<string, unknown> } }).response?.details;
+      if (!(err instanceof HealthCheckError) && !details) throw err;
+      res.status(503);
+      return { status: 'unhealthy', checks: details ?? {}, timestamp: new Date().toISOString() };
+    }
+  }
+
+  @Get('queue-status')
+  @Access({ adminOnly: true, apiKeyScope: 'system:read' })
+  @ApiOperation({ operationId: 'getQueueStatus', summary: 'BullMQ queue figures (admins and API keys)' })
+  @ApiOkResponse({ type: QueueStatusDto })
+  @ApiErrors(403)
+  queueStatus(): Promise<QueueStatus> {
+    return this.queue.status();
+  }
+}

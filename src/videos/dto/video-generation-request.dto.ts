@@ -1,0 +1,49 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUrl, Length, Matches, MaxLength } from 'class-validator';
+import { IsJsonObjectWithin, NO_CONTROL_CHARS, NormalizedText } from '../../common/validators';
+import { JOB_PRIORITIES, JobPriority } from '../../jobs/job.model';
+import { QUALITIES, Quality } from '../../pipeline/video-pipeline';
+
+export const CUSTOM_CONFIG_MAX_BYTES = 16 * 1024;
+
+export class VideoGenerationRequestDto {
+  @ApiProperty({ minLength: 1, maxLength: 500, example: 'How rainbows form' })
+  @NormalizedText() @IsString() @Length(1, 500, { message: 'topic must be 1-500 characters after trimming' })
+  @Matches(NO_CONTROL_CHARS, { message: 'topic must not contain control characters' })
+  topic!: string;
+
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 2000,
+    example: 'Sunlight enters raindrops, bends, reflects off the back of the drop and splits into colours.',
+  })
+  @NormalizedText() @IsString() @Length(1, 2000, { message: 'context must be 1-2000 characters after trimming' })
+  @Matches(NO_CONTROL_CHARS, { message: 'context must not contain control characters' })
+  context!: string;
+
+  @ApiPropertyOptional({ maxLength: 100, example: 'gpt-4o', description: 'Passed through to the pipeline' })
+  @IsOptional() @NormalizedText() @IsString() @MaxLength(100)
+  @Matches(NO_CONTROL_CHARS, { message: 'model must not contain control characters' })
+  model?: string;
+
+  @ApiPropertyOptional({ enum: QUALITIES, default: 'medium', description: 'low 854x480, medium 1280x720, high 1920x1080, ultra 2560x1440' })
+  @IsOptional() @IsIn(QUALITIES, { message: `quality must be one of ${QUALITIES.join(', ')}` })
+  quality?: Quality;
+
+  @ApiPropertyOptional({ default: false, description: 'Passed through to the pipeline' })
+  @IsOptional() @IsBoolean({ message: 'use_rag must be a boolean' })
+  use_rag?: boolean;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'At most 16 KiB as JSON; the pipeline reads the keys it knows' })
+  @IsOptional() @IsJsonObjectWithin(CUSTOM_CONFIG_MAX_BYTES)
+  custom_config?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ enum: JOB_PRIORITIES, default: 'normal' })
+  @IsOptional() @IsIn(JOB_PRIORITIES, { message: `priority must be one of ${JOB_PRIORITIES.join(', ')}` })
+  priority?: JobPriority;
+
+  @ApiPropertyOptional({ example: 'https://example.com/hooks/video', description: 'https URL; job events are POSTed there, signed' })
+  @IsOptional() @IsString() @MaxLength(2048)
+  @IsUrl({ protocols: ['https'], require_protocol: true, require_tld: false }, { message: 'webhook_url must be an https URL' })
+  webhook_url?: string;
+}

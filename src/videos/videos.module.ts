@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { FilesModule } from '../files/files.module';
+import { JobStoreModule } from '../jobs/job-store.module';
+import { JobsModule } from '../jobs/jobs.module';
+import { QueueModule } from '../queue/queue.module';
+import { VideosController } from './videos.controller';
+import { VideosService } from './videos.service';
+
+@Module({
+  imports: [JobStoreModule, JobsModule, QueueModule, FilesModule],
+  controllers: [VideosController],
+  providers: [VideosService],
+})
+export class VideosModule {}

@@ -1,0 +1,125 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { AuthUser } from '../auth/auth-user';
+import { AppConfig } from '../config/app-config';
+import { AppException } from '../common/error-codes';
+import { JobDto, JobStatusDto, toJobDto, toJobStatusDto, toVideoMetadataDto, VideoMetadataDto, videoFilename } from '../jobs/dto/job.dto';
+import { estimateFromQueue } from '../jobs/eta';
+import { Job, JobConfiguration } from '../jobs/job.model';
+import { JobStore } from '../jobs/job.store';
+import { JobsService } from '../jobs/jobs.service';
+import { StorageService, StoredVideo } from '../files/storage.service';
+import { RenderQueue } from '../queue/render-queue.service';
+import { VideoGenerationRequestDto } from './dto/video-generation-request.dto';
+
+export interface SubmitResult {
+  job: JobDto;
+  replayed: boolean;
+}
+
+export interface DownloadableFile {
+  file: StoredVideo;
+  filename: string;
+  etag: string;
+  contentType: string;
+}
+
+@Injectable()
+export class VideosService {
+  private readonly logger = new Logger(VideosService.name);
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly queue: RenderQueue,
+    private readonly jobs: JobsService,
+    private readonly storage: StorageService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async submit(user: AuthUser, request: VideoGenerationRequestDto, idempotencyKey?: string): Promise<SubmitResult> {
+    const configuration: JobConfiguration = {
+      topic: request.topic,
+      context: request.context,
+      ...(request.model ? { model: request.model } : {}),
+      quality: request.quality ?? 'medium',
+      use_rag: request.use_rag ?? false,
+      custom_config: request.custom_config ?? {},
+      priority: request.priority ?? 'normal',
+      ...(request.webhook_url ? { webhook_url: request.webhook_url } : {}),
+    };
+    const depth = await this.store.queueDepth();
+    const outcome = await this.store.create({
+      id: randomUUID(),
+      userId: user.userId,
+      configuration,
+      idempotency: idempotencyKey ? { key: idempotencyKey, bodyHash: hashBody(configuration) } : undefined,
+      estimatedCompletion: estimateFromQueue(configuration.quality, depth, this.config.workerConcurrency),
+    });
+    switch (outcome.kind) {
+      case 'full':
+        throw new AppException('QUEUE_FULL', 'The queue is full; retry later', { max_queue_depth: this.config.maxQueueDepth }, { 'Retry-After': '30' });
+      case 'conflict':
+        throw new AppException('CONFLICT', 'This Idempotency-Key was already used with a different request', { job_id: outcome.jobId });
+      case 'existing':
+        return { job: toJobDto(outcome.job), replayed: true };
+      case 'created':
+        await this.enqueueOrFail(outcome.job);
+        this.logger.log({ jobId: outcome.job.id, userId: user.userId, quality: configuration.quality }, 'job submitted');
+        return { job: toJobDto((await this.store.get(outcome.job.id)) ?? outcome.job), replayed: false };
+    }
+  }
+
+  private async enqueueOrFail(job: Job): Promise<void> {
+    try {
+      await this.queue.enqueue(job);
+    } catch (err) {
+      await this.store.fail(job.id, 'ENQUEUE_FAILED', 'The job could not be queued').catch(() => undefined);
+      this.logger.error({ jobId: job.id, err }, 'enqueue failed');
+      throw new AppException('SERVICE_UNAVAILABLE', 'The job queue is unavailable; retry later', {}, { 'Retry-After': '10' });
+    }
+  }
+
+  async status(user: AuthUser, jobId: string): Promise<JobStatusDto> {
+    const job = await this.jobs.requireJob(user, jobId);
+    const position = job.status === 'queued' ? await this.store.queuePosition(jobId) : null;
+    return toJobStatusDto(job, position);
+  }
+
+  async metadata(user: AuthUser, jobId: string): Promise<VideoMetadataDto> {
+    const job = await this.requireCompleted(user, jobId);
+    return toVideoMetadataDto(job) as VideoMetadataDto;
+  }
+
+  async video(user: AuthUser, jobId: string): Promise<DownloadableFile> {
+    const job = await this.requireCompleted(user, jobId);
+    const file = await this.storage.statVideo(jobId);
+    if (!file) throw new AppException('NOT_FOUND', 'The video file is no longer available');
+    return { file, filename: videoFilename(job), etag: `"${job.video?.checksum_sha256.slice(0, 32)}"`, contentType: 'video/mp4' };
+  }
+
+  async thumbnail(user: AuthUser, jobId: string): Promise<DownloadableFile> {
+    const job = await this.requireCompleted(user, jobId);
+    const file = await this.storage.statThumbnail(jobId);
+    if (!file) throw new AppException('NOT_FOUND', 'The thumbnail is no longer available');
+    return { file, filename: videoFilename(job).replace(/\.mp4$/, '.jpg'), etag: `"t-${job.video?.checksum_sha256.slice(0, 30)}"`, contentType: 'image/jpeg' };
+  }
+
+  private async requireCompleted(user: AuthUser, jobId: string): Promise<Job> {
+    const job = await this.jobs.requireJob(user, jobId);
+    if (job.status !== 'completed' || !job.video) {
+      throw new AppException('JOB_NOT_COMPLETED', `Job is ${job.status}, not completed`, { status: job.status });
+    }
+    return job;
+  }
+}
+
+/** Canonical hash of the accepted request, so an Idempotency-Key replay with another body is detected. */
+function hashBody(configuration: JobConfiguration): string {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]))
+        : value;
+  return createHash('sha256').update(JSON.stringify(canonical(configuration))).digest('hex');
+}

@@ -1,0 +1,83 @@
+import { startTestApp, TestContext } from './support/test-app';
+
+/** Listing: pagination, filters and sort over 25 jobs, on an API-only instance (jobs stay queued). */
+describe('GET /api/v1/jobs', () => {
+  let ctx: TestContext;
+  let token: string;
+  const ids: string[] = [];
+  let middle: string;
+
+  beforeAll(async () => {
+    ctx = await startTestApp({ APP_ROLE: 'api' });
+    token = ctx.tokenFor('user_lister');
+    for (let i = 0; i < 25; i++) {
+      if (i === 12) {
+        await new Promise((r) => setTimeout(r, 20));
+        middle = new Date().toISOString();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const res = await ctx
+        .http()
+        .post('/api/v1/videos/generate')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ topic: `Topic ${i}`, context: `Context ${i}`, quality: 'low' });
+      expect(res.status).toBe(201);
+      ids.push(res.body.job_id);
+      await new Promise((r) => setTimeout(r, 3)); // distinct creation instants
+    }
+    // Five of them cancelled, for the status filter.
+    for (const id of ids.slice(0, 5)) {
+      await ctx.http().post(`/api/v1/jobs/${id}/cancel`).set('Authorization', `Bearer ${token}`).expect(200);
+    }
+    // Someone else's job must never show up.
+    await ctx.http().post('/api/v1/videos/generate').set('Authorization', `Bearer ${ctx.tokenFor('user_other')}`).send({ topic: 't', context: 'c' });
+  });
+  afterAll(() => ctx.close());
+
+  const list = (query: string) => ctx.http().get(`/api/v1/jobs?${query}`).set('Authorization', `Bearer ${token}`);
+
+  test('pages of 10, newest first by default', async () => {
+    const pages = await Promise.all([1, 2, 3].map((page) => list(`page=${page}&items_per_page=10`)));
+    expect(pages.map((p) => p.status)).toEqual([200, 200, 200]);
+    expect(pages.map((p) => p.body.data.length)).toEqual([10, 10, 5]);
+    expect(pages.map((p) => p.body.has_more)).toEqual([true, true, false]);
+    for (const p of pages) expect(p.body.total_count).toBe(25);
+    expect(pages[0].body.page).toBe(1);
+    expect(pages[0].body.items_per_page).toBe(10);
+    const seen = pages.flatMap((p) => p.body.data.map((j: { job_id: string }) => j.job_id));
+    expect(seen).toEqual([...ids].reverse());
+  });
+
+  test('sort=created_at is oldest first', async () => {
+    const res = await list('sort=created_at&items_per_page=100');
+    expect(res.body.data.map((j: { job_id: string }) => j.job_id)).toEqual(ids);
+  });
+
+  test('a page past the end is empty, with the right total', async () => {
+    const res = await list('page=4&items_per_page=10');
+    expect(res.body.data).toEqual([]);
+    expect(res.body.total_count).toBe(25);
+    expect(res.body.has_more).toBe(false);
+  });
+
+  test('status filter', async () => {
+    const cancelled = await list('status=cancelled');
+    expect(cancelled.body.total_count).toBe(5);
+    expect(cancelled.body.data.every((j: { status: string }) => j.status === 'cancelled')).toBe(true);
+    const queued = await list('status=queued&items_per_page=100');
+    expect(queued.body.total_count).toBe(20);
+    expect(queued.body.data.map((j: { job_id: string }) => j.job_id)).toEqual(ids.slice(5).reverse());
+    expect((await list('status=completed')).body.total_count).toBe(0);
+  });
+
+  test('date filters', async () => {
+    const after = await list(`created_after=${encodeURIComponent(middle)}&items_per_page=100`);
+    expect(after.body.total_count).toBe(13);
+    expect(after.body.data.map((j: { job_id: string }) => j.job_id)).toEqual(ids.slice(12).reverse());
+    const before = await list(`created_before=${encodeURIComponent(middle)}&items_per_page=100`);
+    expect(before.body.total_count).toBe(12);
+    const both = await list(`created_after=${encodeURIComponent(middle)}&status=queued&sort=created_at&items_per_page=5`);
+    expect(both.body.total_count).toBe(13);
+    expect(both.body.data.map((j: { job_id: string }) => j.job_id)).toEqual(ids.slice(12, 17));
+  });
+});
