@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { AppRole, Environment } from './environment';
+import { API_KEY_SCOPES, AppRole, Environment } from './environment';
 
-export type ApiKeyScope = 'jobs:submit' | 'jobs:read' | 'system:read' | 'system:admin';
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 export interface ApiKeyConfig {
   name: string;
   sha256: string;
@@ -69,8 +69,8 @@ export class AppConfig {
     };
     this.adminUserIds = new Set(list(env.ADMIN_USER_IDS));
     this.apiKeys = list(env.API_KEYS).map((entry) => {
-      const [name, sha256, scopes] = entry.split(':');
-      return { name, sha256, scopes: scopes.split('|') as ApiKeyScope[] };
+      const [name, sha256, ...scopeParts] = entry.split(':'); // scopes contain ':' themselves
+      return { name, sha256, scopes: scopeParts.join(':').split('|') as ApiKeyScope[] };
     });
     this.dataDir = resolve(env.DATA_DIR);
     this.storageDir = resolve(env.STORAGE_DIR ?? `${env.DATA_DIR}/storage`);

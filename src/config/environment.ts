@@ -17,6 +17,7 @@ export const APP_ROLES = ['all', 'api', 'worker'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export const PIPELINE_NAMES = ['builtin'] as const;
+export const API_KEY_SCOPES = ['jobs:submit', 'jobs:read', 'system:read'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -141,6 +142,13 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   const env = plainToInstance(Environment, picked, { exposeDefaultValues: true });
   const errors = validateSync(env, { whitelist: true, forbidUnknownValues: true });
   const problems = describe(errors);
+  const unknownScopes = env.API_KEYS.split(',')
+    .filter(Boolean)
+    .flatMap((entry) => entry.split(':').slice(2).join(':').split('|'))
+    .filter((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope));
+  if (unknownScopes.length > 0 && !errors.some((e) => e.property === 'API_KEYS')) {
+    problems.push(`API_KEYS: unknown scope(s) ${unknownScopes.join(', ')}; known: ${API_KEY_SCOPES.join(', ')}`);
+  }
   if (env.NODE_ENV === 'production' && !env.CLERK_JWT_KEY && !env.CLERK_SECRET_KEY) {
     problems.push('CLERK_JWT_KEY / CLERK_SECRET_KEY (unset): production needs one of them to verify tokens');
   }

@@ -27,7 +27,9 @@ export function isPipelineName(name: string): name is PipelineName {
 
 export function createPipeline<N extends PipelineName>(name: N, options: PipelineOptionsByName[N]): VideoPipeline {
   // Names often come from configuration, i.e. unchecked strings at runtime.
-  if (!isPipelineName(name)) throw new Error(`unknown pipeline "${String(name)}"; expected one of ${PIPELINE_NAMES.join(', ')}`);
+  if (!isPipelineName(name)) {
+    throw new Error(`unknown pipeline "${String(name)}"; expected one of ${PIPELINE_NAMES.join(', ')}`);
+  }
   const factory: (options: PipelineOptionsByName[N]) => VideoPipeline = FACTORIES[name];
   return factory(options);
 }

@@ -32,7 +32,11 @@ const MAX_STDOUT_CHARS = 16 * 1024 * 1024;
 /** A tool printing one endless line must not exhaust memory: longer lines are cut. */
 const MAX_LINE_CHARS = 8 * 1024;
 
-export function runProcess(command: string, args: readonly string[], options: RunProcessOptions): Promise<RunProcessResult> {
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  options: RunProcessOptions,
+): Promise<RunProcessResult> {
   const { signal } = options;
   if (signal.aborted) return Promise.reject(new PipelineAbortedError());
 

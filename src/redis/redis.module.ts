@@ -1,6 +1,7 @@
 import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import { RateLimitStorage } from './rate-limit.storage';
 import { redisOptionsFromUrl } from './redis-options';
 import { RedisKeys } from './redis-keys';
 
@@ -36,7 +37,12 @@ class RedisCloser implements OnApplicationShutdown {
     },
     { provide: RedisKeys, inject: [AppConfig], useFactory: (config: AppConfig) => new RedisKeys(config.redisKeyPrefix) },
     RedisCloser,
+    {
+      provide: RateLimitStorage,
+      inject: [REDIS_CLIENT, AppConfig],
+      useFactory: (redis: Redis, config: AppConfig) => new RateLimitStorage(redis, config.redisKeyPrefix),
+    },
   ],
-  exports: [REDIS_CLIENT, RedisKeys],
+  exports: [REDIS_CLIENT, RedisKeys, RateLimitStorage],
 })
 export class RedisModule {}

@@ -1,6 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckError, HealthCheckService } from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Access, Public } from '../auth/auth.decorators';
 import { ApiErrors } from '../common/api-errors.decorator';
@@ -37,6 +38,7 @@ export class SystemController {
 
   @Get('health')
   @Public()
+  @SkipThrottle()
   @ApiOperation({ operationId: 'getSystemHealth', summary: 'Health of every dependency (no secrets)' })
   @ApiOkResponse({ type: SystemHealthDto })
   @ApiServiceUnavailableResponse({ type: SystemHealthDto })

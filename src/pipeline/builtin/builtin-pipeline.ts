@@ -11,6 +11,7 @@ import {
   PipelineError,
   PipelineResult,
   PipelineStage,
+  ProbedVideo,
   QUALITY_RESOLUTION,
   VideoPipeline,
   VideoRequest,
@@ -19,7 +20,15 @@ import { FontLibrary } from './font-set';
 import { DEFAULT_VOICE, VoiceSettings, resolveVoice, synthesize } from './narration';
 import { Scene, planScenes } from './planner';
 import { layoutScene } from './scene-layout';
-import { FPS, NARRATION_LEAD_SECONDS, ToolRun, concatSegments, renderBackground, renderScene, renderThumbnail } from './scene-render';
+import {
+  FPS,
+  NARRATION_LEAD_SECONDS,
+  ToolRun,
+  concatSegments,
+  renderBackground,
+  renderScene,
+  renderThumbnail,
+} from './scene-render';
 import { isSpeakable } from './unicode-text';
 
 export interface BuiltinPipelineOptions {
@@ -36,10 +45,19 @@ const MIN_CONTENT_SECONDS = 2;
 /** Tolerated gap between the planned length and what ffprobe measures before we log a warning. */
 const DURATION_TOLERANCE_SECONDS = 0.5;
 
-type Report = (stage: PipelineStage, percent: number) => void;
+/** Everything one run's stages share. */
+interface Run {
+  request: VideoRequest;
+  ctx: PipelineContext;
+  tools: ToolRun;
+  report(stage: PipelineStage, percent: number): void;
+}
 
-interface Narration {
-  file: string | null;
+interface PlannedScene {
+  scene: Scene;
+  /** File name prefix in the work directory. */
+  name: string;
+  narrationFile: string | null;
   seconds: number;
 }
 
@@ -54,8 +72,13 @@ export class BuiltinVideoPipeline implements VideoPipeline {
   }
 
   async run(request: VideoRequest, ctx: PipelineContext): Promise<PipelineResult> {
+    const run: Run = {
+      request,
+      ctx,
+      tools: { signal: ctx.signal, cwd: ctx.workDir, threads: this.options.ffmpegThreads },
+      report: monotonicProgress(ctx),
+    };
     const stageSeconds: Record<string, number> = {};
-    const report = monotonicProgress(ctx);
     const stage = async <T>(name: PipelineStage, work: () => Promise<T>): Promise<T> => {
       if (ctx.signal.aborted) throw new PipelineAbortedError();
       const started = performance.now();
@@ -65,40 +88,15 @@ export class BuiltinVideoPipeline implements VideoPipeline {
         stageSeconds[name] = Math.round(performance.now() - started) / 1000;
       }
     };
-    const tools: ToolRun = { signal: ctx.signal, cwd: ctx.workDir, threads: this.options.ffmpegThreads };
 
     try {
-      const scenes = await stage('plan', async () => {
-        report('plan', 0);
-        const planned = planScenes(request.topic, request.context, request.customConfig);
-        ctx.log('info', `planned ${planned.length} scenes`, 'plan');
-        report('plan', 5);
-        return planned;
-      });
-      const narrations = await stage('narrate', () => this.narrate(scenes, request, ctx, report));
-      const durations = scenes.map((scene, i) => sceneDuration(scene, narrations[i].seconds));
-      const segments = await stage('render', () => this.render(scenes, narrations, durations, request, ctx, tools, report));
-      const file = join(ctx.workDir, 'video.mp4');
-      await stage('compose', async () => {
-        report('compose', 80);
-        await concatSegments(join(ctx.workDir, 'segments.txt'), segments, file, tools);
-        await Promise.all(segments.map((segment) => rm(segment, { force: true })));
-        ctx.log('info', `joined ${segments.length} segments`, 'compose');
-        report('compose', 92);
-      });
+      const scenes = await stage('plan', async () => this.plan(run));
+      const planned = await stage('narrate', () => this.narrate(scenes, run));
+      const segments = await stage('render', () => this.render(planned, run));
+      const file = await stage('compose', () => this.compose(segments, run));
       const thumbnail = join(ctx.workDir, 'thumbnail.jpg');
-      const metadata = await stage('finalize', async () => {
-        const probed = await probeVideo(file, ctx.signal);
-        report('finalize', 96);
-        const planned = durations.reduce((sum, d) => sum + d, 0);
-        if (Math.abs(probed.durationSeconds - planned) > DURATION_TOLERANCE_SECONDS) {
-          ctx.log('warn', `video lasts ${probed.durationSeconds}s, planned ${planned.toFixed(2)}s`, 'finalize');
-        }
-        await renderThumbnail(file, Math.min(1, probed.durationSeconds / 2), thumbnail, tools);
-        ctx.log('info', `${probed.width}x${probed.height} ${probed.durationSeconds}s ${probed.fileSize} bytes`, 'finalize');
-        report('finalize', 100);
-        return probed;
-      });
+      const expectedSeconds = planned.reduce((sum, p) => sum + p.seconds, 0);
+      const metadata = await stage('finalize', () => this.finalize(file, thumbnail, expectedSeconds, run));
       return { file, thumbnail, metadata, stageSeconds };
     } catch (error) {
       // Whatever broke after cancellation (a stream, a half-written file) is reported as the cancellation.
@@ -107,60 +105,65 @@ export class BuiltinVideoPipeline implements VideoPipeline {
     }
   }
 
-  private async narrate(scenes: Scene[], request: VideoRequest, ctx: PipelineContext, report: Report): Promise<Narration[]> {
-    let voice = resolveVoice(request.customConfig);
-    const narrations: Narration[] = [];
-    for (const [i, scene] of scenes.entries()) {
-      let narration: Narration = { file: null, seconds: 0 };
-      if (isSpeakable(scene.narration)) {
-        const file = join(ctx.workDir, `${sceneName(i)}.wav`);
-        voice = await this.speak(scene.narration, file, voice, ctx);
-        narration = { file, seconds: await probeDurationSeconds(file, ctx.signal) };
-      }
-      narrations.push(narration);
-      report('narrate', 5 + (20 * (i + 1)) / scenes.length);
-    }
-    const spoken = narrations.reduce((sum, n) => sum + n.seconds, 0);
-    ctx.log('info', `narrated ${spoken.toFixed(1)}s with voice ${voice.voice} at ${voice.rate} wpm`, 'narrate');
-    return narrations;
+  private plan({ request, ctx, report }: Run): Scene[] {
+    report('plan', 0);
+    const scenes = planScenes(request.topic, request.context, request.customConfig);
+    ctx.log('info', `planned ${scenes.length} scenes`, 'plan');
+    report('plan', 5);
+    return scenes;
   }
 
-  /** Speaks with the requested voice; if espeak-ng rejects it (not installed), falls back to the default. Returns the voice used. */
+  /** Speaks every scene and sets each scene's length from its narration. */
+  private async narrate(scenes: Scene[], run: Run): Promise<PlannedScene[]> {
+    const { ctx } = run;
+    let voice = resolveVoice(run.request.customConfig);
+    const planned: PlannedScene[] = [];
+    for (const [i, scene] of scenes.entries()) {
+      const name = `scene-${String(i + 1).padStart(2, '0')}`;
+      let narrationFile: string | null = null;
+      let spoken = 0;
+      if (isSpeakable(scene.narration)) {
+        narrationFile = join(ctx.workDir, `${name}.wav`);
+        voice = await this.speak(scene.narration, narrationFile, voice, ctx);
+        spoken = await probeDurationSeconds(narrationFile, ctx.signal);
+      }
+      planned.push({ scene, name, narrationFile, seconds: sceneDuration(scene, spoken) });
+      run.report('narrate', 5 + (20 * (i + 1)) / scenes.length);
+    }
+    ctx.log('info', `narrated ${scenes.length} scenes with voice ${voice.voice} at ${voice.rate} wpm`, 'narrate');
+    return planned;
+  }
+
+  /** Speaks with the requested voice, or with the default one if espeak-ng rejects it; returns the voice used. */
   private async speak(text: string, file: string, voice: VoiceSettings, ctx: PipelineContext): Promise<VoiceSettings> {
     try {
       await synthesize(text, file, voice, ctx.signal, ctx.workDir);
       return voice;
     } catch (error) {
-      const rejected = error instanceof PipelineError && error.code === 'TOOL_FAILED' && voice.voice !== DEFAULT_VOICE.voice;
-      if (!rejected) throw error;
-      ctx.log('warn', `espeak-ng failed with voice "${voice.voice}", using "${DEFAULT_VOICE.voice}": ${error.message}`, 'narrate');
+      const isDefault = voice.voice === DEFAULT_VOICE.voice;
+      if (isDefault || !(error instanceof PipelineError) || error.code !== 'TOOL_FAILED') throw error;
+      ctx.log('warn', `voice "${voice.voice}" failed, using "${DEFAULT_VOICE.voice}": ${error.message}`, 'narrate');
       const fallback = { ...voice, voice: DEFAULT_VOICE.voice };
       await synthesize(text, file, fallback, ctx.signal, ctx.workDir);
       return fallback;
     }
   }
 
-  private async render(
-    scenes: Scene[],
-    narrations: Narration[],
-    durations: number[],
-    request: VideoRequest,
-    ctx: PipelineContext,
-    tools: ToolRun,
-    report: Report,
-  ): Promise<string[]> {
+  /** One MP4 segment per scene; returns their paths in order. */
+  private async render(planned: PlannedScene[], run: Run): Promise<string[]> {
+    const { ctx, report } = run;
     report('render', 25);
-    const { width, height } = QUALITY_RESOLUTION[request.quality];
+    const { width, height } = QUALITY_RESOLUTION[run.request.quality];
     const fonts = await this.fontLibrary(ctx.signal);
     const background = join(ctx.workDir, 'background.png');
-    await renderBackground(width, height, background, tools);
+    await renderBackground(width, height, background, run.tools);
 
-    const total = durations.reduce((sum, d) => sum + d, 0);
-    const contentCount = scenes.filter((s) => s.kind === 'content').length;
+    const total = planned.reduce((sum, p) => sum + p.seconds, 0);
+    const contentCount = planned.filter((p) => p.scene.kind === 'content').length;
     let contentShown = 0;
     let rendered = 0;
     const segments: string[] = [];
-    for (const [i, scene] of scenes.entries()) {
+    for (const [i, { scene, name, narrationFile, seconds }] of planned.entries()) {
       const heading = fonts.choose(scene.title, 'bold');
       const body = fonts.choose(scene.text, 'regular');
       const missing = heading.missingGlyphs + body.missingGlyphs;
@@ -176,27 +179,43 @@ export class BuiltinVideoPipeline implements VideoPipeline {
         measureBody: body.measure,
         progress: scene.kind === 'content' ? contentShown / contentCount : undefined,
       });
-      const output = join(ctx.workDir, `${sceneName(i)}.mp4`);
+      const output = join(ctx.workDir, `${name}.mp4`);
+      const fontFiles = { heading: heading.file, body: body.file };
       await renderScene(
-        {
-          name: sceneName(i),
-          layout,
-          fonts: { heading: heading.file, body: body.file },
-          durationSeconds: durations[i],
-          narrationFile: narrations[i].file,
-          background,
-          output,
-        },
-        tools,
+        { name, layout, fonts: fontFiles, durationSeconds: seconds, narrationFile, background, output },
+        run.tools,
       );
-      const narrationFile = narrations[i].file;
       if (narrationFile) await rm(narrationFile, { force: true });
       segments.push(output);
-      rendered += durations[i];
+      ctx.log('debug', `scene ${i + 1}/${planned.length} (${scene.kind}): ${seconds.toFixed(3)}s`, 'render');
+      rendered += seconds;
       report('render', 25 + (55 * rendered) / total);
     }
     ctx.log('info', `rendered ${segments.length} scenes at ${width}x${height}, ${total.toFixed(1)}s`, 'render');
     return segments;
+  }
+
+  private async compose(segments: string[], { ctx, tools, report }: Run): Promise<string> {
+    report('compose', 80);
+    const file = join(ctx.workDir, 'video.mp4');
+    await concatSegments(join(ctx.workDir, 'segments.txt'), segments, file, tools);
+    await Promise.all(segments.map((segment) => rm(segment, { force: true })));
+    ctx.log('info', `joined ${segments.length} segments`, 'compose');
+    report('compose', 92);
+    return file;
+  }
+
+  private async finalize(file: string, thumbnail: string, expectedSeconds: number, run: Run): Promise<ProbedVideo> {
+    const { ctx, report } = run;
+    const probed = await probeVideo(file, ctx.signal);
+    report('finalize', 96);
+    if (Math.abs(probed.durationSeconds - expectedSeconds) > DURATION_TOLERANCE_SECONDS) {
+      ctx.log('warn', `video lasts ${probed.durationSeconds}s, planned ${expectedSeconds.toFixed(2)}s`, 'finalize');
+    }
+    await renderThumbnail(file, Math.min(1, probed.durationSeconds / 2), thumbnail, run.tools);
+    ctx.log('info', `${probed.width}x${probed.height}, ${probed.durationSeconds}s, ${probed.fileSize} bytes`, 'finalize');
+    report('finalize', 100);
+    return probed;
   }
 
   /** Fonts are parsed once per pipeline instance; a failed load is retried by the next run. */
@@ -217,12 +236,8 @@ export function sceneDuration(scene: Scene, narrationSeconds: number): number {
   return Math.ceil(seconds * FPS - 1e-6) / FPS;
 }
 
-function sceneName(index: number): string {
-  return `scene-${String(index + 1).padStart(2, '0')}`;
-}
-
 /** Progress never goes backwards, whatever order callers report in. */
-function monotonicProgress(ctx: PipelineContext): Report {
+function monotonicProgress(ctx: PipelineContext): Run['report'] {
   let last = 0;
   return (stage, percent) => {
     last = Math.max(last, Math.min(100, Math.round(percent * 10) / 10));

@@ -45,7 +45,9 @@ export function parseFontMetrics(file: string, data: Buffer): FontMetrics {
 function readTableDirectory(data: Buffer, offset: number, file: string): Map<string, number> {
   const version = data.readUInt32BE(offset);
   const tag = data.toString('latin1', offset, offset + 4);
-  if (version !== 0x00010000 && tag !== 'OTTO' && tag !== 'true') throw new Error(`${file}: not a TrueType/OpenType font`);
+  if (version !== 0x00010000 && tag !== 'OTTO' && tag !== 'true') {
+    throw new Error(`${file}: not a TrueType/OpenType font`);
+  }
   const tables = new Map<string, number>();
   const count = data.readUInt16BE(offset + 4);
   for (let i = 0; i < count; i++) {

@@ -19,7 +19,10 @@ interface FontFamily {
 
 const NOTO = '/usr/share/fonts/truetype/noto';
 const DEJAVU = '/usr/share/fonts/truetype/dejavu';
-const noto = (name: string): FontFamily => ({ regular: `${NOTO}/${name}-Regular.ttf`, bold: `${NOTO}/${name}-Bold.ttf` });
+const noto = (name: string): FontFamily => ({
+  regular: `${NOTO}/${name}-Regular.ttf`,
+  bold: `${NOTO}/${name}-Bold.ttf`,
+});
 
 const DEFAULT_FAMILIES: FontFamily[] = [
   noto('NotoSans'),
@@ -74,12 +77,14 @@ export class FontLibrary {
    * whatever `fc-match sans` returns.
    */
   static async load(preferredFile: string | undefined, signal: AbortSignal): Promise<FontLibrary> {
-    const candidates = preferredFile ? [{ regular: preferredFile, bold: preferredFile }, ...DEFAULT_FAMILIES] : DEFAULT_FAMILIES;
+    const preferred = preferredFile ? [{ regular: preferredFile, bold: preferredFile }] : [];
+    const candidates = [...preferred, ...DEFAULT_FAMILIES];
     const families: LoadedFamily[] = [];
     for (const family of candidates) {
       if (!(await exists(family.regular))) continue;
       const regular = await loadFace(family.regular);
-      const bold = family.bold !== family.regular && (await exists(family.bold)) ? await loadFace(family.bold) : regular;
+      const hasBold = family.bold !== family.regular && (await exists(family.bold));
+      const bold = hasBold ? await loadFace(family.bold) : regular;
       families.push({ regular, bold });
     }
     if (families.length === 0) {
@@ -142,13 +147,13 @@ async function exists(file: string): Promise<boolean> {
 }
 
 async function fcMatchSans(signal: AbortSignal): Promise<string> {
+  const missing = (why: string): PipelineError => new PipelineError(`no usable font found (${why})`, 'FONT_MISSING', false);
   const { stdout } = await runProcess('fc-match', ['-f', '%{file}', 'sans'], { signal, timeoutMs: 10_000 }).catch(
     (error: unknown) => {
-      if (error instanceof PipelineError) throw new PipelineError(`no usable font found (${error.message})`, 'FONT_MISSING', false);
-      throw error;
+      throw error instanceof PipelineError && error.code !== 'TOOL_TIMEOUT' ? missing(error.message) : error;
     },
   );
   const file = stdout.trim();
-  if (!file || !(await exists(file))) throw new PipelineError('no usable font found (fc-match sans)', 'FONT_MISSING', false);
+  if (!file || !(await exists(file))) throw missing('fc-match sans');
   return file;
 }

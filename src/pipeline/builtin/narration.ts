@@ -22,14 +22,21 @@ export function resolveVoice(customConfig: Record<string, unknown>): VoiceSettin
   if (typeof config !== 'object' || config === null) return DEFAULT_VOICE;
   const { voice, language, rate } = config as Record<string, unknown>;
   const safe = (value: unknown): value is string => typeof value === 'string' && VOICE_PATTERN.test(value);
+  const rateOk = typeof rate === 'number' && rate >= MIN_RATE && rate <= MAX_RATE;
   return {
     voice: safe(voice) ? voice : safe(language) ? language : DEFAULT_VOICE.voice,
-    rate: typeof rate === 'number' && Number.isFinite(rate) && rate >= MIN_RATE && rate <= MAX_RATE ? Math.round(rate) : DEFAULT_VOICE.rate,
+    rate: rateOk ? Math.round(rate) : DEFAULT_VOICE.rate,
   };
 }
 
 /** Writes `text` spoken with `voice` to a WAV file. The text goes through stdin, never the command line. */
-export async function synthesize(text: string, wavFile: string, voice: VoiceSettings, signal: AbortSignal, cwd: string): Promise<void> {
+export async function synthesize(
+  text: string,
+  wavFile: string,
+  voice: VoiceSettings,
+  signal: AbortSignal,
+  cwd: string,
+): Promise<void> {
   const args = ['-w', wavFile, '-s', String(voice.rate), '-v', voice.voice, '--stdin'];
   await runProcess('espeak-ng', args, { signal, cwd, stdin: text, timeoutMs: 120_000 });
 }

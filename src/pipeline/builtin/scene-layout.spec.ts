@@ -25,16 +25,16 @@ function expectInsideSafeArea(layout: SceneLayout, width: number, height: number
 }
 
 describe('layoutScene', () => {
-  const cases: Array<[SceneKind, string, string]> = [
-    ['title', 'Photosynthesis', ''],
-    ['title', LONG, ''],
-    ['content', 'Water (2/5)', 'Heat from the sun evaporates water from seas and lakes.'],
-    ['content', LONG, LONG],
-    ['outro', 'Thanks for watching', LONG],
+  const cases: Array<[string, SceneKind, string, string]> = [
+    ['a short title', 'title', 'Photosynthesis', ''],
+    ['a long title', 'title', LONG, ''],
+    ['a short content', 'content', 'Water (2/5)', 'Heat from the sun evaporates water from seas and lakes.'],
+    ['a long content', 'content', LONG, LONG],
+    ['a long outro', 'outro', 'Thanks for watching', LONG],
   ];
 
   for (const [quality, { width, height }] of Object.entries(QUALITY_RESOLUTION)) {
-    it.each(cases)(`keeps a %s scene inside the safe area at ${quality} quality`, (kind, heading, body) => {
+    it.each(cases)(`keeps %s scene inside the safe area at ${quality} quality`, (_label, kind, heading, body) => {
       const layout = layoutScene({
         kind,
         heading,

@@ -3,7 +3,7 @@
  * quality looks the same, and all text stays inside a safe area with 8% margins.
  */
 import { SceneKind } from './planner';
-import { MeasureEm, TextBlock, fitText } from './text-layout';
+import { FitOptions, MeasureEm, TextBlock, fitText } from './text-layout';
 
 export const SAFE_MARGIN = 0.08;
 
@@ -63,6 +63,7 @@ interface Frame {
   top: number;
   width: number;
   height: number;
+  /** 1% of the frame height: sizes scale with the quality. */
   unit: number;
 }
 
@@ -78,7 +79,7 @@ function contentLayout(input: SceneLayoutInput): SceneLayout {
   const { unit } = area;
   const heading = fitText(
     input.heading,
-    { maxWidth: area.width, maxHeight: area.height * 0.3, fontSize: 6.2 * unit, minFontSize: 4.6 * unit, lineHeight: 1.2, maxLines: 2 },
+    { ...sizes(area, 6.2, 4.6, 1.2), maxHeight: area.height * 0.3, maxLines: 2 },
     input.measureHeading,
   );
   const rule: Box = {
@@ -91,7 +92,7 @@ function contentLayout(input: SceneLayoutInput): SceneLayout {
   const bodyArea = { top: rule.y + rule.height + Math.round(5 * unit), bottom: area.top + area.height };
   const body = fitText(
     input.body,
-    { maxWidth: area.width, maxHeight: bodyArea.bottom - bodyArea.top, fontSize: 5.8 * unit, minFontSize: 3 * unit, lineHeight: 1.5 },
+    { ...sizes(area, 5.8, 3, 1.5), maxHeight: bodyArea.bottom - bodyArea.top },
     input.measureBody,
   );
   // Short bodies sit a little above the middle of the free space rather than hugging the heading.
@@ -120,12 +121,12 @@ function cardLayout(input: SceneLayoutInput): SceneLayout {
   const { unit } = area;
   const heading = fitText(
     input.heading,
-    { maxWidth: area.width, maxHeight: area.height * 0.6, fontSize: 9.5 * unit, minFontSize: 5 * unit, lineHeight: 1.15, maxLines: 4 },
+    { ...sizes(area, 9.5, 5, 1.15), maxHeight: area.height * 0.6, maxLines: 4 },
     input.measureHeading,
   );
   const subtitle = fitText(
     input.body,
-    { maxWidth: area.width, maxHeight: area.height * 0.25, fontSize: 4.6 * unit, minFontSize: 3 * unit, lineHeight: 1.35, maxLines: 3 },
+    { ...sizes(area, 4.6, 3, 1.35), maxHeight: area.height * 0.25, maxLines: 3 },
     input.measureBody,
   );
   const gap = Math.round(4 * unit);
@@ -134,7 +135,13 @@ function cardLayout(input: SceneLayoutInput): SceneLayout {
   const top = Math.round(area.top + (area.height - total) / 2);
   const centre = Math.round(input.width / 2);
   const ruleWidth = Math.round(12 * unit);
-  const rule: Box = { x: centre - Math.round(ruleWidth / 2), y: top + heading.height + gap, width: ruleWidth, height: ruleHeight, color: THEME.accent };
+  const rule: Box = {
+    x: centre - Math.round(ruleWidth / 2),
+    y: top + heading.height + gap,
+    width: ruleWidth,
+    height: ruleHeight,
+    color: THEME.accent,
+  };
   return {
     lines: [
       ...place(heading, 'heading', centre, 'center', top, THEME.heading),
@@ -144,6 +151,31 @@ function cardLayout(input: SceneLayoutInput): SceneLayout {
   };
 }
 
-function place(block: TextBlock, font: TextLine['font'], x: number, align: TextLine['align'], top: number, color: string): TextLine[] {
-  return block.lines.map((text, i) => ({ text, font, fontSize: block.fontSize, x, align, baseline: top + block.baselines[i], color }));
+/** Full-width text sizes, in hundredths of the frame height. */
+function sizes(
+  area: Frame,
+  preferred: number,
+  minimum: number,
+  lineHeight: number,
+): Pick<FitOptions, 'maxWidth' | 'fontSize' | 'minFontSize' | 'lineHeight'> {
+  return { maxWidth: area.width, fontSize: preferred * area.unit, minFontSize: minimum * area.unit, lineHeight };
+}
+
+function place(
+  block: TextBlock,
+  font: TextLine['font'],
+  x: number,
+  align: TextLine['align'],
+  top: number,
+  color: string,
+): TextLine[] {
+  return block.lines.map((text, i) => ({
+    text,
+    font,
+    fontSize: block.fontSize,
+    x,
+    align,
+    baseline: top + block.baselines[i],
+    color,
+  }));
 }

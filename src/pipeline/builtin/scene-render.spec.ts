@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeVideo } from '../media-probe';
-import { escapeFilterValue, renderBackground, renderScene } from './scene-render';
+import { concatSegments, escapeFilterValue, renderBackground, renderScene } from './scene-render';
 
 describe('escapeFilterValue', () => {
   it('leaves plain values alone', () => {
@@ -11,7 +11,7 @@ describe('escapeFilterValue', () => {
   });
 
   it('escapes for the option parser and then for the graph parser', () => {
-    expect(escapeFilterValue('a:b')).toBe('a\\\\\\:b');
+    expect(escapeFilterValue('a:b')).toBe('a\\\\:b');
     expect(escapeFilterValue("it's")).toBe("it\\\\\\'s");
     expect(escapeFilterValue('a\\b')).toBe('a\\\\\\\\b');
     expect(escapeFilterValue('min(640,iw)')).toBe('min(640\\,iw)');
@@ -28,7 +28,7 @@ const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('renders text and fonts from paths full of filtergraph special characters', async () => {
+  it('renders and joins scenes whose paths are full of filtergraph and concat special characters', async () => {
     const run = { signal: new AbortController().signal, cwd: dir };
     const font = join(dir, "font: it's [x].ttf");
     copyFileSync(FONT, font);
@@ -41,7 +41,7 @@ const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
         layout: {
           lines: [
             { text: "100% %{pts} it's \\ a:b", font: 'heading', fontSize: 16, x: 160, align: 'center', baseline: 60, color: '0xffffff' },
-            { text: 'second line', font: 'body', fontSize: 12, x: 20, align: 'left', baseline: 100, color: '0xe2e8f0' },
+            { text: 'second', font: 'body', fontSize: 12, x: 20, align: 'left', baseline: 100, color: '0xe2e8f0' },
           ],
           boxes: [{ x: 20, y: 120, width: 40, height: 3, color: '0x38bdf8' }],
         },
@@ -53,8 +53,10 @@ const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
       },
       run,
     );
-    const probed = await probeVideo(output, run.signal);
+    const joined = join(dir, "joined it's.mp4");
+    await concatSegments(join(dir, 'list.txt'), [output, output], joined, run);
+    const probed = await probeVideo(joined, run.signal);
     expect(probed).toMatchObject({ width: 320, height: 180, videoCodec: 'h264', audioCodec: 'aac', fps: 30 });
-    expect(probed.durationSeconds).toBeCloseTo(0.5, 1);
+    expect(probed.durationSeconds).toBeCloseTo(1, 1);
   });
 });

@@ -17,7 +17,10 @@ export const NARRATION_LEAD_SECONDS = 0.25;
  * Encoder settings shared by every segment: the compose stage concatenates segments with `-c copy`, which
  * requires identical stream parameters.
  */
-const ENCODE_ARGS = ['-r', String(FPS), '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-ar', '44100', '-ac', '2'];
+const ENCODE_ARGS = [
+  ...['-r', String(FPS), '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'],
+  ...['-c:a', 'aac', '-b:a', '128k', '-ar', '44100', '-ac', '2'],
+];
 const QUIET = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y'];
 
 /**
@@ -53,7 +56,8 @@ export async function renderBackground(width: number, height: number, output: st
     y1: height,
     nb_colors: 2,
   });
-  const args = [...QUIET, '-f', 'lavfi', '-i', source, '-vf', 'vignette=angle=PI/5,noise=alls=3:allf=u', '-frames:v', '1', output];
+  const look = 'vignette=angle=PI/5,noise=alls=3:allf=u';
+  const args = [...QUIET, '-f', 'lavfi', '-i', source, '-vf', look, '-frames:v', '1', output];
   await runProcess('ffmpeg', args, { signal: run.signal, cwd: run.cwd, timeoutMs: 60_000 });
 }
 
@@ -73,11 +77,12 @@ export async function renderScene(segment: SceneSegment, run: ToolRun): Promise<
   const textFiles = segment.layout.lines.map((_, i) => join(run.cwd, `${segment.name}-line-${i + 1}.txt`));
   await Promise.all(segment.layout.lines.map((line, i) => writeFile(textFiles[i], line.text, 'utf8')));
   const args = sceneArgs(segment, textFiles, run.threads);
-  await runProcess('ffmpeg', args, { signal: run.signal, cwd: run.cwd, timeoutMs: 60_000 + segment.durationSeconds * 10_000 });
+  const timeoutMs = 60_000 + segment.durationSeconds * 10_000;
+  await runProcess('ffmpeg', args, { signal: run.signal, cwd: run.cwd, timeoutMs });
 }
 
 /** The ffmpeg argv for one scene segment; `textFiles[i]` holds the text of `layout.lines[i]`. */
-export function sceneArgs(segment: SceneSegment, textFiles: readonly string[], threads?: number): string[] {
+function sceneArgs(segment: SceneSegment, textFiles: readonly string[], threads?: number): string[] {
   const duration = segment.durationSeconds;
   const fade = Math.min(FADE_SECONDS, duration / 4);
   const still = [
@@ -115,7 +120,9 @@ export function sceneArgs(segment: SceneSegment, textFiles: readonly string[], t
     'apad',
     `afade=t=out:st=${(duration - 0.2).toFixed(3)}:d=0.2`,
   ].join(',');
-  const audioInput = segment.narrationFile ? ['-i', segment.narrationFile] : ['-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo'];
+  const audioInput = segment.narrationFile
+    ? ['-i', segment.narrationFile]
+    : ['-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo'];
   return [
     ...QUIET,
     '-i',
@@ -136,7 +143,12 @@ export function sceneArgs(segment: SceneSegment, textFiles: readonly string[], t
 }
 
 /** Joins the segments without re-encoding into a web-friendly MP4 (index at the front). */
-export async function concatSegments(listFile: string, segments: readonly string[], output: string, run: ToolRun): Promise<void> {
+export async function concatSegments(
+  listFile: string,
+  segments: readonly string[],
+  output: string,
+  run: ToolRun,
+): Promise<void> {
   // Entries are quoted for the concat script syntax, where a quote is written '\''.
   const list = segments.map((file) => `file '${file.replace(/'/gu, "'\\''")}'`).join('\n');
   await writeFile(listFile, `${list}\n`, 'utf8');
@@ -145,7 +157,13 @@ export async function concatSegments(listFile: string, segments: readonly string
 }
 
 /** A JPEG of the frame at `atSeconds`, at most 640 pixels wide. */
-export async function renderThumbnail(video: string, atSeconds: number, output: string, run: ToolRun): Promise<void> {
-  const args = [...QUIET, '-ss', atSeconds.toFixed(3), '-i', video, '-frames:v', '1', '-vf', filter('scale', { w: 'min(640,iw)', h: -2 }), '-q:v', '3', output];
+export async function renderThumbnail(
+  video: string,
+  atSeconds: number,
+  output: string,
+  run: ToolRun,
+): Promise<void> {
+  const scale = filter('scale', { w: 'min(640,iw)', h: -2 });
+  const args = [...QUIET, '-ss', atSeconds.toFixed(3), '-i', video, '-frames:v', '1', '-vf', scale, '-q:v', '3', output];
   await runProcess('ffmpeg', args, { signal: run.signal, cwd: run.cwd, timeoutMs: 60_000 });
 }

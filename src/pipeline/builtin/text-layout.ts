@@ -14,13 +14,10 @@ export type MeasureEm = (text: string) => number;
  * 1 em for CJK / full-width / emoji.
  */
 export const estimateWidthEm: MeasureEm = (text) =>
-  Array.from(text).reduce((sum, ch) => sum + (isWide(ch) ? 1 : ch === ' ' ? 0.35 : /[MWmw@%]/u.test(ch) ? 1 : 0.62), 0);
+  Array.from(text).reduce((sum, ch) => sum + (WIDE.test(ch) ? 1 : ch === ' ' ? 0.35 : 0.62), 0);
 
-function isWide(ch: string): boolean {
-  return /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Emoji_Presentation}\u3000-\u303f\uff01-\uff60]/u.test(
-    ch,
-  );
-}
+const WIDE =
+  /[MWmw@%\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Emoji_Presentation}\u3000-\u303f\uff01-\uff60]/u;
 
 /** Vertical room for a line's glyphs, in em: above the baseline (accents) and below it (descenders). */
 export const ASCENT_EM = 1.0;
@@ -108,7 +105,8 @@ export interface TextBlock {
 export function fitText(text: string, options: FitOptions, measure: MeasureEm): TextBlock {
   const maxLines = options.maxLines ?? Infinity;
   const minSize = Math.max(1, Math.floor(options.minFontSize));
-  for (let size = Math.max(minSize, Math.floor(options.fontSize)); ; size = Math.max(minSize, Math.floor(size * SHRINK_STEP))) {
+  const smaller = (size: number): number => Math.max(minSize, Math.floor(size * SHRINK_STEP));
+  for (let size = Math.max(minSize, Math.floor(options.fontSize)); ; size = smaller(size)) {
     const maxWidthEm = (options.maxWidth * WIDTH_SAFETY) / size;
     const lines = wrapText(text, maxWidthEm, measure);
     const fitting = Math.min(maxLines, linesThatFit(options.maxHeight, size, options.lineHeight));
@@ -123,7 +121,11 @@ export function fitText(text: string, options: FitOptions, measure: MeasureEm): 
 
 /** Pixel metrics of a block, rounded once so that the fitting check and the final layout agree exactly. */
 function pixelMetrics(size: number, lineHeight: number): { ascent: number; descent: number; pitch: number } {
-  return { ascent: Math.round(ASCENT_EM * size), descent: Math.round(DESCENT_EM * size), pitch: Math.round(size * lineHeight) };
+  return {
+    ascent: Math.round(ASCENT_EM * size),
+    descent: Math.round(DESCENT_EM * size),
+    pitch: Math.round(size * lineHeight),
+  };
 }
 
 function linesThatFit(maxHeight: number, size: number, lineHeight: number): number {

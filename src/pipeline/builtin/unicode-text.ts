@@ -54,7 +54,7 @@ export function speechWeight(char: string): number {
 
 const graphemeSegmenter = new Intl.Segmenter('und', { granularity: 'grapheme' });
 
-/** User-perceived characters, so a forced break never separates an emoji from its modifier or a base from its accent. */
+/** User-perceived characters: a forced break never separates an emoji from its modifier or a letter from its accent. */
 export function graphemes(text: string): string[] {
   return Array.from(graphemeSegmenter.segment(text), (s) => s.segment);
 }

@@ -1,0 +1,61 @@
+import { AppConfig, normalisePem } from './app-config';
+import { ConfigValidationError, validateEnvironment } from './environment';
+
+describe('validateEnvironment', () => {
+  test('fills defaults for an empty environment', () => {
+    const env = validateEnvironment({});
+    expect(env).toEqual(expect.objectContaining({ PORT: 3000, APP_ROLE: 'all', PIPELINE: 'builtin', REDIS_KEY_PREFIX: 'vgs', WORKER_CONCURRENCY: 1 }));
+  });
+
+  test('converts numbers and booleans from strings', () => {
+    const env = validateEnvironment({ PORT: '8080', WORKER_CONCURRENCY: '3', LOG_PRETTY: 'true' });
+    expect([env.PORT, env.WORKER_CONCURRENCY, env.LOG_PRETTY]).toEqual([8080, 3, true]);
+  });
+
+  test('names every bad variable in one error', () => {
+    let error: unknown;
+    try {
+      validateEnvironment({ PORT: 'eighty', REDIS_URL: 'http://x', APP_ROLE: 'both', WORKER_CONCURRENCY: '0', LOG_LEVEL: 'loud' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigValidationError);
+    const text = (error as Error).message;
+    for (const name of ['PORT', 'REDIS_URL', 'APP_ROLE', 'WORKER_CONCURRENCY', 'LOG_LEVEL']) expect(text).toContain(name);
+    expect((error as ConfigValidationError).problems).toHaveLength(5);
+  });
+
+  test('production without Clerk keys refuses to start', () => {
+    expect(() => validateEnvironment({ NODE_ENV: 'production' })).toThrow(/CLERK_JWT_KEY/);
+    expect(() => validateEnvironment({ NODE_ENV: 'production', CLERK_SECRET_KEY: 'sk_live_abc' })).not.toThrow();
+  });
+
+  test('API keys: format and known scopes', () => {
+    const hash = 'a'.repeat(64);
+    expect(() => validateEnvironment({ API_KEYS: 'ingest:nothex:jobs:submit' })).toThrow(/API_KEYS/);
+    expect(() => validateEnvironment({ API_KEYS: `ingest:${hash}:jobs:fly` })).toThrow(/unknown scope.*jobs:fly/);
+    const config = new AppConfig(validateEnvironment({ API_KEYS: `ingest:${hash}:jobs:submit|jobs:read,mon:${hash}:system:read` }));
+    expect(config.apiKeys).toEqual([
+      { name: 'ingest', sha256: hash, scopes: ['jobs:submit', 'jobs:read'] },
+      { name: 'mon', sha256: hash, scopes: ['system:read'] },
+    ]);
+  });
+
+  test('derived settings: roles, lists, storage under the data directory', () => {
+    const config = new AppConfig(
+      validateEnvironment({ APP_ROLE: 'api', DATA_DIR: '/srv/vgs', CLERK_AUTHORIZED_PARTIES: 'https://a.example, https://b.example', ADMIN_USER_IDS: 'u1,u2' }),
+    );
+    expect([config.runsApi, config.runsWorker]).toEqual([true, false]);
+    expect(config.storageDir).toBe('/srv/vgs/storage');
+    expect(config.clerk.authorizedParties).toEqual(['https://a.example', 'https://b.example']);
+    expect([...config.adminUserIds]).toEqual(['u1', 'u2']);
+  });
+});
+
+describe('normalisePem', () => {
+  test('turns the literal \\n of .env files into a real PEM', () => {
+    const pem = normalisePem('-----BEGIN PUBLIC KEY-----\\nMIIB\\nIDAQAB\\n-----END PUBLIC KEY-----');
+    expect(pem).toBe('-----BEGIN PUBLIC KEY-----\nMIIB\nIDAQAB\n-----END PUBLIC KEY-----\n');
+    expect(normalisePem(pem)).toBe(pem);
+  });
+});

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import Redis from 'ioredis';
+import { startTestApp, TestContext } from './support/test-app';
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+const SUBMITTER = 'sk-service-submit-0123456789';
+const READER = 'sk-service-status-0123456789';
+
+/** API keys with scopes, admins, and per-caller rate limits kept in Redis. */
+describe('access control and rate limits', () => {
+  let ctx: TestContext;
+
+  beforeAll(async () => {
+    ctx = await startTestApp({
+      APP_ROLE: 'api',
+      RATE_LIMIT_PER_MINUTE: '6',
+      API_KEYS: `ingest:${sha(SUBMITTER)}:jobs:submit|jobs:read,monitor:${sha(READER)}:system:read`,
+      ADMIN_USER_IDS: 'user_root',
+    });
+  });
+  afterAll(() => ctx.close());
+
+  const body = { topic: 'Service job', context: 'Submitted by an internal service.' };
+
+  test('an API key with the submit scope creates jobs it can then read', async () => {
+    const res = await ctx.http().post('/api/v1/videos/generate').set('X-API-Key', SUBMITTER).send(body);
+    expect(res.status).toBe(201);
+    expect(res.body.user_id).toBe('service:ingest');
+    const read = await ctx.http().get(`/api/v1/jobs/${res.body.job_id}`).set('X-API-Key', SUBMITTER);
+    expect(read.status).toBe(200);
+  });
+
+  test('an unknown key is 401, a key without the scope is 403', async () => {
+    const unknown = await ctx.http().post('/api/v1/videos/generate').set('X-API-Key', 'sk-nope').send(body);
+    expect(unknown.status).toBe(401);
+    expect(unknown.body.error.error_code).toBe('UNAUTHORIZED');
+    const wrongScope = await ctx.http().post('/api/v1/videos/generate').set('X-API-Key', READER).send(body);
+    expect(wrongScope.status).toBe(403);
+    expect(wrongScope.body.error.error_code).toBe('FORBIDDEN');
+    const status = await ctx.http().get('/api/v1/system/queue-status').set('X-API-Key', READER);
+    expect(status.status).toBe(200);
+    expect(status.body).toEqual(expect.objectContaining({ waiting: expect.any(Number), workers: expect.any(Number) }));
+  });
+
+  test('queue status is for admins: a user is 403, an admin (by id or by claim) is 200', async () => {
+    const user = await ctx.http().get('/api/v1/system/queue-status').set('Authorization', `Bearer ${ctx.tokenFor('user_plain')}`);
+    expect(user.status).toBe(403);
+    const root = await ctx.http().get('/api/v1/system/queue-status').set('Authorization', `Bearer ${ctx.tokenFor('user_root')}`);
+    expect(root.status).toBe(200);
+    const claimAdmin = ctx.tokenFor('user_claims', { metadata: { role: 'admin' } });
+    expect((await ctx.http().get('/api/v1/system/queue-status').set('Authorization', `Bearer ${claimAdmin}`)).status).toBe(200);
+  });
+
+  test('admins can read any job; users cannot', async () => {
+    const created = await ctx.http().post('/api/v1/videos/generate').set('Authorization', `Bearer ${ctx.tokenFor('user_owner')}`).send(body);
+    const asAdmin = await ctx.http().get(`/api/v1/jobs/${created.body.job_id}`).set('Authorization', `Bearer ${ctx.tokenFor('user_root')}`);
+    expect(asAdmin.status).toBe(200);
+  });
+
+  test('the rate limit is per caller, answers 429 with Retry-After, and is counted in Redis under the prefix', async () => {
+    const token = ctx.tokenFor('user_hasty');
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await ctx.http().get('/api/v1/jobs').set('Authorization', `Bearer ${token}`)).status);
+    expect(statuses.slice(0, 6)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(statuses.slice(6)).toEqual([429, 429]);
+    const limited = await ctx.http().get('/api/v1/jobs').set('Authorization', `Bearer ${token}`);
+    expect(limited.body.error.error_code).toBe('RATE_LIMIT_EXCEEDED');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+
+    const someoneElse = await ctx.http().get('/api/v1/jobs').set('Authorization', `Bearer ${ctx.tokenFor('user_calm')}`);
+    expect(someoneElse.status).toBe(200);
+    expect((await ctx.http().get('/health/ready')).status).toBe(200); // probes are never limited
+
+    const redis = new Redis(ctx.redis.url);
+    try {
+      const keys = await redis.keys('*');
+      expect(keys.some((k) => k.startsWith('vgs-test:throttle:'))).toBe(true);
+      expect(keys.filter((k) => !k.startsWith('vgs-test:'))).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
