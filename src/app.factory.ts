@@ -11,6 +11,8 @@ import { requireJsonBody } from './common/json-body.middleware';
 import { requestIdMiddleware } from './common/request-id.middleware';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
+import { httpMetrics } from './system/http-metrics.middleware';
+import { MetricsService } from './system/metrics.service';
 
 /** Creates the fully configured application (used by main.ts and by the e2e tests). */
 export async function createApp(): Promise<INestApplication> {
@@ -20,6 +22,7 @@ export async function createApp(): Promise<INestApplication> {
   app.set('trust proxy', 1);
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
+  app.use(httpMetrics(app.get(MetricsService)));
   if (!config.runsApi) app.use(apiRoutesOff);
   app.use(requireJsonBody());
   app.use(json({ limit: config.bodyLimit, strict: true }));

@@ -42,6 +42,19 @@ describe('access control and rate limits', () => {
     expect(status.body).toEqual(expect.objectContaining({ waiting: expect.any(Number), workers: expect.any(Number) }));
   });
 
+  test('Prometheus metrics are scrapeable; the JSON view is for admins and API keys', async () => {
+    const scrape = await ctx.http().get('/metrics');
+    expect(scrape.status).toBe(200);
+    expect(scrape.headers['content-type']).toMatch(/^text\/plain/);
+    expect(scrape.text).toMatch(/vgs_http_requests_total\{method="POST",route="\/api\/v1\/videos\/generate",status="201"\} \d+/);
+    expect(scrape.text).toMatch(/vgs_queue_jobs\{state="waiting"\} \d+/);
+    expect(scrape.text).toContain('vgs_process_resident_memory_bytes');
+    expect((await ctx.http().get('/api/v1/system/metrics').set('Authorization', `Bearer ${ctx.tokenFor('user_plain')}`)).status).toBe(403);
+    const json = await ctx.http().get('/api/v1/system/metrics').set('X-API-Key', READER);
+    expect(json.status).toBe(200);
+    expect(json.body.vgs_http_requests_total).toEqual(expect.any(Array));
+  });
+
   test('queue status is for admins: a user is 403, an admin (by id or by claim) is 200', async () => {
     const user = await ctx.http().get('/api/v1/system/queue-status').set('Authorization', `Bearer ${ctx.tokenFor('user_plain')}`);
     expect(user.status).toBe(403);

@@ -3,9 +3,11 @@ import { BuiltinPipelineOptions, BuiltinVideoPipeline } from './builtin/builtin-
 import { VideoPipeline } from './video-pipeline';
 
 export * from './video-pipeline';
-export { runProcess, RunProcessOptions, RunProcessResult } from './process-runner';
+export { runProcess } from './process-runner';
+export type { RunProcessOptions, RunProcessResult } from './process-runner';
 export { probeVideo, probeDurationSeconds } from './media-probe';
-export { BuiltinPipelineOptions, BuiltinVideoPipeline } from './builtin/builtin-pipeline';
+export { BuiltinVideoPipeline } from './builtin/builtin-pipeline';
+export type { BuiltinPipelineOptions } from './builtin/builtin-pipeline';
 
 /** Constructor options of each adapter, by name. Adding an adapter = a key here and a factory below. */
 export interface PipelineOptionsByName {

@@ -6,6 +6,7 @@ import type { Response } from 'express';
 import { Access, Public } from '../auth/auth.decorators';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { QueueStatus, RenderQueue } from '../queue/render-queue.service';
+import { MetricsService } from './metrics.service';
 import { SystemHealthService } from './system-health.service';
 
 class SystemHealthDto {
@@ -34,6 +35,7 @@ export class SystemController {
     private readonly health: HealthCheckService,
     private readonly system: SystemHealthService,
     private readonly queue: RenderQueue,
+    private readonly metrics: MetricsService,
   ) {}
 
   @Get('health')
@@ -52,6 +54,15 @@ export class SystemController {
       res.status(503);
       return { status: 'unhealthy', checks: details ?? {}, timestamp: new Date().toISOString() };
     }
+  }
+
+  @Get('metrics')
+  @Access({ adminOnly: true, apiKeyScope: 'system:read' })
+  @ApiOperation({ operationId: 'getSystemMetrics', summary: 'Request, job and queue figures as JSON (admins and API keys)' })
+  @ApiOkResponse({ schema: { type: 'object', additionalProperties: true } })
+  @ApiErrors(403)
+  metricsJson(): Promise<Record<string, unknown>> {
+    return this.metrics.snapshot();
   }
 
   @Get('queue-status')

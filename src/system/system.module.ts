@@ -5,12 +5,15 @@ import { QueueModule } from '../queue/queue.module';
 import { RedisHealthIndicator } from '../redis/redis.health';
 import { WorkerModule } from '../worker/worker.module';
 import { HealthController } from './health.controller';
+import { MetricsService } from './metrics.service';
+import { PrometheusController } from './prometheus.controller';
 import { SystemController } from './system.controller';
 import { SystemHealthService } from './system-health.service';
 
 @Module({
   imports: [TerminusModule.forRoot({ errorLogStyle: 'json', logger: false }), QueueModule, FilesModule, WorkerModule],
-  controllers: [HealthController, SystemController],
-  providers: [RedisHealthIndicator, SystemHealthService],
+  controllers: [HealthController, SystemController, PrometheusController],
+  providers: [RedisHealthIndicator, SystemHealthService, MetricsService],
+  exports: [MetricsService],
 })
 export class SystemModule {}
