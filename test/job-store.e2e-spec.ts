@@ -1,0 +1,105 @@
+import { INestApplication } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { JobConfiguration } from '../src/jobs/job.model';
+import { JobStore } from '../src/jobs/job.store';
+import { startTestApp, TestContext } from './support/test-app';
+
+const configuration: JobConfiguration = {
+  topic: 'Races',
+  context: 'Cancel versus completion.',
+  quality: 'low',
+  use_rag: false,
+  custom_config: {},
+  priority: 'normal',
+};
+
+/** The job store's atomic transitions on a real Redis: races end in exactly one terminal state. */
+describe('job store transitions', () => {
+  let ctx: TestContext;
+  let store: JobStore;
+
+  beforeAll(async () => {
+    ctx = await startTestApp({ APP_ROLE: 'api', MAX_QUEUE_DEPTH: '1000' });
+    store = (ctx.app as INestApplication).get(JobStore);
+  });
+  afterAll(() => ctx.close());
+
+  async function runningJob() {
+    const id = randomUUID();
+    const created = await store.create({ id, userId: 'user_store', configuration, estimatedCompletion: new Date() });
+    expect(created.kind).toBe('created');
+    const attempt = await store.startAttempt(id);
+    expect(attempt).toBe(1);
+    return { id, attempt: attempt as number };
+  }
+
+  const video = {
+    filename: 'video.mp4', file_size: 1, duration: 1, width: 854, height: 480, format: 'mp4', video_codec: 'h264',
+    audio_codec: 'aac', fps: 30, checksum_sha256: 'x', created_at: new Date().toISOString(),
+    performance: { queued_seconds: 0, processing_seconds: 1, stages: {} },
+  };
+
+  test('cancel racing completion: exactly one wins, and the loser changes nothing', async () => {
+    for (let i = 0; i < 50; i++) {
+      const { id, attempt } = await runningJob();
+      const [completed, cancelled] = await Promise.all([store.complete(id, attempt, video), store.cancel(id)]);
+      expect([completed.ok, cancelled.ok].filter(Boolean)).toHaveLength(1);
+      const job = await store.get(id);
+      expect(job?.status).toBe(completed.ok ? 'completed' : 'cancelled');
+      expect(job?.video === null).toBe(!completed.ok);
+    }
+  });
+
+  test('progress: dropped after a terminal state, dropped from a stale attempt, never backwards', async () => {
+    const { id, attempt } = await runningJob();
+    expect(await store.writeProgress(id, attempt, 40, 'render')).toBe(true);
+    expect(await store.writeProgress(id, attempt, 30, 'render')).toBe(true);
+    expect((await store.get(id))?.progress).toBe(40);
+
+    const second = await store.startAttempt(id); // a recovered job: new attempt, progress starts over
+    expect(second).toBe(2);
+    expect((await store.get(id))?.progress).toBe(0);
+    expect(await store.writeProgress(id, attempt, 90, 'render')).toBe(false);
+    expect((await store.get(id))?.progress).toBe(0);
+
+    expect((await store.cancel(id)).ok).toBe(true);
+    expect(await store.writeProgress(id, second as number, 95, 'render')).toBe(false);
+    const job = await store.get(id);
+    expect([job?.status, job?.progress]).toEqual(['cancelled', 0]);
+    expect(await store.startAttempt(id)).toBeNull(); // a cancelled job is never started again
+  });
+
+  test('a stale attempt cannot complete a job another worker took over', async () => {
+    const { id, attempt } = await runningJob();
+    await store.startAttempt(id);
+    expect((await store.complete(id, attempt, video)).ok).toBe(false);
+    expect((await store.get(id))?.status).toBe('processing');
+  });
+
+  test('status indexes follow every transition', async () => {
+    const { id } = await runningJob();
+    await store.cancel(id);
+    const cancelled = await store.list({ userId: 'user_store', status: 'cancelled', order: 'desc', offset: 0, limit: 100 });
+    const processing = await store.list({ userId: 'user_store', status: 'processing', order: 'desc', offset: 0, limit: 100 });
+    expect(cancelled.jobs.map((j) => j.id)).toContain(id);
+    expect(processing.jobs.map((j) => j.id)).not.toContain(id);
+    expect(await store.queuePosition(id)).toBeNull();
+  });
+
+  test('backpressure: creation is refused once the waiting queue is at its maximum', async () => {
+    const depth = await store.queueDepth();
+    const limited = await startTestApp({ APP_ROLE: 'api', MAX_QUEUE_DEPTH: '2' });
+    try {
+      const token = limited.tokenFor('user_flood');
+      const body = { topic: 't', context: 'c' };
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push(await limited.http().post('/api/v1/videos/generate').set('Authorization', `Bearer ${token}`).send(body));
+      expect(statuses.map((r) => r.status)).toEqual([201, 201, 503]);
+      expect(statuses[2].body.error.error_code).toBe('QUEUE_FULL');
+      expect(Number(statuses[2].headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
+    expect(await store.queueDepth()).toBe(depth);
+  });
+});
