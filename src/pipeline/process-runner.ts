@@ -66,6 +66,7 @@ export function runProcess(
         // ESRCH: the group is already gone.
       }
     };
+    let timer: NodeJS.Timeout | undefined;
     const settle = (error: Error | undefined): void => {
       if (settled) return;
       settled = true;
@@ -79,13 +80,12 @@ export function runProcess(
       settle(new PipelineAbortedError());
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    const timer =
-      options.timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            killGroup();
-            settle(new PipelineError(`${command} timed out after ${options.timeoutMs} ms`, 'TOOL_TIMEOUT', true));
-          }, options.timeoutMs);
+    if (options.timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        killGroup();
+        settle(new PipelineError(`${command} timed out after ${options.timeoutMs} ms`, 'TOOL_TIMEOUT', true));
+      }, options.timeoutMs);
+    }
 
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
@@ -115,7 +115,11 @@ export function runProcess(
 }
 
 function spawnError(command: string, error: NodeJS.ErrnoException, cwd: string | undefined): PipelineError {
-  if (error.code === 'ENOENT' && !(cwd && !existsSync(cwd))) {
+  // spawn reports a missing working directory as ENOENT too.
+  if (cwd !== undefined && !existsSync(cwd)) {
+    return new PipelineError(`${command} could not start: working directory ${cwd} does not exist`, 'TOOL_FAILED', true);
+  }
+  if (error.code === 'ENOENT') {
     return new PipelineError(`${command} is not installed (not found on PATH)`, 'TOOL_MISSING', false);
   }
   return new PipelineError(`${command} could not be started: ${error.message}`, 'TOOL_FAILED', true);

@@ -85,10 +85,11 @@ export class SystemHealthService {
   }
 }
 
+/** A tool is present when it can be started at all (tools disagree on -version vs --version exit codes). */
 function toolRuns(tool: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn(tool, ['--version'], { stdio: 'ignore', timeout: 5000 });
+    const child = spawn(tool, ['-version'], { stdio: 'ignore', timeout: 5000 });
     child.on('error', () => resolve(false));
-    child.on('exit', (code) => resolve(code === 0));
+    child.on('exit', () => resolve(true));
   });
 }

@@ -40,6 +40,28 @@ export class AppProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** A JSON API call with a bearer token. */
+  async api(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, any> }> {
+    const res = await fetch(`${this.url}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  }
+
+  /** Polls a job until `done` holds (facts, not sleeps); fails with the last state seen. */
+  async waitForJob(id: string, token: string, done: (job: Record<string, any>) => boolean, timeoutMs = 90_000): Promise<Record<string, any>> {
+    const deadline = Date.now() + timeoutMs;
+    let last: Record<string, any> = {};
+    while (Date.now() < deadline) {
+      last = (await this.api('GET', `/api/v1/jobs/${id}`, token)).body;
+      if (done(last)) return last;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`job ${id} did not reach the expected state: ${JSON.stringify(last).slice(0, 400)}`);
+  }
+
   get logs(): string {
     return this.output;
   }

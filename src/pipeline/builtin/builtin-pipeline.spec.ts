@@ -78,6 +78,13 @@ describe('BuiltinVideoPipeline', () => {
     expect(new BuiltinVideoPipeline().requiredTools()).toEqual(['ffmpeg', 'ffprobe', 'espeak-ng']);
   });
 
+  it('refuses a misconfiguration when constructed', () => {
+    expect(() => new BuiltinVideoPipeline({ fontFile: '/nonexistent/font.ttf' })).toThrow(/does not exist/u);
+    expect(() => new BuiltinVideoPipeline({ ffmpegThreads: -1 })).toThrow(/whole number/u);
+    expect(() => new BuiltinVideoPipeline({ ffmpegThreads: 1.5 })).toThrow(/whole number/u);
+    expect(() => new BuiltinVideoPipeline({ ffmpegThreads: 0 })).not.toThrow(); // 0 = let ffmpeg decide
+  });
+
   it('renders a narrated low-quality video with a thumbnail', async () => {
     const dir = workDir();
     const rec = recorder(dir, new AbortController().signal);

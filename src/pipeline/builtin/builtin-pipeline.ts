@@ -2,6 +2,7 @@
  * The offline "builtin" pipeline: an explainer video made only of local tools — espeak-ng narrates the
  * planned scenes, ffmpeg draws each scene as text on a gradient and joins them, ffprobe measures the result.
  */
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { probeDurationSeconds, probeVideo } from '../media-probe';
@@ -34,7 +35,7 @@ import { isSpeakable } from './unicode-text';
 export interface BuiltinPipelineOptions {
   /** Preferred font; installed defaults remain as fallbacks for scripts it lacks. */
   fontFile?: string;
-  /** ffmpeg encoder threads per process (ffmpeg decides when unset). */
+  /** ffmpeg threads per process; 0 or unset lets ffmpeg decide. */
   ffmpegThreads?: number;
 }
 
@@ -65,7 +66,16 @@ export class BuiltinVideoPipeline implements VideoPipeline {
   readonly name = 'builtin';
   private fonts?: Promise<FontLibrary>;
 
-  constructor(private readonly options: BuiltinPipelineOptions = {}) {}
+  /** Throws on a misconfiguration, so that it shows at startup rather than in every job. */
+  constructor(private readonly options: BuiltinPipelineOptions = {}) {
+    if (options.fontFile !== undefined && !existsSync(options.fontFile)) {
+      throw new Error(`builtin pipeline: font file ${options.fontFile} does not exist`);
+    }
+    const threads = options.ffmpegThreads;
+    if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) {
+      throw new Error(`builtin pipeline: ffmpegThreads must be a whole number ≥ 0, got ${threads}`);
+    }
+  }
 
   requiredTools(): string[] {
     return ['ffmpeg', 'ffprobe', 'espeak-ng'];

@@ -157,6 +157,11 @@ describe('planScenes', () => {
     expect(scenes[2]).toMatchObject({ title: 'Water (2/2)', text: 'Second part.', minDurationSeconds: 7 });
   });
 
+  it('narrates the title of a custom scene that has no text', () => {
+    const scenes = planScenes('Water', context, { scenes: [{ title: 'Part one', text: '' }] });
+    expect(scenes[1]).toEqual({ kind: 'content', title: 'Part one', text: '', narration: 'Part one' });
+  });
+
   it.each([
     ['not an array', 'nope'],
     ['an empty array', []],

@@ -54,7 +54,8 @@ export function planScenes(topic: string, context: string, customConfig: Record<
       kind: 'content',
       title: item.title || (count > 1 ? `${cleanTopic} (${i + 1}/${count})` : cleanTopic),
       text: item.text,
-      narration: item.text,
+      // A custom scene with a title only is a section card: say its title.
+      narration: item.text || item.title,
     };
     if (item.duration !== undefined) scene.minDurationSeconds = item.duration;
     scenes.push(scene);

@@ -38,9 +38,11 @@ function filter(name: string, options: Record<string, string | number>): string 
   return `${name}=${pairs.join(':')}`;
 }
 
+/** How tools run for one pipeline run: cancelled by its signal, inside its work directory. */
 export interface ToolRun {
   signal: AbortSignal;
   cwd: string;
+  /** ffmpeg -threads for scene encodes; 0 or undefined leaves it to ffmpeg. */
   threads?: number;
 }
 

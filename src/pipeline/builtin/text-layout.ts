@@ -9,15 +9,19 @@ import { breakPoints, graphemes, normalizeText } from './unicode-text';
 /** Width of a string in em (that is, in pixels at a font size of 1). */
 export type MeasureEm = (text: string) => number;
 
-/**
- * Deliberately wide estimate for when no font metrics are available: ~0.62 em for an average Latin letter,
- * 1 em for CJK / full-width / emoji.
- */
-export const estimateWidthEm: MeasureEm = (text) =>
-  Array.from(text).reduce((sum, ch) => sum + (WIDE.test(ch) ? 1 : ch === ' ' ? 0.35 : 0.62), 0);
-
 const WIDE =
   /[MWmw@%\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Emoji_Presentation}\u3000-\u303f\uff01-\uff60]/u;
+const CAPITAL_OR_DIGIT = /[\p{Lu}\p{Nd}]/u;
+
+/**
+ * Deliberately wide estimate for when no font metrics are available: 1 em for CJK, full-width, emoji and the
+ * widest Latin letters, 0.8 em for capitals and digits, 0.62 em for other letters.
+ */
+export const estimateWidthEm: MeasureEm = (text) => {
+  let width = 0;
+  for (const ch of text) width += WIDE.test(ch) ? 1 : CAPITAL_OR_DIGIT.test(ch) ? 0.8 : ch === ' ' ? 0.35 : 0.62;
+  return width;
+};
 
 /** Vertical room for a line's glyphs, in em: above the baseline (accents) and below it (descenders). */
 export const ASCENT_EM = 1.0;

@@ -5,7 +5,7 @@
 
 const CJK_LETTER = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
 /** CJK punctuation that may end a line / chunk (closing brackets, commas, full stops). */
-const CJK_TRAILING_PUNCT = /[、。，．！？；：」』）】〕〉》〗〙〛！？]/u;
+const CJK_TRAILING_PUNCT = /[、。，．！？；：」』）】〕〉》〗〙〛]/u;
 const SLOW_SPOKEN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 
 /**

@@ -1,0 +1,92 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppProcess } from './support/app-process';
+import { freePort, TestRedis } from './support/redis-server';
+import { AZP, testEnv } from './support/test-app';
+import { TestIssuer } from './support/tokens';
+
+/**
+ * Fault injection with real processes: wrappers earlier on the service's PATH run the real ffmpeg / ffprobe,
+ * except for the failures they are told to produce (a counter file says how many runs still fail).
+ * The service runs as its own OS process so that PATH reaches the tools it spawns.
+ */
+function faultyTool(dir: string, tool: string, failure: string): void {
+  const counter = join(dir, `${tool}.failures`);
+  writeFileSync(
+    join(dir, tool),
+    `#!/bin/sh
+n=$(cat "${counter}" 2>/dev/null || echo 0)
+if [ "$n" -gt 0 ]; then echo $((n - 1)) > "${counter}"; ${failure}; fi
+exec /usr/bin/${tool} "$@"
+`,
+  );
+  chmodSync(join(dir, tool), 0o755);
+}
+
+describe('retries with backoff for transient faults, none for bad output', () => {
+  let redis: TestRedis;
+  let app: AppProcess;
+  let tools: string;
+  let dataDir: string;
+  let token: string;
+  const failNext = (tool: string, times: number) => writeFileSync(join(tools, `${tool}.failures`), String(times));
+
+  beforeAll(async () => {
+    tools = mkdtempSync(join(tmpdir(), 'vgs-tools-'));
+    dataDir = mkdtempSync(join(tmpdir(), 'vgs-retries-'));
+    faultyTool(tools, 'ffmpeg', 'echo "simulated encoder crash" >&2; exit 1');
+    faultyTool(tools, 'ffprobe', `echo '{"streams":[],"format":{"duration":"1.0"}}'; exit 0`);
+    redis = await TestRedis.start();
+    const issuer = new TestIssuer();
+    token = issuer.token({ sub: 'user_retry', azp: AZP });
+    const env = testEnv(redis, issuer, dataDir, { PATH: `${tools}:${process.env.PATH}`, JOB_MAX_ATTEMPTS: '3', JOB_BACKOFF_MS: '300', LOG_LEVEL: 'error' });
+    app = await AppProcess.start(env, await freePort());
+  });
+  afterAll(async () => {
+    await app?.stop('SIGKILL');
+    await redis?.destroy();
+    rmSync(tools, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const submit = async (topic: string) => {
+    const res = await app.api('POST', '/api/v1/videos/generate', token, { topic, context: 'Short.', quality: 'low' });
+    expect(res.status).toBe(201);
+    return res.body.job_id as string;
+  };
+  const terminal = (j: Record<string, any>) => ['completed', 'failed', 'cancelled'].includes(j.status);
+
+  test('an encoder crash is retried and the job completes on the next attempt', async () => {
+    failNext('ffmpeg', 1);
+    const id = await submit('Flaky encoder');
+    const job = await app.waitForJob(id, token, terminal);
+    expect(job).toEqual(expect.objectContaining({ status: 'completed', attempts: 2, error_message: null }));
+    const logs = (await app.api('GET', `/api/v1/jobs/${id}/logs?limit=1000`, token)).body.logs as Array<{ level: string; message: string }>;
+    expect(logs.some((l) => l.level === 'error' && /attempt 1 failed: .*simulated encoder crash/s.test(l.message))).toBe(true);
+  });
+
+  test('a fault that persists fails the job after the last attempt, with the reason', async () => {
+    failNext('ffmpeg', 1000);
+    const id = await submit('Broken encoder');
+    const job = await app.waitForJob(id, token, terminal);
+    failNext('ffmpeg', 0);
+    expect(job).toEqual(expect.objectContaining({ status: 'failed', attempts: 3, error_code: 'TOOL_FAILED' }));
+    expect(job.error_message).toEqual(expect.stringContaining('simulated encoder crash'));
+  });
+
+  test('output that is not a video is not retried', async () => {
+    failNext('ffprobe', 1000);
+    const id = await submit('Bad output');
+    const job = await app.waitForJob(id, token, terminal);
+    failNext('ffprobe', 0);
+    expect(job).toEqual(expect.objectContaining({ status: 'failed', attempts: 1, error_code: 'INVALID_OUTPUT' }));
+  });
+
+  test('readiness sees the pipeline tools on PATH', async () => {
+    const ready = await fetch(`${app.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    const body = (await ready.json()) as { details: Record<string, { status: string }> };
+    expect(body.details.pipeline.status).toBe('up');
+  });
+});
