@@ -80,6 +80,7 @@ describe('video job lifecycle', () => {
 
     const job = await auth(ctx.http().get(`/api/v1/jobs/${completedId}`));
     expect(job.body.video).toEqual(meta.body);
+    expect(readdirSync(join(ctx.dataDir, 'storage', 'work'))).toEqual([]); // the work directory is gone
   });
 
   test('Range requests return exactly the asked bytes; bad ranges are 416; ETag revalidates', async () => {

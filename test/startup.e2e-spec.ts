@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppProcess } from './support/app-process';
+import { freePort, TestRedis } from './support/redis-server';
+import { testEnv } from './support/test-app';
+import { TestIssuer } from './support/tokens';
+
+const ROOT = join(__dirname, '..');
+
+/** Start-up as an operator sees it: bad settings refuse to start; development works without Clerk keys. */
+describe('start-up', () => {
+  let redis: TestRedis;
+  let dataDir: string;
+  let base: Record<string, string>;
+
+  beforeAll(async () => {
+    redis = await TestRedis.start();
+    dataDir = mkdtempSync(join(tmpdir(), 'vgs-startup-'));
+    base = testEnv(redis, new TestIssuer(), dataDir, { LOG_LEVEL: 'error' });
+  });
+  afterAll(async () => {
+    await redis.destroy();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('bad settings stop the start with a message naming each bad variable', async () => {
+    const start = AppProcess.start({ ...base, REDIS_URL: 'http://nope', WORKER_CONCURRENCY: 'many', APP_ROLE: 'everything' }, await freePort());
+    await expect(start).rejects.toThrow(/exited with 1/);
+    const message = await start.catch((e: Error) => e.message);
+    for (const name of ['REDIS_URL', 'WORKER_CONCURRENCY', 'APP_ROLE']) expect(message).toContain(name);
+  });
+
+  test('production without Clerk keys refuses to start', async () => {
+    const start = AppProcess.start({ ...base, NODE_ENV: 'production', CLERK_JWT_KEY: '' }, await freePort());
+    await expect(start).rejects.toThrow(/CLERK_JWT_KEY/);
+  });
+
+  test('development without Clerk keys: a local signing key, and `npm run token` prints a token it accepts', async () => {
+    const env = { ...base, NODE_ENV: 'development', CLERK_JWT_KEY: '', CLERK_AUTHORIZED_PARTIES: '', APP_ROLE: 'api' };
+    const app = await AppProcess.start(env, await freePort());
+    try {
+      const token = execFileSync('npm', ['run', '--silent', 'token', '--', 'user_dev_42'], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+      })
+        .toString()
+        .trim();
+      expect(token.split('.')).toHaveLength(3);
+      const res = await app.api('POST', '/api/v1/videos/generate', token, { topic: 'Dev', context: 'Local key.' });
+      expect(res.status).toBe(201);
+      expect(res.body.user_id).toBe('user_dev_42');
+      // A token from some other key is still refused.
+      const foreign = await app.api('GET', '/api/v1/jobs', new TestIssuer().token({ sub: 'user_dev_42' }));
+      expect(foreign.status).toBe(401);
+    } finally {
+      await app.stop();
+    }
+  });
+});
