@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { Queue } from 'bullmq';
+import { withTimeout } from '../common/with-timeout';
 import { RENDER_QUEUE } from './queue.constants';
 
 @Injectable()
@@ -14,10 +15,11 @@ export class QueueHealthIndicator {
   async check(key = 'queue') {
     const session = this.health.check(key);
     try {
-      const [counts, paused] = await Promise.race([
+      const [counts, paused] = await withTimeout(
         Promise.all([this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed'), this.queue.isPaused()]),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('queue did not answer')), 1500).unref()),
-      ]);
+        1500,
+        'queue',
+      );
       return paused ? session.down({ message: 'queue is paused', ...counts }) : session.up(counts);
     } catch (err) {
       return session.down({ message: (err as Error).message });

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import Redis from 'ioredis';
+import { withTimeout } from '../common/with-timeout';
 import { REDIS_CLIENT } from './redis.module';
 
 @Injectable()
@@ -14,10 +15,7 @@ export class RedisHealthIndicator {
     const session = this.health.check(key);
     const started = Date.now();
     try {
-      const pong = await Promise.race([
-        this.redis.ping(),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('ping timed out')), 1500).unref()),
-      ]);
+      const pong = await withTimeout(this.redis.ping(), 1500, 'redis');
       if (pong !== 'PONG') return session.down({ message: `unexpected reply ${pong}` });
       return session.up({ latency_ms: Date.now() - started });
     } catch (err) {

@@ -86,10 +86,11 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
     const onAbort = () => abort.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     const reporter = new AttemptReporter(this.store, jobId, attempt, () => abort.abort('job left processing'));
-    const workDir = await this.storage.createWorkDir(jobId);
     const startedAt = Date.now();
+    let workDir: string | undefined;
     reporter.log('info', 'setup', `attempt ${attempt} started on ${this.pipeline.name} pipeline`);
     try {
+      workDir = await this.storage.createWorkDir(jobId);
       const result = await this.pipeline.run(
         {
           jobId,
@@ -116,7 +117,7 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
     } finally {
       signal?.removeEventListener('abort', onAbort);
       await reporter.flush();
-      await this.storage.removeWorkDir(workDir);
+      if (workDir) await this.storage.removeWorkDir(workDir);
     }
   }
 
