@@ -11,6 +11,7 @@ import { requireJsonBody } from './common/json-body.middleware';
 import { requestIdMiddleware } from './common/request-id.middleware';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
+import { ConfiguredIoAdapter } from './realtime/socket-io.adapter';
 import { httpMetrics } from './system/http-metrics.middleware';
 import { MetricsService } from './system/metrics.service';
 
@@ -27,6 +28,10 @@ export async function createApp(): Promise<INestApplication> {
   app.use(requireJsonBody());
   app.use(json({ limit: config.bodyLimit, strict: true }));
   app.useGlobalPipes(createValidationPipe());
+  app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config));
+  if (config.corsOrigins === true || config.corsOrigins.length > 0) {
+    app.enableCors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Request-Id', 'Location', 'Retry-After'] });
+  }
   app.enableShutdownHooks();
   setUpDocs(app);
   return app;

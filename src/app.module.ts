@@ -6,11 +6,14 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { loggerParams } from './common/logging';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { FilesModule } from './files/files.module';
 import { JobsModule } from './jobs/jobs.module';
 import { QueueModule } from './queue/queue.module';
+import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
 import { SystemModule } from './system/system.module';
+import { UsersModule } from './users/users.module';
 import { VideosModule } from './videos/videos.module';
 import { WorkerModule } from './worker/worker.module';
 
@@ -31,6 +34,9 @@ export class AppModule {
         VideosModule,
         WorkerModule,
         SystemModule,
+        RealtimeModule,
+        DashboardModule,
+        UsersModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

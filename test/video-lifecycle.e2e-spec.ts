@@ -180,7 +180,7 @@ describe('video job lifecycle', () => {
       const keys = await redis.keys(`*${completedId}*`);
       // Only the audit tombstone remains (BullMQ's record of the job went too).
       expect(keys).toEqual([`vgs-test:tombstone:${completedId}`]);
-      for (const set of await redis.keys('vgs-test:user:*')) expect(await redis.zscore(set, completedId)).toBeNull();
+      for (const set of await redis.keys('vgs-test:user:*:jobs*')) expect(await redis.zscore(set, completedId)).toBeNull();
     } finally {
       redis.disconnect();
     }

@@ -4,6 +4,7 @@ import type { ApiKeyScope } from '../config/app-config';
 import type { AuthUser } from './auth-user';
 
 export const PUBLIC_ROUTE = 'auth:public';
+export const QUERY_TOKEN_ROUTE = 'auth:query-token';
 export const ACCESS_RULE = 'auth:access';
 
 export interface AccessRule {
@@ -16,6 +17,8 @@ export interface AccessRule {
 /** No credentials needed (health, docs). */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 export const Access = (rule: AccessRule) => SetMetadata(ACCESS_RULE, rule);
+/** Also accepts the token as `?access_token=` (browsers' EventSource cannot send headers). */
+export const AllowQueryToken = () => SetMetadata(QUERY_TOKEN_ROUTE, true);
 
 export type AuthenticatedRequest = Request & { user?: AuthUser };
 

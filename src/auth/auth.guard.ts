@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppException } from '../common/error-codes';
 import { ApiKeyVerifier } from './api-key-verifier';
-import { ACCESS_RULE, AccessRule, AuthenticatedRequest, PUBLIC_ROUTE } from './auth.decorators';
+import { ACCESS_RULE, AccessRule, AuthenticatedRequest, PUBLIC_ROUTE, QUERY_TOKEN_ROUTE } from './auth.decorators';
 import { TokenVerifier } from './token-verifier';
 
 /**
@@ -24,7 +24,8 @@ export class AuthGuard implements CanActivate {
     const rule = this.reflector.getAllAndOverride<AccessRule>(ACCESS_RULE, targets) ?? {};
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
 
-    const authorization = req.headers.authorization;
+    const queryToken = this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN_ROUTE, targets) ? req.query.access_token : undefined;
+    const authorization = req.headers.authorization ?? (typeof queryToken === 'string' ? `Bearer ${queryToken}` : undefined);
     const apiKey = req.headers['x-api-key'];
     if (authorization) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);

@@ -30,6 +30,7 @@ export class AppConfig {
   readonly clerk: {
     jwtKey?: string;
     secretKey?: string;
+    apiUrl?: string;
     authorizedParties: string[];
   };
   readonly adminUserIds: ReadonlySet<string>;
@@ -54,6 +55,11 @@ export class AppConfig {
   readonly minFreeDiskBytes: number;
   readonly minFreeMemoryBytes: number;
   readonly rateLimitPerMinute: number;
+  /** Allowed browser origins for HTTP and Socket.IO; `true` for any, empty for none. */
+  readonly corsOrigins: string[] | true;
+  readonly realtimeProgressIntervalMs: number;
+  readonly sseHeartbeatMs: number;
+  readonly dashboardCacheTtlMs: number;
 
   constructor(env: Environment) {
     this.nodeEnv = env.NODE_ENV;
@@ -65,6 +71,7 @@ export class AppConfig {
     this.clerk = {
       jwtKey: env.CLERK_JWT_KEY ? normalisePem(env.CLERK_JWT_KEY) : undefined,
       secretKey: env.CLERK_SECRET_KEY,
+      apiUrl: env.CLERK_API_URL,
       authorizedParties: list(env.CLERK_AUTHORIZED_PARTIES),
     };
     this.adminUserIds = new Set(list(env.ADMIN_USER_IDS));
@@ -92,5 +99,9 @@ export class AppConfig {
     this.minFreeDiskBytes = env.MIN_FREE_DISK_MB * 1024 * 1024;
     this.minFreeMemoryBytes = env.MIN_FREE_MEMORY_MB * 1024 * 1024;
     this.rateLimitPerMinute = env.RATE_LIMIT_PER_MINUTE;
+    this.corsOrigins = env.CORS_ORIGINS.trim() === '*' ? true : list(env.CORS_ORIGINS);
+    this.realtimeProgressIntervalMs = env.REALTIME_PROGRESS_INTERVAL_MS;
+    this.sseHeartbeatMs = env.SSE_HEARTBEAT_MS;
+    this.dashboardCacheTtlMs = env.DASHBOARD_CACHE_TTL_MS;
   }
 }

@@ -53,6 +53,9 @@ export class Environment {
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^sk_(test|live)_\S+$/, { message: 'must look like sk_test_… or sk_live_…' })
   CLERK_SECRET_KEY?: string;
 
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  CLERK_API_URL?: string;
+
   @IsString()
   CLERK_AUTHORIZED_PARTIES = '';
 
@@ -117,6 +120,18 @@ export class Environment {
 
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
   RATE_LIMIT_PER_MINUTE = 120;
+
+  @Matches(/^(\*|(https?:\/\/[^\s,]+)(,\s*https?:\/\/[^\s,]+)*)?$/, { message: 'must be empty, * or a comma list of http(s) origins' })
+  CORS_ORIGINS = '';
+
+  @Transform(toInt) @IsInt() @Min(50) @Max(60_000)
+  REALTIME_PROGRESS_INTERVAL_MS = 250;
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(300_000)
+  SSE_HEARTBEAT_MS = 15000;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(300_000)
+  DASHBOARD_CACHE_TTL_MS = 5000;
 }
 
 export class ConfigValidationError extends Error {

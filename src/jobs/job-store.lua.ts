@@ -1,12 +1,42 @@
 /**
  * Lua scripts of the job store. Each runs atomically in Redis, so a cancel racing a completion ends in
  * exactly one terminal state and the per-user / per-status indexes never disagree with the job hash.
+ * Every change also appends the job's public view to its event stream and publishes it on the events
+ * channel in the same step, so listeners see changes exactly in the order they happened.
  * Key names are built from the prefix passed in ARGV[1] (single-node Redis; see README for Cluster).
  */
 
+/** Emits a job's current view: XADD to <job>:events (capped) and PUBLISH on <prefix>:events:jobs. */
+const EMIT = `
+local function nullable(v) if v == false or v == nil or v == '' then return cjson.null end return v end
+local function emit(prefix, jobKey, id)
+  local f = redis.call('HMGET', jobKey, 'user_id', 'status', 'progress', 'current_stage', 'error_message', 'updated_at', 'batch_id')
+  local view = {
+    job_id = id, status = f[2], progress = tonumber(f[3]) or 0, current_stage = nullable(f[4]),
+    error_message = nullable(f[5]), updated_at = f[6], batch_id = nullable(f[7])
+  }
+  local data = cjson.encode(view)
+  local eventId = redis.call('XADD', jobKey .. ':events', 'MAXLEN', '~', '500', '*', 'data', data)
+  redis.call('PUBLISH', prefix .. ':events:jobs', cjson.encode({ event_id = eventId, user_id = f[1], job = view }))
+end
+`;
+
+/** Adds (sign 1) or removes (sign -1) a completed video's figures from its owner's dashboard totals. */
+const STATS = `
+local function count_video(prefix, uid, videoJson, sign)
+  if not videoJson or videoJson == '' then return end
+  local v = cjson.decode(videoJson)
+  local key = prefix .. ':user:' .. uid .. ':stats'
+  redis.call('HINCRBY', key, 'videos', sign)
+  redis.call('HINCRBYFLOAT', key, 'video_seconds', sign * (tonumber(v.duration) or 0))
+  redis.call('HINCRBY', key, 'storage_bytes', sign * (tonumber(v.file_size) or 0))
+  redis.call('HINCRBYFLOAT', key, 'processing_seconds', sign * (tonumber(v.performance.processing_seconds) or 0))
+end
+`;
+
 /** KEYS: job hash, idempotency key or "". ARGV: prefix, id, user, created_ms, queue_score, fields JSON,
  * idempotency TTL s, body hash, max queue depth. Returns {"created"|"existing"|"conflict"|"full", id}. */
-export const CREATE_JOB = `
+export const CREATE_JOB = `${EMIT}
 local prefix, id, uid, created, qscore = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 if KEYS[2] ~= '' then
   local prior = redis.call('GET', KEYS[2])
@@ -32,12 +62,13 @@ end
 if KEYS[2] ~= '' then
   redis.call('SET', KEYS[2], cjson.encode({job_id = id, body_hash = ARGV[8]}), 'EX', tonumber(ARGV[7]))
 end
+emit(prefix, KEYS[1], id)
 return {'created', id}
 `;
 
 /** KEYS: job hash. ARGV: prefix, id, to, allowed-from CSV, now ISO, fields JSON, attempt ("" = any).
  * Returns {"ok", previous} | {"missing", ""} | {"rejected", current}. */
-export const TRANSITION_JOB = `
+export const TRANSITION_JOB = `${EMIT}${STATS}
 local prefix, id, to = ARGV[1], ARGV[2], ARGV[3]
 local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur then return {'missing', ''} end
@@ -45,11 +76,12 @@ local allowed = false
 for s in string.gmatch(ARGV[4], '[^,]+') do if s == cur then allowed = true end end
 if not allowed then return {'rejected', cur} end
 if ARGV[7] ~= '' and redis.call('HGET', KEYS[1], 'attempts') ~= ARGV[7] then return {'rejected', cur} end
+local fields = cjson.decode(ARGV[6])
 local args = {'status', to, 'updated_at', ARGV[5]}
-for k, v in pairs(cjson.decode(ARGV[6])) do args[#args + 1] = k; args[#args + 1] = v end
+for k, v in pairs(fields) do args[#args + 1] = k; args[#args + 1] = v end
 redis.call('HSET', KEYS[1], unpack(args))
+local uid = redis.call('HGET', KEYS[1], 'user_id')
 if cur ~= to then
-  local uid = redis.call('HGET', KEYS[1], 'user_id')
   local created = redis.call('HGET', KEYS[1], 'created_ms')
   redis.call('ZREM', prefix .. ':user:' .. uid .. ':jobs:' .. cur, id)
   redis.call('ZADD', prefix .. ':user:' .. uid .. ':jobs:' .. to, created, id)
@@ -60,12 +92,14 @@ if cur ~= to then
     redis.call('ZADD', prefix .. ':queue:waiting', redis.call('HGET', KEYS[1], 'queue_score'), id)
   end
 end
+if to == 'completed' then count_video(prefix, uid, fields['video'], 1) end
+emit(prefix, KEYS[1], id)
 return {'ok', cur}
 `;
 
 /** Starts an attempt: queued|processing → processing, attempts + 1, progress reset.
  * KEYS: job hash. ARGV: prefix, id, now ISO. Returns {"ok", attempt} | {"missing", ""} | {"rejected", current}. */
-export const START_ATTEMPT = `
+export const START_ATTEMPT = `${EMIT}
 local prefix, id = ARGV[1], ARGV[2]
 local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur then return {'missing', ''} end
@@ -82,36 +116,41 @@ if cur == 'queued' then
   redis.call('ZADD', prefix .. ':jobs:all:processing', created, id)
   redis.call('ZREM', prefix .. ':queue:waiting', id)
 end
+emit(prefix, KEYS[1], id)
 return {'ok', tostring(attempt)}
 `;
 
 /** Progress of the running attempt; dropped unless the job is processing in that attempt, never backwards.
- * KEYS: job hash. ARGV: attempt, progress, stage, now ISO, estimated completion ISO or "". Returns 1 | 0. */
-export const WRITE_PROGRESS = `
+ * KEYS: job hash. ARGV: prefix, id, attempt, progress, stage, now ISO, estimated completion ISO or "".
+ * Returns 1 | 0. */
+export const WRITE_PROGRESS = `${EMIT}
 if redis.call('HGET', KEYS[1], 'status') ~= 'processing' then return 0 end
-if redis.call('HGET', KEYS[1], 'attempts') ~= ARGV[1] then return 0 end
+if redis.call('HGET', KEYS[1], 'attempts') ~= ARGV[3] then return 0 end
 local current = tonumber(redis.call('HGET', KEYS[1], 'progress') or '0')
-local progress = math.max(current, tonumber(ARGV[2]))
-redis.call('HSET', KEYS[1], 'progress', tostring(progress), 'current_stage', ARGV[3], 'updated_at', ARGV[4])
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'estimated_completion', ARGV[5]) end
+local progress = math.max(current, tonumber(ARGV[4]))
+redis.call('HSET', KEYS[1], 'progress', tostring(progress), 'current_stage', ARGV[5], 'updated_at', ARGV[6])
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'estimated_completion', ARGV[7]) end
+emit(ARGV[1], KEYS[1], ARGV[2])
 return 1
 `;
 
-/** KEYS: job hash, logs list, tombstone. ARGV: prefix, id, tombstone JSON, tombstone TTL s.
+/** KEYS: job hash, logs list, tombstone, events stream. ARGV: prefix, id, tombstone JSON, tombstone TTL s.
  * Returns {"ok", previous status} | {"missing", ""}. */
-export const DELETE_JOB = `
+export const DELETE_JOB = `${STATS}
 local prefix, id = ARGV[1], ARGV[2]
 local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur then return {'missing', ''} end
 local uid = redis.call('HGET', KEYS[1], 'user_id')
 local batch = redis.call('HGET', KEYS[1], 'batch_id')
+if cur == 'completed' then count_video(prefix, uid, redis.call('HGET', KEYS[1], 'video'), -1) end
 redis.call('ZREM', prefix .. ':user:' .. uid .. ':jobs', id)
 redis.call('ZREM', prefix .. ':user:' .. uid .. ':jobs:' .. cur, id)
 redis.call('ZREM', prefix .. ':jobs:all', id)
 redis.call('ZREM', prefix .. ':jobs:all:' .. cur, id)
 redis.call('ZREM', prefix .. ':queue:waiting', id)
 if batch and batch ~= '' then redis.call('ZREM', prefix .. ':batch:' .. batch .. ':jobs', id) end
-redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[4])
 redis.call('SET', KEYS[3], ARGV[3], 'EX', tonumber(ARGV[4]))
+redis.call('PUBLISH', prefix .. ':events:jobs', cjson.encode({ user_id = uid, deleted = true, job = { job_id = id } }))
 return {'ok', cur}
 `;

@@ -5,7 +5,8 @@ import { REDIS_CLIENT } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 import { sourcesOf } from './job-state';
 import { CREATE_JOB, DELETE_JOB, START_ATTEMPT, TRANSITION_JOB, WRITE_PROGRESS } from './job-store.lua';
-import { Job, JobConfiguration, JobLogEntry, JobPriority, JobStatus, VideoInfo } from './job.model';
+import { JobUpdate, StoredJobEvent } from './job-events';
+import { Job, JobConfiguration, JobLogEntry, JobPriority, JOB_STATUSES, JobStatus, VideoInfo } from './job.model';
 
 /** BullMQ-compatible numeric priority (lower runs first); also the leading part of the queue-order score. */
 export const PRIORITY_RANK: Record<JobPriority, number> = { high: 1, normal: 2, low: 3 };
@@ -17,6 +18,17 @@ export type CreateOutcome =
   | { kind: 'existing'; job: Job }
   | { kind: 'conflict'; jobId: string }
   | { kind: 'full' };
+
+export interface UserJobStats {
+  total: number;
+  byStatus: Record<JobStatus, number>;
+  createdSince: number;
+  /** Completed videos still kept, with their summed duration, processing time and size. */
+  videos: number;
+  videoSeconds: number;
+  processingSeconds: number;
+  storageBytes: number;
+}
 
 export type TransitionOutcome = { ok: true; previous: JobStatus } | { ok: false; current: JobStatus | null };
 
@@ -59,12 +71,13 @@ export class JobStore {
       transition: define('vgsTransitionJob', 1, TRANSITION_JOB),
       start: define('vgsStartAttempt', 1, START_ATTEMPT),
       progress: define('vgsWriteProgress', 1, WRITE_PROGRESS),
-      remove: define('vgsDeleteJob', 3, DELETE_JOB),
+      remove: define('vgsDeleteJob', 4, DELETE_JOB),
     };
   }
 
   private jobKey = (id: string) => this.keys.key('job', id);
   private logsKey = (id: string) => this.keys.key('job', id, 'logs');
+  private eventsKey = (id: string) => this.keys.key('job', id, 'events');
 
   async create(input: {
     id: string;
@@ -160,6 +173,8 @@ export class JobStore {
   async writeProgress(id: string, attempt: number, progress: number, stage: string, eta?: Date): Promise<boolean> {
     const written = await this.scripts.progress(
       this.jobKey(id),
+      this.keys.prefix,
+      id,
       String(attempt),
       Math.max(0, Math.min(100, Math.round(progress * 10) / 10)),
       stage,
@@ -211,6 +226,7 @@ export class JobStore {
       this.jobKey(job.id),
       this.logsKey(job.id),
       this.keys.key('tombstone', job.id),
+      this.eventsKey(job.id),
       this.keys.prefix,
       job.id,
       tombstone,
@@ -247,6 +263,45 @@ export class JobStore {
         : this.redis.zrangebyscore(index, min, max, 'LIMIT', filter.offset, filter.limit),
     ]);
     return { jobs: await this.getMany(ids), total };
+  }
+
+  /** The job's events after `afterId` (exclusive; "0" for all kept), oldest first. */
+  async eventsAfter(id: string, afterId: string, count = 500): Promise<StoredJobEvent[]> {
+    const entries = await this.redis.xrange(this.eventsKey(id), afterId === '0' ? '-' : `(${afterId}`, '+', 'COUNT', count);
+    return entries.map(([eventId, fields]) => ({ event_id: eventId, job: JSON.parse(fields[1]) as JobUpdate }));
+  }
+
+  /** The job's latest event (its current public view under the newest event id). */
+  async latestEvent(id: string): Promise<StoredJobEvent | null> {
+    const [entry] = await this.redis.xrevrange(this.eventsKey(id), '+', '-', 'COUNT', 1);
+    return entry ? { event_id: entry[0], job: JSON.parse(entry[1][1]) as JobUpdate } : null;
+  }
+
+  /** The events channel the store publishes every change on (subscribers: realtime, caches). */
+  get eventsChannel(): string {
+    return this.keys.key('events', 'jobs');
+  }
+
+  /** A user's dashboard figures, all O(1) or O(log n): index sizes plus totals kept by the Lua scripts. */
+  async userStats(userId: string, since: Date): Promise<UserJobStats> {
+    const pipe = this.redis.pipeline();
+    pipe.zcard(this.keys.key('user', userId, 'jobs'));
+    for (const status of JOB_STATUSES) pipe.zcard(this.keys.key('user', userId, 'jobs', status));
+    pipe.zcount(this.keys.key('user', userId, 'jobs'), String(since.getTime()), '+inf');
+    pipe.hgetall(this.keys.key('user', userId, 'stats'));
+    const results = await execOrThrow<unknown>(pipe);
+    const [total, ...rest] = results as number[];
+    const byStatus = Object.fromEntries(JOB_STATUSES.map((s, i) => [s, rest[i]])) as Record<JobStatus, number>;
+    const totals = results[results.length - 1] as Record<string, string>;
+    return {
+      total,
+      byStatus,
+      createdSince: rest[JOB_STATUSES.length],
+      videos: Number(totals.videos ?? 0),
+      videoSeconds: Number(totals.video_seconds ?? 0),
+      processingSeconds: Number(totals.processing_seconds ?? 0),
+      storageBytes: Number(totals.storage_bytes ?? 0),
+    };
   }
 
   /** 1-based place in the queue (priority, then age) while queued; null otherwise. */

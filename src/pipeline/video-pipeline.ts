@@ -19,6 +19,14 @@ export type PipelineStage = (typeof PIPELINE_STAGES)[number];
 
 export type PipelineLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/** Uploaded files a request refers to, resolved by the worker to absolute paths (already validated and re-encoded). */
+export interface VideoAssets {
+  /** By upload file id, as referenced in custom_config.scenes[].image_file_id. */
+  images: Record<string, string>;
+  /** custom_config.background_audio_file_id's file. */
+  backgroundAudio?: string;
+}
+
 export interface VideoRequest {
   jobId: string;
   topic: string;
@@ -27,6 +35,14 @@ export interface VideoRequest {
   quality: Quality;
   useRag: boolean;
   customConfig: Record<string, unknown>;
+  assets?: VideoAssets;
+}
+
+/** One problem with a request's custom_config, reported to the client as a 422 field error. */
+export interface CustomConfigProblem {
+  /** Path inside the request, e.g. "custom_config.scenes[2].duration". */
+  field: string;
+  message: string;
 }
 
 export interface PipelineContext {
@@ -57,6 +73,8 @@ export interface PipelineResult {
   file: string;
   /** Absolute path of a JPEG thumbnail, inside ctx.workDir. */
   thumbnail: string;
+  /** Absolute path of WebVTT captions in sync with the narration, inside ctx.workDir, when the pipeline makes them. */
+  captions?: string;
   metadata: ProbedVideo;
   /** Wall-clock seconds spent in each stage. */
   stageSeconds: Record<string, number>;
@@ -67,6 +85,8 @@ export interface VideoPipeline {
   run(request: VideoRequest, ctx: PipelineContext): Promise<PipelineResult>;
   /** Names of external tools that must be present for this pipeline (readiness checks them). */
   requiredTools(): string[];
+  /** Checks custom_config before a job is queued; an empty list means acceptable. */
+  checkCustomConfig(customConfig: Record<string, unknown>): CustomConfigProblem[];
 }
 
 /**

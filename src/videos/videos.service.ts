@@ -10,6 +10,7 @@ import { JobStore } from '../jobs/job.store';
 import { JobsService } from '../jobs/jobs.service';
 import { StorageService, StoredVideo } from '../files/storage.service';
 import { RenderQueue } from '../queue/render-queue.service';
+import { PreferencesStore } from '../users/preferences.store';
 import { VideoGenerationRequestDto } from './dto/video-generation-request.dto';
 
 export interface SubmitResult {
@@ -34,14 +35,16 @@ export class VideosService {
     private readonly jobs: JobsService,
     private readonly storage: StorageService,
     private readonly config: AppConfig,
+    private readonly preferences: PreferencesStore,
   ) {}
 
   async submit(user: AuthUser, request: VideoGenerationRequestDto, idempotencyKey?: string): Promise<SubmitResult> {
+    const quality = request.quality ?? (await this.preferences.get(user.userId)).default_quality;
     const configuration: JobConfiguration = {
       topic: request.topic,
       context: request.context,
       ...(request.model ? { model: request.model } : {}),
-      quality: request.quality ?? 'medium',
+      quality,
       use_rag: request.use_rag ?? false,
       custom_config: request.custom_config ?? {},
       priority: request.priority ?? 'normal',

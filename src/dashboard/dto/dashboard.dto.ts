@@ -1,0 +1,29 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { JobDto } from '../../jobs/dto/job.dto';
+import { JobStatus } from '../../jobs/job.model';
+
+export class DashboardStatsDto {
+  @ApiProperty({ example: 42 }) total_jobs!: number;
+  @ApiProperty({ example: { queued: 1, processing: 1, completed: 35, failed: 3, cancelled: 2 } })
+  by_status!: Record<JobStatus, number>;
+  @ApiProperty({ example: 2, description: 'queued + processing' }) active_jobs!: number;
+  @ApiProperty({ example: 0.921, description: 'completed / (completed + failed); 0 when none has finished' })
+  success_rate!: number;
+  @ApiProperty({ example: 14.2, description: 'mean processing time of the completed videos kept' })
+  average_processing_seconds!: number;
+  @ApiProperty({ example: 812.5 }) total_video_seconds!: number;
+  @ApiProperty({ example: 73400320 }) storage_bytes!: number;
+  @ApiProperty({ example: 6 }) jobs_last_24h!: number;
+}
+
+export class RecentJobsQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 50, default: 10 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(50)
+  limit: number = 10;
+}
+
+export class RecentJobsDto {
+  @ApiProperty({ type: [JobDto] }) data!: JobDto[];
+}

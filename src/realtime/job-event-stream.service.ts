@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AuthUser } from '../auth/auth-user';
+import { AppConfig } from '../config/app-config';
+import { JobEventBus } from '../events/job-event-bus';
+import { JobUpdate, StoredJobEvent } from '../jobs/job-events';
+import { TERMINAL_STATUSES } from '../jobs/job.model';
+import { JobStore } from '../jobs/job.store';
+import { JobsService } from '../jobs/jobs.service';
+
+const EVENT_ID = /^\d{1,20}-\d{1,20}$/;
+
+/** Redis stream ids ("ms-seq") in order. */
+function isAfter(a: string, b: string): boolean {
+  const [am, as] = a.split('-').map(BigInt);
+  const [bm, bs] = b.split('-').map(BigInt);
+  return am > bm || (am === bm && as > bs);
+}
+
+/**
+ * Server-Sent Events for one job. Live events come from the bus; the job's Redis stream fills the gap on
+ * (re)connection, so with Last-Event-ID nothing is missed or repeated. Ends after the terminal event.
+ */
+@Injectable()
+export class JobEventStream {
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly store: JobStore,
+    private readonly bus: JobEventBus,
+    private readonly config: AppConfig,
+  ) {}
+
+  async stream(user: AuthUser, jobId: string, lastEventId: string | undefined, req: Request, res: Response): Promise<void> {
+    const job = await this.jobs.requireJob(user, jobId);
+    res.status(200).set({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no', // nginx: do not buffer the stream
+    });
+    res.flushHeaders();
+    res.write(`retry: 3000\n\n`);
+
+    let lastSent = lastEventId && EVENT_ID.test(lastEventId) ? lastEventId : '0';
+    let closed = false;
+    const live: StoredJobEvent[] = [];
+    let replaying = true;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      stopListening();
+      clearInterval(heartbeat);
+      res.end();
+    };
+    const send = (event: StoredJobEvent): void => {
+      if (closed || !isAfter(event.event_id, lastSent)) return; // replay and live may overlap: once each
+      lastSent = event.event_id;
+      res.write(`id: ${event.event_id}\nevent: job.update\ndata: ${JSON.stringify(event.job)}\n\n`);
+      if (TERMINAL_STATUSES.has(event.job.status)) close();
+    };
+    // Listen before reading the stream, so an event committed in between is buffered, not lost.
+    const stopListening = this.bus.listen((event) => {
+      if (event.job.job_id !== jobId) return;
+      if (event.deleted) {
+        res.write(`event: job.deleted\ndata: ${JSON.stringify({ job_id: jobId })}\n\n`);
+        return close();
+      }
+      const stored = { event_id: event.event_id, job: event.job };
+      if (replaying) live.push(stored);
+      else send(stored);
+    });
+    const heartbeat = setInterval(() => res.write(`: heartbeat ${new Date().toISOString()}\n\n`), this.config.sseHeartbeatMs);
+    req.on('close', close);
+
+    try {
+      if (lastSent === '0') {
+        // A fresh subscriber starts from the job as it is now, under its latest event id.
+        send((await this.store.latestEvent(jobId)) ?? { event_id: '0-1', job: currentView(job) });
+      } else {
+        for (const event of await this.store.eventsAfter(jobId, lastSent)) send(event);
+      }
+    } finally {
+      replaying = false;
+      for (const event of live.splice(0)) send(event);
+    }
+  }
+}
+
+function currentView(job: Awaited<ReturnType<JobsService['requireJob']>>): JobUpdate {
+  return {
+    job_id: job.id,
+    status: job.status,
+    progress: job.progress,
+    current_stage: job.currentStage,
+    error_message: job.errorMessage,
+    updated_at: job.updatedAt,
+    batch_id: job.batchId,
+  };
+}

@@ -1,0 +1,110 @@
+import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import { AuthUser } from '../auth/auth-user';
+import { TokenVerifier } from '../auth/token-verifier';
+import { AppException } from '../common/error-codes';
+import { AppConfig } from '../config/app-config';
+import { JobEventBus } from '../events/job-event-bus';
+import { JobStatusDto } from '../jobs/dto/job.dto';
+import { JobUpdate } from '../jobs/job-events';
+import { VideosService } from '../videos/videos.service';
+import { ProgressCoalescer } from './progress-coalescer';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const userRoom = (userId: string) => `user:${userId}`;
+
+interface SocketState {
+  user: AuthUser;
+  expiry?: NodeJS.Timeout;
+}
+
+type SubscribeAck = JobStatusDto | { error: { error_code: string; message: string } };
+
+/**
+ * Namespace /jobs: the Clerk token is verified at the handshake (same check as HTTP); each socket joins
+ * its user's room and receives `job.update` for that user's jobs only, from whichever process changed them.
+ */
+@WebSocketGateway({ namespace: '/jobs' })
+export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
+  private readonly logger = new Logger(JobsGateway.name);
+  private coalescer?: ProgressCoalescer;
+  private stopListening?: () => void;
+
+  constructor(
+    private readonly tokens: TokenVerifier,
+    private readonly bus: JobEventBus,
+    private readonly videos: VideosService,
+    private readonly config: AppConfig,
+  ) {}
+
+  afterInit(namespace: Namespace): void {
+    namespace.use((socket, next) => {
+      this.authenticate(socket).then(
+        () => next(),
+        (err: Error) => next(Object.assign(new Error('UNAUTHORIZED'), { data: { error_code: 'UNAUTHORIZED', message: err.message } })),
+      );
+    });
+    const coalescer = new ProgressCoalescer(this.config.realtimeProgressIntervalMs, (update: JobUpdate, userId: string) =>
+      namespace.to(userRoom(userId)).emit('job.update', update),
+    );
+    this.coalescer = coalescer;
+    this.stopListening = this.bus.listen((event) => {
+      if (event.deleted) coalescer.forget(event.job.job_id);
+      else coalescer.push(event.job, event.user_id);
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.stopListening?.();
+    this.coalescer?.close();
+  }
+
+  handleConnection(socket: Socket): void {
+    const state = socket.data as SocketState;
+    void socket.join(userRoom(state.user.userId));
+    // A socket lives no longer than the token that opened it.
+    const exp = typeof state.user.claims.exp === 'number' ? state.user.claims.exp * 1000 : null;
+    if (exp !== null) {
+      state.expiry = setTimeout(() => {
+        socket.emit('session.expired', { error_code: 'UNAUTHORIZED', message: 'token expired' });
+        socket.disconnect(true);
+      }, Math.max(0, exp - Date.now()));
+      state.expiry.unref();
+    }
+  }
+
+  handleDisconnect(socket: Socket): void {
+    const state = socket.data as Partial<SocketState>;
+    if (state.expiry) clearTimeout(state.expiry);
+  }
+
+  @SubscribeMessage('subscribe')
+  async subscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscribeAck> {
+    const jobId = (body as { job_id?: unknown } | null)?.job_id;
+    if (typeof jobId !== 'string' || !UUID.test(jobId)) return { error: { error_code: 'NOT_FOUND', message: 'Job not found' } };
+    try {
+      return await this.videos.status((socket.data as SocketState).user, jobId);
+    } catch (err) {
+      if (err instanceof AppException) return { error: { error_code: err.errorCode, message: err.message } };
+      this.logger.error({ err }, 'subscribe failed');
+      return { error: { error_code: 'INTERNAL_ERROR', message: 'An unexpected error occurred' } };
+    }
+  }
+
+  private async authenticate(socket: Socket): Promise<void> {
+    const auth = socket.handshake.auth as { token?: unknown };
+    const header = socket.handshake.headers.authorization;
+    const token = typeof auth?.token === 'string' ? auth.token : header?.replace(/^Bearer\s+/i, '');
+    if (!token) throw new Error('missing token');
+    (socket.data as SocketState).user = await this.tokens.verify(token);
+  }
+}

@@ -1,0 +1,44 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayUnique, IsArray, IsIn, IsOptional, IsString, IsUrl, MaxLength, ValidateNested } from 'class-validator';
+import { QUALITIES, Quality } from '../../pipeline/video-pipeline';
+import { NOTIFICATION_EVENTS, NotificationEvent } from '../preferences.store';
+
+export class NotificationSettingsDto {
+  @ApiPropertyOptional({ nullable: true, type: String, example: 'https://example.com/hooks/video' })
+  @IsOptional() @IsString() @MaxLength(2048)
+  @IsUrl({ protocols: ['https'], require_protocol: true, require_tld: false }, { message: 'notifications.webhook_url must be an https URL' })
+  webhook_url?: string | null;
+
+  @ApiPropertyOptional({ enum: NOTIFICATION_EVENTS, isArray: true, example: ['job.completed', 'job.failed'] })
+  @IsOptional() @IsArray() @ArrayUnique()
+  @IsIn(NOTIFICATION_EVENTS, { each: true, message: `each event must be one of ${NOTIFICATION_EVENTS.join(', ')}` })
+  events?: NotificationEvent[];
+}
+
+/** PUT replaces the whole document; omitted fields take their defaults. */
+export class PreferencesDto {
+  @ApiPropertyOptional({ enum: QUALITIES, default: 'medium', description: 'Applied to requests that omit quality' })
+  @IsOptional() @IsIn(QUALITIES, { message: `default_quality must be one of ${QUALITIES.join(', ')}` })
+  default_quality?: Quality;
+
+  @ApiPropertyOptional({ type: NotificationSettingsDto })
+  @IsOptional() @ValidateNested() @Type(() => NotificationSettingsDto)
+  notifications?: NotificationSettingsDto;
+}
+
+export class PreferencesResponseDto {
+  @ApiProperty({ enum: QUALITIES }) default_quality!: Quality;
+  @ApiProperty({ example: { webhook_url: null, events: ['job.completed', 'job.failed'] } })
+  notifications!: { webhook_url: string | null; events: NotificationEvent[] };
+}
+
+export class MeDto {
+  @ApiProperty({ example: 'user_2abc' }) user_id!: string;
+  @ApiProperty({ nullable: true, type: String, example: 'sess_2abc' }) session_id!: string | null;
+  @ApiProperty() is_admin!: boolean;
+  @ApiProperty({ nullable: true, type: String, example: 'ada@example.com' }) email!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'Ada' }) first_name!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'Lovelace' }) last_name!: string | null;
+  @ApiProperty({ nullable: true, type: String }) image_url!: string | null;
+}
