@@ -15,6 +15,8 @@ export interface TestContext {
   issuer: TestIssuer;
   dataDir: string;
   env: Record<string, string>;
+  /** Base URL of the listening server (for Socket.IO and streaming clients). */
+  url: string;
   tokenFor(userId: string, extra?: Record<string, unknown>): string;
   http(): ReturnType<typeof request>;
   close(): Promise<void>;
@@ -51,13 +53,15 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
   const savedEnv = { ...process.env };
   Object.assign(process.env, env);
   const app = await createApp();
-  await app.init();
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
   const ctx: TestContext = {
     app,
     redis,
     issuer,
     dataDir,
     env,
+    url: `http://127.0.0.1:${address.port}`,
     tokenFor: (userId, extra = {}) => issuer.token({ sub: userId, azp: AZP, ...extra }),
     http: () => request(app.getHttpServer()),
     close: async () => {

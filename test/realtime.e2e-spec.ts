@@ -1,0 +1,146 @@
+import { RecordingSocket, readSse } from './support/sockets';
+import { AZP, startTestApp, TestContext, waitForJob } from './support/test-app';
+
+const ORDER = ['queued', 'processing', 'completed', 'failed', 'cancelled'];
+const terminal = (s: string) => ['completed', 'failed', 'cancelled'].includes(s);
+
+/** Socket.IO and SSE against the real app (API + worker in one process), real renders. */
+describe('real-time updates', () => {
+  let ctx: TestContext;
+  let alice: string;
+  let bob: string;
+
+  beforeAll(async () => {
+    ctx = await startTestApp({ APP_ROLE: 'all', SSE_HEARTBEAT_MS: '300', REALTIME_PROGRESS_INTERVAL_MS: '250' });
+    alice = ctx.tokenFor('user_alice');
+    bob = ctx.tokenFor('user_bob');
+  });
+  afterAll(() => ctx.close());
+
+  const submit = async (token: string, body: Record<string, unknown> = {}) => {
+    const res = await ctx
+      .http()
+      .post('/api/v1/videos/generate')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ topic: 'Realtime', context: 'Events flow from the worker to every client of the user.', quality: 'low', ...body });
+    expect(res.status).toBe(201);
+    return res.body.job_id as string;
+  };
+
+  describe('handshake', () => {
+    const refused = async (token: string | undefined) => {
+      const err = await RecordingSocket.connect(ctx.url, token).then(
+        (s) => {
+          s.close();
+          return null;
+        },
+        (e: Error & { data?: { error_code?: string } }) => e,
+      );
+      expect(err?.message).toBe('UNAUTHORIZED');
+      expect(err?.data?.error_code).toBe('UNAUTHORIZED');
+    };
+    test('refused without a token', () => refused(undefined));
+    test('refused with a garbage token', () => refused('nope'));
+    test('refused with an expired token', () =>
+      refused(ctx.issuer.token({ sub: 'user_alice', azp: AZP }, { issuedAt: Math.floor(Date.now() / 1000) - 7200, expiresInSeconds: 3600 })));
+    test('refused for another authorized party', () => refused(ctx.issuer.token({ sub: 'user_alice', azp: 'https://evil.example' })));
+  });
+
+  test("a user's sockets get every status of their job in order, with thinned progress; others get nothing", async () => {
+    const [a1, a2, b] = await Promise.all([
+      RecordingSocket.connect(ctx.url, alice),
+      RecordingSocket.connect(ctx.url, alice),
+      RecordingSocket.connect(ctx.url, bob),
+    ]);
+    try {
+      const id = await submit(alice);
+      await a1.waitFor(() => a1.for(id).some((u) => terminal(u.status)));
+      await a2.waitFor(() => a2.for(id).some((u) => terminal(u.status)));
+      const updates = a1.for(id);
+      expect(updates[updates.length - 1]).toEqual(
+        expect.objectContaining({ job_id: id, status: 'completed', progress: 100, error_message: null, batch_id: null, updated_at: expect.any(String) }),
+      );
+      // Statuses only move forward; progress never goes backwards within the attempt.
+      const ranks = updates.map((u) => ORDER.indexOf(u.status));
+      expect([...ranks].sort((x, y) => x - y)).toEqual(ranks);
+      const processing = updates.filter((u) => u.status === 'processing').map((u) => u.progress);
+      expect([...processing].sort((x, y) => x - y)).toEqual(processing);
+      expect(updates.some((u) => u.status === 'processing')).toBe(true);
+      // Coalesced: never two progress-only updates of one job within the interval (small timer slack).
+      for (let i = 1; i < updates.length; i++) {
+        if (updates[i].status === updates[i - 1].status && updates[i].status === 'processing') {
+          expect(updates[i].received_at - updates[i - 1].received_at).toBeGreaterThanOrEqual(200);
+        }
+      }
+      expect(a2.for(id).map((u) => u.status)).toEqual(updates.map((u) => u.status));
+      expect(b.updates).toEqual([]);
+    } finally {
+      [a1, a2, b].forEach((s) => s.close());
+    }
+  });
+
+  test('subscribe acknowledges the current status; another user gets a not-found error', async () => {
+    const id = await submit(alice);
+    const [a, b] = await Promise.all([RecordingSocket.connect(ctx.url, alice), RecordingSocket.connect(ctx.url, bob)]);
+    try {
+      const ack = await a.emitWithAck('subscribe', { job_id: id });
+      expect(ack).toEqual(expect.objectContaining({ job_id: id, status: expect.any(String), progress: expect.any(Number) }));
+      expect(await b.emitWithAck('subscribe', { job_id: id })).toEqual({ error: { error_code: 'NOT_FOUND', message: 'Job not found' } });
+      expect(await b.emitWithAck('subscribe', { job_id: '../../etc' })).toEqual({ error: { error_code: 'NOT_FOUND', message: 'Job not found' } });
+      await waitForJob(ctx, alice, id, (j) => terminal(j.status));
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  test('a socket is disconnected when its token expires', async () => {
+    const shortLived = ctx.issuer.token({ sub: 'user_alice', azp: AZP }, { expiresInSeconds: 2 });
+    const s = await RecordingSocket.connect(ctx.url, shortLived);
+    const expired = new Promise((resolve) => s.socket.once('session.expired', resolve));
+    const reason = await new Promise<string>((resolve) => s.socket.once('disconnect', resolve));
+    expect(reason).toBe('io server disconnect');
+    await expect(expired).resolves.toEqual({ error_code: 'UNAUTHORIZED', message: 'token expired' });
+  });
+
+  describe('Server-Sent Events', () => {
+    test('stream the job until its terminal state, with ids and heartbeats, then the stream ends', async () => {
+      const id = await submit(alice);
+      const { status, events, comments } = await readSse(`${ctx.url}/api/v1/jobs/${id}/events`, { Authorization: `Bearer ${alice}` });
+      expect(status).toBe(200);
+      expect(events.length).toBeGreaterThan(1);
+      expect(events.every((e) => e.event === 'job.update' && /^\d+-\d+$/.test(e.id ?? ''))).toBe(true);
+      expect(events[events.length - 1].data).toEqual(expect.objectContaining({ job_id: id, status: 'completed', progress: 100 }));
+      const ids = events.map((e) => e.id as string);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(comments.some((c) => c.startsWith(': heartbeat'))).toBe(true);
+
+      // Resuming from an earlier id replays exactly what came after it, then ends (the job is terminal).
+      const resumed = await readSse(`${ctx.url}/api/v1/jobs/${id}/events`, { Authorization: `Bearer ${alice}`, 'Last-Event-ID': ids[1] });
+      expect(resumed.events.map((e) => e.id)).toEqual(ids.slice(2));
+
+      // A finished job: one event (its final state), then the end.
+      const again = await readSse(`${ctx.url}/api/v1/jobs/${id}/events`, { Authorization: `Bearer ${alice}` });
+      expect(again.events.map((e) => e.data.status)).toEqual(['completed']);
+    });
+
+    test("EventSource-style access_token in the query; another user's job is 404", async () => {
+      const id = await submit(alice, { priority: 'low' });
+      const viaQuery = await readSse(`${ctx.url}/api/v1/jobs/${id}/events?access_token=${alice}`, {}, 1);
+      expect(viaQuery.status).toBe(200);
+      expect(viaQuery.events[0].data.job_id).toBe(id);
+      const other = await readSse(`${ctx.url}/api/v1/jobs/${id}/events`, { Authorization: `Bearer ${bob}` });
+      expect(other.status).toBe(404);
+      await waitForJob(ctx, alice, id, (j) => terminal(j.status));
+    });
+
+    test('a cancelled job ends its stream with the cancelled state', async () => {
+      const id = await submit(alice, { context: Array.from({ length: 12 }, (_, i) => `Sentence ${i} keeps it busy for a while.`).join(' ') });
+      const reading = readSse(`${ctx.url}/api/v1/jobs/${id}/events`, { Authorization: `Bearer ${alice}` });
+      await waitForJob(ctx, alice, id, (j) => j.status === 'processing');
+      await ctx.http().post(`/api/v1/jobs/${id}/cancel`).set('Authorization', `Bearer ${alice}`).expect(200);
+      const { events } = await reading;
+      expect(events[events.length - 1].data.status).toBe('cancelled');
+    });
+  });
+});
