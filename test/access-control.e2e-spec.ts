@@ -16,6 +16,7 @@ describe('access control and rate limits', () => {
       RATE_LIMIT_PER_MINUTE: '6',
       API_KEYS: `ingest:${sha(SUBMITTER)}:jobs:submit|jobs:read,monitor:${sha(READER)}:system:read`,
       ADMIN_USER_IDS: 'user_root',
+      CORS_ORIGINS: 'https://app.example.test',
     });
   });
   afterAll(() => ctx.close());
@@ -53,6 +54,18 @@ describe('access control and rate limits', () => {
     const json = await ctx.http().get('/api/v1/system/metrics').set('X-API-Key', READER);
     expect(json.status).toBe(200);
     expect(json.body.vgs_http_requests_total).toEqual(expect.any(Array));
+  });
+
+  test('CORS: allowed origins only, for HTTP and for the Socket.IO handshake', async () => {
+    const preflight = (origin: string) =>
+      ctx.http().options('/api/v1/videos/generate').set('Origin', origin).set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'authorization,content-type');
+    const allowed = await preflight('https://app.example.test');
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.test');
+    expect(allowed.headers['access-control-allow-headers']).toMatch(/authorization/i);
+    expect((await preflight('https://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
+    const polling = (origin: string) => ctx.http().get('/socket.io/?EIO=4&transport=polling').set('Origin', origin);
+    expect((await polling('https://app.example.test')).headers['access-control-allow-origin']).toBe('https://app.example.test');
+    expect((await polling('https://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
   });
 
   test('queue status is for admins: a user is 403, an admin (by id or by claim) is 200', async () => {
