@@ -25,7 +25,7 @@ export async function createApp(): Promise<INestApplication> {
   app.use(requestIdMiddleware);
   app.use(httpMetrics(app.get(MetricsService)));
   if (!config.runsApi) app.use(apiRoutesOff);
-  app.use(requireJsonBody());
+  app.use(requireJsonBody(['/api/v1/uploads'])); // uploads are multipart
   app.use(json({ limit: config.bodyLimit, strict: true }));
   app.useGlobalPipes(createValidationPipe());
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config));

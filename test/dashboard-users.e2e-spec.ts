@@ -50,7 +50,7 @@ describe('dashboard, users/me and preferences', () => {
   };
   const video = (duration: number, size: number, seconds: number) => ({
     filename: 'video.mp4', file_size: size, duration, width: 854, height: 480, format: 'mp4', video_codec: 'h264', audio_codec: 'aac',
-    fps: 30, checksum_sha256: 'x', created_at: new Date().toISOString(), performance: { queued_seconds: 0, processing_seconds: seconds, stages: {} },
+    fps: 30, checksum_sha256: 'x', captions: false, created_at: new Date().toISOString(), performance: { queued_seconds: 0, processing_seconds: seconds, stages: {} },
   });
   const complete = async (id: string, duration: number, size: number, seconds: number) => {
     const attempt = (await store.startAttempt(id)) as number;

@@ -35,7 +35,7 @@ describe('job store transitions', () => {
 
   const video = {
     filename: 'video.mp4', file_size: 1, duration: 1, width: 854, height: 480, format: 'mp4', video_codec: 'h264',
-    audio_codec: 'aac', fps: 30, checksum_sha256: 'x', created_at: new Date().toISOString(),
+    audio_codec: 'aac', fps: 30, checksum_sha256: 'x', captions: false, created_at: new Date().toISOString(),
     performance: { queued_seconds: 0, processing_seconds: 1, stages: {} },
   };
 

@@ -54,6 +54,7 @@ export class AppConfig {
   readonly tombstoneRetentionSeconds: number;
   readonly minFreeDiskBytes: number;
   readonly minFreeMemoryBytes: number;
+  readonly renderMinFreeDiskBytes: number;
   readonly rateLimitPerMinute: number;
   /** Allowed browser origins for HTTP and Socket.IO; `true` for any, empty for none. */
   readonly corsOrigins: string[] | true;
@@ -98,6 +99,7 @@ export class AppConfig {
     this.tombstoneRetentionSeconds = env.TOMBSTONE_RETENTION_DAYS * 86400;
     this.minFreeDiskBytes = env.MIN_FREE_DISK_MB * 1024 * 1024;
     this.minFreeMemoryBytes = env.MIN_FREE_MEMORY_MB * 1024 * 1024;
+    this.renderMinFreeDiskBytes = env.RENDER_MIN_FREE_DISK_MB * 1024 * 1024;
     this.rateLimitPerMinute = env.RATE_LIMIT_PER_MINUTE;
     this.corsOrigins = env.CORS_ORIGINS.trim() === '*' ? true : list(env.CORS_ORIGINS);
     this.realtimeProgressIntervalMs = env.REALTIME_PROGRESS_INTERVAL_MS;

@@ -118,6 +118,9 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(0)
   MIN_FREE_MEMORY_MB = 128;
 
+  @Transform(toInt) @IsInt() @Min(0)
+  RENDER_MIN_FREE_DISK_MB = 1024;
+
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
   RATE_LIMIT_PER_MINUTE = 120;
 

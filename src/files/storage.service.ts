@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config';
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const VIDEO_FILENAME = 'video.mp4';
 export const THUMBNAIL_FILENAME = 'thumbnail.jpg';
+export const CAPTIONS_FILENAME = 'captions.vtt';
 
 export interface StoredVideo {
   path: string;
@@ -51,11 +52,16 @@ export class StorageService implements OnModuleInit {
     await rm(dir, { recursive: true, force: true });
   }
 
+  captionsPath(jobId: string): string {
+    return join(this.jobDir(jobId), CAPTIONS_FILENAME);
+  }
+
   /** Moves a finished render's files into the job's storage directory. */
-  async keepOutputs(jobId: string, files: { video: string; thumbnail: string }): Promise<void> {
+  async keepOutputs(jobId: string, files: { video: string; thumbnail: string; captions?: string }): Promise<void> {
     await mkdir(this.jobDir(jobId), { recursive: true });
     await moveFile(files.video, this.videoPath(jobId));
     await moveFile(files.thumbnail, this.thumbnailPath(jobId));
+    if (files.captions) await moveFile(files.captions, this.captionsPath(jobId));
   }
 
   async removeJobFiles(jobId: string): Promise<void> {
@@ -68,6 +74,10 @@ export class StorageService implements OnModuleInit {
 
   async statThumbnail(jobId: string): Promise<StoredVideo | null> {
     return statFile(this.thumbnailPath(jobId));
+  }
+
+  async statCaptions(jobId: string): Promise<StoredVideo | null> {
+    return statFile(this.captionsPath(jobId));
   }
 
   /** Storage is usable when a file can be written and removed in its root. */

@@ -154,3 +154,16 @@ redis.call('SET', KEYS[3], ARGV[3], 'EX', tonumber(ARGV[4]))
 redis.call('PUBLISH', prefix .. ':events:jobs', cjson.encode({ user_id = uid, deleted = true, job = { job_id = id } }))
 return {'ok', cur}
 `;
+
+/** Folds one render's seconds into the moving averages of its quality (EWMA, newest weighs ALPHA).
+ * KEYS: averages hash. ARGV: alpha, then name/seconds pairs. */
+export const RECORD_RENDER_TIMES = `
+local alpha = tonumber(ARGV[1])
+for i = 2, #ARGV, 2 do
+  local seconds = tonumber(ARGV[i + 1])
+  local old = tonumber(redis.call('HGET', KEYS[1], ARGV[i]))
+  local value = old and (old * (1 - alpha) + seconds * alpha) or seconds
+  redis.call('HSET', KEYS[1], ARGV[i], tostring(value))
+end
+return 1
+`;

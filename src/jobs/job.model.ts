@@ -30,6 +30,8 @@ export interface VideoInfo {
   audio_codec: string | null;
   fps: number;
   checksum_sha256: string;
+  /** WebVTT captions were kept beside the video. */
+  captions: boolean;
   created_at: string;
   performance: {
     queued_seconds: number;

@@ -4,13 +4,17 @@ import { AppConfig } from '../config/app-config';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 import { sourcesOf } from './job-state';
-import { CREATE_JOB, DELETE_JOB, START_ATTEMPT, TRANSITION_JOB, WRITE_PROGRESS } from './job-store.lua';
+import { CREATE_JOB, DELETE_JOB, RECORD_RENDER_TIMES, START_ATTEMPT, TRANSITION_JOB, WRITE_PROGRESS } from './job-store.lua';
+import type { RenderTimes } from './eta';
+import type { Quality } from '../pipeline/video-pipeline';
 import { JobUpdate, StoredJobEvent } from './job-events';
 import { Job, JobConfiguration, JobLogEntry, JobPriority, JOB_STATUSES, JobStatus, VideoInfo } from './job.model';
 
 /** BullMQ-compatible numeric priority (lower runs first); also the leading part of the queue-order score. */
 export const PRIORITY_RANK: Record<JobPriority, number> = { high: 1, normal: 2, low: 3 };
 const LOG_CAP = 5000;
+/** Weight of the newest render in the moving averages: recent machines and loads matter most. */
+const RENDER_TIMES_ALPHA = 0.3;
 const IDEMPOTENCY_TTL_S = 24 * 3600;
 
 export type CreateOutcome =
@@ -54,7 +58,7 @@ const iso = (d = new Date()) => d.toISOString();
  */
 @Injectable()
 export class JobStore {
-  private readonly scripts: Record<'create' | 'transition' | 'start' | 'progress' | 'remove', ScriptRunner>;
+  private readonly scripts: Record<'create' | 'transition' | 'start' | 'progress' | 'remove' | 'renderTimes', ScriptRunner>;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -72,6 +76,7 @@ export class JobStore {
       start: define('vgsStartAttempt', 1, START_ATTEMPT),
       progress: define('vgsWriteProgress', 1, WRITE_PROGRESS),
       remove: define('vgsDeleteJob', 4, DELETE_JOB),
+      renderTimes: define('vgsRecordRenderTimes', 1, RECORD_RENDER_TIMES),
     };
   }
 
@@ -302,6 +307,17 @@ export class JobStore {
       processingSeconds: Number(totals.processing_seconds ?? 0),
       storageBytes: Number(totals.storage_bytes ?? 0),
     };
+  }
+
+  /** Folds a finished render's timings into its quality's moving averages (used for ETAs). */
+  async recordRenderTimes(quality: Quality, times: Record<string, number>): Promise<void> {
+    const pairs = Object.entries(times).flatMap(([name, seconds]) => [name, String(seconds)]);
+    await this.scripts.renderTimes(this.keys.key('render-times', quality), RENDER_TIMES_ALPHA, ...pairs);
+  }
+
+  async renderTimes(quality: Quality): Promise<RenderTimes> {
+    const raw = await this.redis.hgetall(this.keys.key('render-times', quality));
+    return Object.fromEntries(Object.entries(raw).map(([name, value]) => [name, Number(value)]));
   }
 
   /** 1-based place in the queue (priority, then age) while queued; null otherwise. */

@@ -1,7 +1,8 @@
 /**
  * Runs an external tool without a shell and ties its lifetime to an AbortSignal. The child gets its own
  * process group so that cancelling kills everything it started (ffmpeg helpers, wrapper scripts' children),
- * not just the direct child.
+ * not just the direct child. Tools we own (ffmpeg, espeak-ng) are SIGKILLed at once; an external program
+ * may be given a grace period between SIGTERM and SIGKILL to stop its own work cleanly.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,24 +11,32 @@ import { PipelineAbortedError, PipelineError } from './video-pipeline';
 export interface RunProcessOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-  /** Aborting kills the whole process group at once and rejects with PipelineAbortedError. */
+  /** Aborting stops the whole process group (see killGraceMs) and rejects with PipelineAbortedError. */
   signal: AbortSignal;
   /** Written to the child's stdin, which is then closed (at once when there is nothing to write). */
   stdin?: string | Buffer;
   onStdoutLine?: (line: string) => void;
   onStderrLine?: (line: string) => void;
-  /** Kills the process group and rejects with a retryable TOOL_TIMEOUT after this many milliseconds. */
+  /** Stops the process group and rejects with a retryable TOOL_TIMEOUT after this many milliseconds. */
   timeoutMs?: number;
+  /**
+   * How a cancelled or timed-out group is stopped. Unset: SIGKILL at once, and the promise rejects at once.
+   * Set: SIGTERM, then SIGKILL after this many milliseconds if the tool is still running; the promise rejects
+   * when it has exited, so that its work directory is not removed under a tool still cleaning up.
+   */
+  killGraceMs?: number;
+  /** Lines of stderr kept for error messages (default 20). */
+  stderrTailLines?: number;
 }
 
 export interface RunProcessResult {
   /** Everything written to stdout (kept up to MAX_STDOUT_CHARS). */
   stdout: string;
-  /** The last STDERR_TAIL_LINES lines of stderr. */
+  /** The last lines of stderr (RunProcessOptions.stderrTailLines). */
   stderrTail: string;
 }
 
-const STDERR_TAIL_LINES = 20;
+const DEFAULT_STDERR_TAIL_LINES = 20;
 const MAX_STDOUT_CHARS = 16 * 1024 * 1024;
 /** A tool printing one endless line must not exhaust memory: longer lines are cut. */
 const MAX_LINE_CHARS = 8 * 1024;
@@ -49,42 +58,55 @@ export function runProcess(
     });
 
     let settled = false;
+    /** Why the group is being stopped (graceful mode only): the error to reject with once it has exited. */
+    let stopping: Error | undefined;
     let stdout = '';
+    const tailLines = options.stderrTailLines ?? DEFAULT_STDERR_TAIL_LINES;
     const stderrTail: string[] = [];
     const stdoutLines = new LineSplitter(options.onStdoutLine);
     const stderrLines = new LineSplitter((line) => {
       stderrTail.push(line);
-      if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+      if (stderrTail.length > tailLines) stderrTail.shift();
       options.onStderrLine?.(line);
     });
 
-    const killGroup = (): void => {
+    const signalGroup = (name: NodeJS.Signals): void => {
       if (child.pid === undefined) return;
       try {
-        process.kill(-child.pid, 'SIGKILL');
+        process.kill(-child.pid, name);
       } catch {
         // ESRCH: the group is already gone.
       }
     };
     let timer: NodeJS.Timeout | undefined;
+    let graceTimer: NodeJS.Timeout | undefined;
     const settle = (error: Error | undefined): void => {
       if (settled) return;
       settled = true;
       signal.removeEventListener('abort', onAbort);
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
+      clearTimeout(graceTimer);
       if (error) reject(error);
       else resolve({ stdout, stderrTail: stderrTail.join('\n') });
     };
-    const onAbort = (): void => {
-      killGroup();
-      settle(new PipelineAbortedError());
+    const stop = (error: Error): void => {
+      if (settled || stopping) return;
+      if (options.killGraceMs === undefined || child.pid === undefined) {
+        signalGroup('SIGKILL');
+        settle(error);
+        return;
+      }
+      stopping = error;
+      signalGroup('SIGTERM');
+      graceTimer = setTimeout(() => signalGroup('SIGKILL'), options.killGraceMs);
     };
+    const onAbort = (): void => stop(new PipelineAbortedError());
     signal.addEventListener('abort', onAbort, { once: true });
     if (options.timeoutMs !== undefined) {
-      timer = setTimeout(() => {
-        killGroup();
-        settle(new PipelineError(`${command} timed out after ${options.timeoutMs} ms`, 'TOOL_TIMEOUT', true));
-      }, options.timeoutMs);
+      timer = setTimeout(
+        () => stop(new PipelineError(`${command} timed out after ${options.timeoutMs} ms`, 'TOOL_TIMEOUT', true)),
+        options.timeoutMs,
+      );
     }
 
     child.stdout.setEncoding('utf8');
@@ -102,10 +124,14 @@ export function runProcess(
 
     child.on('error', (error: NodeJS.ErrnoException) => settle(spawnError(command, error, options.cwd)));
     // When the leader exits, stragglers it left in its group (which would also hold our pipes open) are killed.
-    child.on('exit', killGroup);
+    child.on('exit', () => {
+      signalGroup('SIGKILL');
+      if (stopping) settle(stopping);
+    });
     child.on('close', (code, exitSignal) => {
       stdoutLines.end();
       stderrLines.end();
+      if (stopping) return settle(stopping);
       if (code === 0) return settle(undefined);
       const how = code === null ? `was killed by ${exitSignal}` : `exited with code ${code}`;
       const tail = stderrTail.length > 0 ? `:\n${stderrTail.join('\n')}` : '';

@@ -7,7 +7,7 @@ import { StorageService } from '../files/storage.service';
 import { VideoPipeline } from '../pipeline/video-pipeline';
 import { QueueHealthIndicator } from '../queue/queue.health';
 import { RedisHealthIndicator } from '../redis/redis.health';
-import { VIDEO_PIPELINE } from '../worker/render.worker';
+import { VIDEO_PIPELINE } from '../worker/pipeline.module';
 
 const TOOL_CHECK_TTL_MS = 60_000;
 

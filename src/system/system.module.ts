@@ -3,7 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { FilesModule } from '../files/files.module';
 import { QueueModule } from '../queue/queue.module';
 import { RedisHealthIndicator } from '../redis/redis.health';
-import { WorkerModule } from '../worker/worker.module';
+import { PipelineModule } from '../worker/pipeline.module';
 import { HealthController } from './health.controller';
 import { MetricsService } from './metrics.service';
 import { PrometheusController } from './prometheus.controller';
@@ -11,7 +11,7 @@ import { SystemController } from './system.controller';
 import { SystemHealthService } from './system-health.service';
 
 @Module({
-  imports: [TerminusModule.forRoot({ errorLogStyle: 'json', logger: false }), QueueModule, FilesModule, WorkerModule],
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'json', logger: false }), QueueModule, FilesModule, PipelineModule],
   controllers: [HealthController, SystemController, PrometheusController],
   providers: [RedisHealthIndicator, SystemHealthService, MetricsService],
   exports: [MetricsService],

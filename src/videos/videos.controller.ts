@@ -82,6 +82,17 @@ export class VideosController {
     return this.videos.metadata(user, jobId);
   }
 
+  @Get('jobs/:job_id/captions')
+  @Access({ apiKeyScope: 'jobs:read' })
+  @ApiOperation({ operationId: 'getVideoCaptions', summary: 'WebVTT captions in sync with the narration' })
+  @ApiProduces('text/vtt')
+  @ApiResponse({ status: 200, description: 'WebVTT file' })
+  @ApiErrors(404, 409)
+  async captions(@CurrentUser() user: AuthUser, @Param('job_id', JobIdPipe) jobId: string, @Res() res: Response): Promise<void> {
+    const captions = await this.videos.captions(user, jobId);
+    await sendStoredFile(res, { ...captions, path: captions.file.path, size: captions.file.size, disposition: 'inline' });
+  }
+
   @Get('jobs/:job_id/thumbnail')
   @Access({ apiKeyScope: 'jobs:read' })
   @ApiOperation({ operationId: 'getVideoThumbnail', summary: 'A JPEG frame of the finished video' })

@@ -1,16 +1,19 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { AuthUser } from '../auth/auth-user';
 import { AppConfig } from '../config/app-config';
 import { AppException } from '../common/error-codes';
 import { JobDto, JobStatusDto, toJobDto, toJobStatusDto, toVideoMetadataDto, VideoMetadataDto, videoFilename } from '../jobs/dto/job.dto';
-import { estimateFromQueue } from '../jobs/eta';
+import { estimateFromQueue, expectedRenderSeconds } from '../jobs/eta';
 import { Job, JobConfiguration } from '../jobs/job.model';
 import { JobStore } from '../jobs/job.store';
 import { JobsService } from '../jobs/jobs.service';
 import { StorageService, StoredVideo } from '../files/storage.service';
 import { RenderQueue } from '../queue/render-queue.service';
+import { validationException } from '../common/validation';
+import { VideoPipeline } from '../pipeline/video-pipeline';
 import { PreferencesStore } from '../users/preferences.store';
+import { VIDEO_PIPELINE } from '../worker/pipeline.module';
 import { VideoGenerationRequestDto } from './dto/video-generation-request.dto';
 
 export interface SubmitResult {
@@ -36,9 +39,14 @@ export class VideosService {
     private readonly storage: StorageService,
     private readonly config: AppConfig,
     private readonly preferences: PreferencesStore,
+    @Inject(VIDEO_PIPELINE) private readonly pipeline: VideoPipeline,
   ) {}
 
   async submit(user: AuthUser, request: VideoGenerationRequestDto, idempotencyKey?: string): Promise<SubmitResult> {
+    const problems = this.pipeline.checkCustomConfig(request.custom_config ?? {});
+    if (problems.length > 0) {
+      throw validationException(problems.map((p) => ({ field: p.field, errors: [p.message] })));
+    }
     const quality = request.quality ?? (await this.preferences.get(user.userId)).default_quality;
     const configuration: JobConfiguration = {
       topic: request.topic,
@@ -50,13 +58,13 @@ export class VideosService {
       priority: request.priority ?? 'normal',
       ...(request.webhook_url ? { webhook_url: request.webhook_url } : {}),
     };
-    const depth = await this.store.queueDepth();
+    const [depth, measured] = await Promise.all([this.store.queueDepth(), this.store.renderTimes(quality)]);
     const outcome = await this.store.create({
       id: randomUUID(),
       userId: user.userId,
       configuration,
       idempotency: idempotencyKey ? { key: idempotencyKey, bodyHash: hashBody(configuration) } : undefined,
-      estimatedCompletion: estimateFromQueue(configuration.quality, depth, this.config.workerConcurrency),
+      estimatedCompletion: estimateFromQueue(expectedRenderSeconds(quality, measured), depth, this.config.workerConcurrency),
     });
     switch (outcome.kind) {
       case 'full':
@@ -105,6 +113,13 @@ export class VideosService {
     const file = await this.storage.statThumbnail(jobId);
     if (!file) throw new AppException('NOT_FOUND', 'The thumbnail is no longer available');
     return { file, filename: videoFilename(job).replace(/\.mp4$/, '.jpg'), etag: `"t-${job.video?.checksum_sha256.slice(0, 30)}"`, contentType: 'image/jpeg' };
+  }
+
+  async captions(user: AuthUser, jobId: string): Promise<DownloadableFile> {
+    const job = await this.requireCompleted(user, jobId);
+    const file = job.video?.captions ? await this.storage.statCaptions(jobId) : null;
+    if (!file) throw new AppException('NOT_FOUND', 'This video has no captions');
+    return { file, filename: videoFilename(job).replace(/\.mp4$/, '.vtt'), etag: `"c-${job.video?.checksum_sha256.slice(0, 30)}"`, contentType: 'text/vtt; charset=utf-8' };
   }
 
   private async requireCompleted(user: AuthUser, jobId: string): Promise<Job> {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Job as BullJob, UnrecoverableError, Worker } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { StorageService } from '../files/storage.service';
-import { estimateFromProgress } from '../jobs/eta';
+import { estimateWhileRunning, RenderTimes } from '../jobs/eta';
 import { Job, JobLogEntry, VideoInfo } from '../jobs/job.model';
 import { JobStore } from '../jobs/job.store';
 import {
@@ -15,8 +15,8 @@ import {
 import { bullConnection } from '../queue/bullmq-connection';
 import { RENDER_QUEUE, RenderJobData } from '../queue/queue.constants';
 import { RenderQueue } from '../queue/render-queue.service';
+import { VIDEO_PIPELINE } from './pipeline.module';
 
-export const VIDEO_PIPELINE = Symbol('VIDEO_PIPELINE');
 const PROGRESS_WRITE_INTERVAL_MS = 400;
 
 type RenderOutcome = 'completed' | 'cancelled' | 'skipped' | 'discarded';
@@ -85,11 +85,13 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
     const abort = new AbortController();
     const onAbort = () => abort.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
-    const reporter = new AttemptReporter(this.store, jobId, attempt, () => abort.abort('job left processing'));
+    const measured = await this.store.renderTimes(job.configuration.quality);
+    const reporter = new AttemptReporter(this.store, jobId, attempt, measured, () => abort.abort('job left processing'));
     const startedAt = Date.now();
     let workDir: string | undefined;
     reporter.log('info', 'setup', `attempt ${attempt} started on ${this.pipeline.name} pipeline`);
     try {
+      await this.requireFreeDisk();
       workDir = await this.storage.createWorkDir(jobId);
       const result = await this.pipeline.run(
         {
@@ -104,12 +106,14 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
         { workDir, signal: abort.signal, progress: reporter.progress, log: reporter.pipelineLog } satisfies PipelineContext,
       );
       await reporter.flush();
-      await this.storage.keepOutputs(jobId, { video: result.file, thumbnail: result.thumbnail });
-      const outcome = await this.store.complete(jobId, attempt, videoInfo(job, result, startedAt));
+      await this.storage.keepOutputs(jobId, { video: result.file, thumbnail: result.thumbnail, captions: result.captions });
+      const info = videoInfo(job, result, startedAt);
+      const outcome = await this.store.complete(jobId, attempt, info);
       if (!outcome.ok) {
         await this.storage.removeJobFiles(jobId); // cancelled or deleted while finishing: its state stands
         return 'discarded';
       }
+      await this.store.recordRenderTimes(job.configuration.quality, { ...result.stageSeconds, total: info.performance.processing_seconds });
       reporter.log('info', 'completed', `video ready: ${result.metadata.width}x${result.metadata.height}, ${result.metadata.durationSeconds.toFixed(1)} s`);
       return 'completed';
     } catch (err) {
@@ -148,6 +152,18 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
     throw retryable ? err : new UnrecoverableError(message);
   }
 
+  /** Starting a render that would fill the disk helps nobody: fail the attempt early (it is retried later). */
+  private async requireFreeDisk(): Promise<void> {
+    const free = await this.storage.freeBytes();
+    if (free < this.config.renderMinFreeDiskBytes) {
+      throw new PipelineError(
+        `only ${Math.floor(free / 1048576)} MiB free in storage; renders need ${Math.floor(this.config.renderMinFreeDiskBytes / 1048576)} MiB`,
+        'INSUFFICIENT_DISK',
+        true,
+      );
+    }
+  }
+
   /** Safety net for failures outside the processor (a job that stalled too often): never stuck in processing. */
   private async onFailed(bullJob: BullJob<RenderJobData> | undefined, err: Error): Promise<void> {
     if (!bullJob) return;
@@ -174,6 +190,7 @@ function videoInfo(job: Job, result: PipelineResult, startedAt: number): VideoIn
     audio_codec: m.audioCodec,
     fps: m.fps,
     checksum_sha256: m.checksumSha256,
+    captions: result.captions !== undefined,
     created_at: new Date().toISOString(),
     performance: {
       queued_seconds: Math.max(0, (startedAt - Date.parse(job.createdAt)) / 1000),
@@ -192,6 +209,7 @@ class AttemptReporter {
   private lastWrite = 0;
   private lastStage = '';
   private readonly startedAt = Date.now();
+  private stageStartedAt = Date.now();
   private logs: Promise<void> = Promise.resolve();
   private pending: Promise<unknown> = Promise.resolve();
 
@@ -199,17 +217,22 @@ class AttemptReporter {
     private readonly store: JobStore,
     private readonly jobId: string,
     private readonly attempt: number,
+    private readonly measured: RenderTimes,
     private readonly onDropped: () => void,
   ) {}
 
   readonly progress = (stage: string, percent: number): void => {
     const now = Date.now();
     if (stage === this.lastStage && now - this.lastWrite < PROGRESS_WRITE_INTERVAL_MS) return;
+    if (stage !== this.lastStage) this.stageStartedAt = now;
     this.lastStage = stage;
     this.lastWrite = now;
-    const eta = estimateFromProgress(this.startedAt, percent, now) ?? undefined;
+    const eta = estimateWhileRunning(
+      { stage, stageStartedAt: this.stageStartedAt, startedAt: this.startedAt, progress: percent, measured: this.measured },
+      now,
+    );
     this.pending = this.store
-      .writeProgress(this.jobId, this.attempt, percent, stage, eta)
+      .writeProgress(this.jobId, this.attempt, percent, stage, eta ?? undefined)
       .then((written) => (written ? undefined : this.onDropped()))
       .catch(() => undefined); // a Redis blip must not fail the render; the next write retries
   };

@@ -1,21 +1,12 @@
 import { Module } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
 import { FilesModule } from '../files/files.module';
 import { JobStoreModule } from '../jobs/job-store.module';
-import { createPipeline } from '../pipeline';
 import { QueueModule } from '../queue/queue.module';
-import { RenderWorker, VIDEO_PIPELINE } from './render.worker';
+import { PipelineModule } from './pipeline.module';
+import { RenderWorker } from './render.worker';
 
 @Module({
-  imports: [JobStoreModule, QueueModule, FilesModule],
-  providers: [
-    {
-      provide: VIDEO_PIPELINE,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => createPipeline(config.pipeline, { ffmpegThreads: config.ffmpegThreads }),
-    },
-    RenderWorker,
-  ],
-  exports: [VIDEO_PIPELINE],
+  imports: [JobStoreModule, QueueModule, FilesModule, PipelineModule],
+  providers: [RenderWorker],
 })
 export class WorkerModule {}

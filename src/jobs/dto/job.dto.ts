@@ -32,6 +32,8 @@ export class VideoMetadataDto {
   @ApiProperty({ example: '/api/v1/videos/jobs/3f0e…/download' }) download_url!: string;
   @ApiProperty({ example: '/api/v1/videos/jobs/3f0e…/thumbnail' }) thumbnail_url!: string;
   @ApiProperty({ example: '/api/v1/jobs/3f0e…/logs' }) logs_url!: string;
+  @ApiProperty({ nullable: true, type: String, example: '/api/v1/videos/jobs/3f0e…/captions', description: 'WebVTT, when the pipeline made captions' })
+  captions_url!: string | null;
   @ApiProperty({ type: PerformanceDto }) performance!: PerformanceDto;
 }
 
@@ -129,6 +131,7 @@ export function toVideoMetadataDto(job: Job): VideoMetadataDto | undefined {
     checksum_sha256: v.checksum_sha256,
     created_at: v.created_at,
     ...urls(job.id),
+    captions_url: v.captions ? `${API_PREFIX}/videos/jobs/${job.id}/captions` : null,
     performance: v.performance,
   };
 }

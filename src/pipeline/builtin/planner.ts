@@ -2,6 +2,7 @@
  * Turns a topic and its context into scenes: a title card, the context in speech-sized chunks, an outro.
  * Pure and deterministic, so the same request always yields the same video structure.
  */
+import { CustomScene } from './custom-config';
 import { breakPoints, normalizeText, speechWeight } from './unicode-text';
 
 export type SceneKind = 'title' | 'content' | 'outro';
@@ -16,6 +17,8 @@ export interface Scene {
   narration: string;
   /** Minimum seconds on screen (from custom_config.scenes[].duration). */
   minDurationSeconds?: number;
+  /** Upload shown beside or under the text (from custom_config.scenes[].image_file_id). */
+  imageFileId?: string;
 }
 
 /**
@@ -30,7 +33,6 @@ export interface ChunkLimits {
 export const CHUNK_LIMITS: ChunkLimits = { min: 75, target: 130, max: 180 };
 
 export const OUTRO_TITLE = 'Thanks for watching';
-const MAX_CUSTOM_SCENE_SECONDS = 300;
 
 // Costs for the segmentation search. A chunk shorter than `min` is worse than any break inside a sentence;
 // a break at a clause (comma, colon…) is preferred to one between two plain words.
@@ -42,10 +44,10 @@ const CLOSERS = /["'”’»)\]}」』）】]/u;
 const SENTENCE_END = /[.!?…。！？‼⁇⁈⁉]/u;
 const CLAUSE_END = /[,;:，、；：—–]/u;
 
-export function planScenes(topic: string, context: string, customConfig: Record<string, unknown>): Scene[] {
+/** `customScenes` (already validated, see custom-config) replace the chunks of the context when given. */
+export function planScenes(topic: string, context: string, customScenes?: readonly CustomScene[]): Scene[] {
   const cleanTopic = normalizeText(topic);
-  const custom = customScenes(customConfig.scenes);
-  const content: CustomScene[] = custom ?? chunkText(context).map((text) => ({ title: '', text }));
+  const content: readonly CustomScene[] = customScenes ?? chunkText(context).map((text) => ({ title: '', text }));
   const count = content.length;
 
   const scenes: Scene[] = [{ kind: 'title', title: cleanTopic, text: '', narration: cleanTopic }];
@@ -58,33 +60,10 @@ export function planScenes(topic: string, context: string, customConfig: Record<
       narration: item.text || item.title,
     };
     if (item.duration !== undefined) scene.minDurationSeconds = item.duration;
+    if (item.imageFileId !== undefined) scene.imageFileId = item.imageFileId;
     scenes.push(scene);
   });
   scenes.push({ kind: 'outro', title: OUTRO_TITLE, text: cleanTopic, narration: `${OUTRO_TITLE}.` });
-  return scenes;
-}
-
-interface CustomScene {
-  title: string;
-  text: string;
-  duration?: number;
-}
-
-/** custom_config.scenes when it is a non-empty array of { title, text, duration? }; otherwise undefined. */
-function customScenes(value: unknown): CustomScene[] | undefined {
-  if (!Array.isArray(value) || value.length === 0) return undefined;
-  const scenes: CustomScene[] = [];
-  for (const item of value) {
-    if (typeof item !== 'object' || item === null) return undefined;
-    const { title, text, duration } = item as Record<string, unknown>;
-    if (typeof title !== 'string' || typeof text !== 'string') return undefined;
-    if (duration !== undefined && (typeof duration !== 'number' || !Number.isFinite(duration) || duration <= 0)) {
-      return undefined;
-    }
-    const scene: CustomScene = { title: normalizeText(title), text: normalizeText(text) };
-    if (duration !== undefined) scene.duration = Math.min(duration, MAX_CUSTOM_SCENE_SECONDS);
-    scenes.push(scene);
-  }
   return scenes;
 }
 

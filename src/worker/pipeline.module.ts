@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { createPipeline } from '../pipeline';
+
+export const VIDEO_PIPELINE = Symbol('VIDEO_PIPELINE');
+
+/**
+ * The configured pipeline adapter as a Nest provider (the pipeline itself knows nothing of Nest). The worker
+ * runs it; submission asks it to check custom_config; readiness asks for its tools.
+ */
+@Module({
+  providers: [
+    {
+      provide: VIDEO_PIPELINE,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => createPipeline(config.pipeline, { ffmpegThreads: config.ffmpegThreads }),
+    },
+  ],
+  exports: [VIDEO_PIPELINE],
+})
+export class PipelineModule {}
