@@ -43,6 +43,10 @@ export class AppConfig {
   readonly workerConcurrency: number;
   readonly pipeline: Environment['PIPELINE'];
   readonly ffmpegThreads: number;
+  /** PIPELINE=command: the generator's command line (split without a shell), time limit and kill grace. */
+  readonly pipelineCommand?: string;
+  readonly pipelineTimeoutSeconds: number;
+  readonly pipelineKillGraceMs: number;
   readonly logLevel: Environment['LOG_LEVEL'];
   readonly logPretty: boolean;
   readonly maxQueueDepth: number;
@@ -88,6 +92,9 @@ export class AppConfig {
     this.workerConcurrency = env.WORKER_CONCURRENCY;
     this.pipeline = env.PIPELINE;
     this.ffmpegThreads = env.FFMPEG_THREADS;
+    this.pipelineCommand = env.PIPELINE_COMMAND;
+    this.pipelineTimeoutSeconds = env.PIPELINE_TIMEOUT_S;
+    this.pipelineKillGraceMs = env.PIPELINE_KILL_GRACE_MS;
     this.logLevel = env.LOG_LEVEL;
     this.logPretty = env.LOG_PRETTY;
     this.maxQueueDepth = env.MAX_QUEUE_DEPTH;

@@ -16,7 +16,7 @@ import {
 export const APP_ROLES = ['all', 'api', 'worker'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
-export const PIPELINE_NAMES = ['builtin'] as const;
+export const PIPELINE_NAMES = ['builtin', 'command'] as const;
 export const API_KEY_SCOPES = ['jobs:submit', 'jobs:read', 'system:read'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -84,6 +84,15 @@ export class Environment {
 
   @Transform(toInt) @IsInt() @Min(0) @Max(64)
   FFMPEG_THREADS = 0;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(4096)
+  PIPELINE_COMMAND?: string;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400)
+  PIPELINE_TIMEOUT_S = 1800;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(120_000)
+  PIPELINE_KILL_GRACE_MS = 5000;
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
@@ -166,6 +175,9 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     .filter((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope));
   if (unknownScopes.length > 0 && !errors.some((e) => e.property === 'API_KEYS')) {
     problems.push(`API_KEYS: unknown scope(s) ${unknownScopes.join(', ')}; known: ${API_KEY_SCOPES.join(', ')}`);
+  }
+  if (env.PIPELINE === 'command' && !env.PIPELINE_COMMAND) {
+    problems.push('PIPELINE_COMMAND (unset): PIPELINE=command needs the generator command line');
   }
   if (env.NODE_ENV === 'production' && !env.CLERK_JWT_KEY && !env.CLERK_SECRET_KEY) {
     problems.push('CLERK_JWT_KEY / CLERK_SECRET_KEY (unset): production needs one of them to verify tokens');

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { createPipeline } from '../pipeline';
+import { createPipeline, parseCommandLine } from '../pipeline';
 
 export const VIDEO_PIPELINE = Symbol('VIDEO_PIPELINE');
 
@@ -13,7 +13,14 @@ export const VIDEO_PIPELINE = Symbol('VIDEO_PIPELINE');
     {
       provide: VIDEO_PIPELINE,
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => createPipeline(config.pipeline, { ffmpegThreads: config.ffmpegThreads }),
+      useFactory: (config: AppConfig) =>
+        config.pipeline === 'command'
+          ? createPipeline('command', {
+              command: parseCommandLine(config.pipelineCommand ?? ''),
+              timeoutSeconds: config.pipelineTimeoutSeconds,
+              killGraceMs: config.pipelineKillGraceMs,
+            })
+          : createPipeline('builtin', { ffmpegThreads: config.ffmpegThreads }),
     },
   ],
   exports: [VIDEO_PIPELINE],

@@ -1,0 +1,77 @@
+/**
+ * Captions: a scene's narration split into short cues (whole sentences or clauses where possible, never more
+ * than two lines), timed in proportion to their length within the measured narration, and written as WebVTT.
+ * Pure: widths come from the same measure function the burned-in captions are drawn with.
+ */
+import { chunkText } from './planner';
+import { MeasureEm, wrapText } from './text-layout';
+import { speechWeight } from './unicode-text';
+
+export const MAX_CAPTION_LINES = 2;
+/** Subtitle guidelines keep lines to about 42 characters: longer ones are hard to read in the time shown. */
+const MAX_LINE_CHARS = 42;
+const SAMPLE = 'The quick brown fox jumps over the lazy dog, then rests.';
+
+export interface CaptionCue {
+  /** Seconds from the start of the video. */
+  start: number;
+  end: number;
+  /** At most MAX_CAPTION_LINES lines, as drawn on screen. */
+  lines: string[];
+}
+
+/**
+ * Splits narration into cues of at most MAX_CAPTION_LINES lines of `maxWidthEm`: first into sentence/clause
+ * sized pieces (the planner's chunker with caption-sized limits), then any piece that still wraps to more
+ * lines is cut into consecutive groups of lines.
+ */
+export function splitIntoCues(narration: string, maxWidthEm: number, measure: MeasureEm): string[][] {
+  const averageEm = measure(SAMPLE) / Array.from(SAMPLE).length;
+  const lineChars = Math.max(8, Math.min(MAX_LINE_CHARS, Math.floor(maxWidthEm / averageEm)));
+  const max = lineChars * MAX_CAPTION_LINES;
+  const pieces = chunkText(narration, { min: Math.round(max * 0.3), target: Math.round(max * 0.65), max });
+  const cues: string[][] = [];
+  for (const piece of pieces) {
+    const lines = wrapText(piece, maxWidthEm, measure);
+    for (let i = 0; i < lines.length; i += MAX_CAPTION_LINES) cues.push(lines.slice(i, i + MAX_CAPTION_LINES));
+  }
+  return cues;
+}
+
+/**
+ * Spreads cues over the narration, which starts at `start` and lasts `seconds`, in proportion to their speech
+ * weight (≈ characters). Cues follow each other without gaps; the last one stays up until `holdUntil`.
+ */
+export function timeCues(cues: readonly string[][], start: number, seconds: number, holdUntil: number): CaptionCue[] {
+  const weights = cues.map((lines) => Array.from(lines.join(' ')).reduce((sum, ch) => sum + speechWeight(ch), 0));
+  const total = weights.reduce((sum, w) => sum + w, 0);
+  const timed: CaptionCue[] = [];
+  let done = 0;
+  cues.forEach((lines, i) => {
+    const from = start + (seconds * done) / total;
+    done += weights[i];
+    const to = i === cues.length - 1 ? Math.max(holdUntil, start + seconds) : start + (seconds * done) / total;
+    timed.push({ start: round3(from), end: round3(to), lines });
+  });
+  return timed;
+}
+
+/** A WebVTT file of the cues (text escaped: &, < and > are markup in cue payloads). */
+export function toWebVtt(cues: readonly CaptionCue[]): string {
+  const blocks = cues.map((cue, i) => {
+    const text = cue.lines.map((line) => line.replace(/&/gu, '&amp;').replace(/</gu, '&lt;').replace(/>/gu, '&gt;'));
+    return `${i + 1}\n${vttTime(cue.start)} --> ${vttTime(cue.end)}\n${text.join('\n')}`;
+  });
+  return ['WEBVTT', ...blocks].join('\n\n') + '\n';
+}
+
+/** hh:mm:ss.mmm */
+export function vttTime(seconds: number): string {
+  const ms = Math.round(seconds * 1000);
+  const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+  return `${pad(Math.floor(ms / 3_600_000))}:${pad(Math.floor(ms / 60_000) % 60)}:${pad(Math.floor(ms / 1000) % 60)}.${pad(ms % 1000, 3)}`;
+}
+
+function round3(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000;
+}
