@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
+import { BatchModule } from './batch/batch.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { loggerParams } from './common/logging';
 import { AppConfig } from './config/app-config';
@@ -32,6 +33,7 @@ export class AppModule {
         QueueModule,
         JobsModule,
         VideosModule,
+        BatchModule,
         WorkerModule,
         SystemModule,
         RealtimeModule,

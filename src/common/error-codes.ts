@@ -2,6 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 
 export const ERROR_CODES = {
   VALIDATION_ERROR: HttpStatus.UNPROCESSABLE_ENTITY,
+  BATCH_TOO_LARGE: HttpStatus.UNPROCESSABLE_ENTITY,
   UNAUTHORIZED: HttpStatus.UNAUTHORIZED,
   FORBIDDEN: HttpStatus.FORBIDDEN,
   NOT_FOUND: HttpStatus.NOT_FOUND,

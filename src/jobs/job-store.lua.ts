@@ -34,36 +34,60 @@ local function count_video(prefix, uid, videoJson, sign)
 end
 `;
 
-/** KEYS: job hash, idempotency key or "". ARGV: prefix, id, user, created_ms, queue_score, fields JSON,
- * idempotency TTL s, body hash, max queue depth. Returns {"created"|"existing"|"conflict"|"full", id}. */
-export const CREATE_JOB = `${EMIT}
-local prefix, id, uid, created, qscore = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+/** Inserts a new queued job (fields as stored in its hash) into the hash and every index, and emits it. */
+const INSERT = `
+local function insert_job(prefix, fields)
+  local id, uid, created = fields['id'], fields['user_id'], fields['created_ms']
+  local key = prefix .. ':job:' .. id
+  local args = {}
+  for k, v in pairs(fields) do args[#args + 1] = k; args[#args + 1] = v end
+  redis.call('HSET', key, unpack(args))
+  redis.call('ZADD', prefix .. ':user:' .. uid .. ':jobs', created, id)
+  redis.call('ZADD', prefix .. ':user:' .. uid .. ':jobs:queued', created, id)
+  redis.call('ZADD', prefix .. ':jobs:all', created, id)
+  redis.call('ZADD', prefix .. ':jobs:all:queued', created, id)
+  redis.call('ZADD', prefix .. ':queue:waiting', fields['queue_score'], id)
+  if fields['batch_id'] ~= '' then
+    redis.call('ZADD', prefix .. ':batch:' .. fields['batch_id'] .. ':jobs', created, id)
+  end
+  emit(prefix, key, id)
+end
+`;
+
+/** KEYS: job hash, idempotency key or "". ARGV: prefix, fields JSON, idempotency TTL s, body hash, max queue
+ * depth. Returns {"created"|"existing"|"conflict"|"full", id}. */
+export const CREATE_JOB = `${EMIT}${INSERT}
+local prefix = ARGV[1]
+local fields = cjson.decode(ARGV[2])
 if KEYS[2] ~= '' then
   local prior = redis.call('GET', KEYS[2])
   if prior then
     local p = cjson.decode(prior)
-    if p.body_hash == ARGV[8] then return {'existing', p.job_id} end
+    if p.body_hash == ARGV[4] then return {'existing', p.job_id} end
     return {'conflict', p.job_id}
   end
 end
-if redis.call('ZCARD', prefix .. ':queue:waiting') >= tonumber(ARGV[9]) then return {'full', ''} end
-local fields = cjson.decode(ARGV[6])
-local args = {}
-for k, v in pairs(fields) do args[#args + 1] = k; args[#args + 1] = v end
-redis.call('HSET', KEYS[1], unpack(args))
-redis.call('ZADD', prefix .. ':user:' .. uid .. ':jobs', created, id)
-redis.call('ZADD', prefix .. ':user:' .. uid .. ':jobs:queued', created, id)
-redis.call('ZADD', prefix .. ':jobs:all', created, id)
-redis.call('ZADD', prefix .. ':jobs:all:queued', created, id)
-redis.call('ZADD', prefix .. ':queue:waiting', qscore, id)
-if fields['batch_id'] and fields['batch_id'] ~= '' then
-  redis.call('ZADD', prefix .. ':batch:' .. fields['batch_id'] .. ':jobs', created, id)
-end
+if redis.call('ZCARD', prefix .. ':queue:waiting') >= tonumber(ARGV[5]) then return {'full', ''} end
+insert_job(prefix, fields)
 if KEYS[2] ~= '' then
-  redis.call('SET', KEYS[2], cjson.encode({job_id = id, body_hash = ARGV[8]}), 'EX', tonumber(ARGV[7]))
+  redis.call('SET', KEYS[2], cjson.encode({job_id = fields['id'], body_hash = ARGV[4]}), 'EX', tonumber(ARGV[3]))
 end
-emit(prefix, KEYS[1], id)
-return {'created', id}
+return {'created', fields['id']}
+`;
+
+/** A batch and all its jobs, or nothing. KEYS: batch hash. ARGV: prefix, batch fields JSON, jobs' fields JSON
+ * array, max queue depth. Returns {"created"|"full", batch id}. */
+export const CREATE_BATCH = `${EMIT}${INSERT}
+local prefix = ARGV[1]
+local batch = cjson.decode(ARGV[2])
+local jobs = cjson.decode(ARGV[3])
+if redis.call('ZCARD', prefix .. ':queue:waiting') + #jobs > tonumber(ARGV[4]) then return {'full', ''} end
+local args = {}
+for k, v in pairs(batch) do args[#args + 1] = k; args[#args + 1] = v end
+redis.call('HSET', KEYS[1], unpack(args))
+redis.call('ZADD', prefix .. ':user:' .. batch['user_id'] .. ':batches', batch['created_ms'], batch['id'])
+for _, fields in ipairs(jobs) do insert_job(prefix, fields) end
+return {'created', batch['id']}
 `;
 
 /** KEYS: job hash. ARGV: prefix, id, to, allowed-from CSV, now ISO, fields JSON, attempt ("" = any).

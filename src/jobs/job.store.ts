@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 import { sourcesOf } from './job-state';
-import { CREATE_JOB, DELETE_JOB, RECORD_RENDER_TIMES, START_ATTEMPT, TRANSITION_JOB, WRITE_PROGRESS } from './job-store.lua';
+import { CREATE_BATCH, CREATE_JOB, DELETE_JOB, RECORD_RENDER_TIMES, START_ATTEMPT, TRANSITION_JOB, WRITE_PROGRESS } from './job-store.lua';
 import type { RenderTimes } from './eta';
 import type { Quality } from '../pipeline/video-pipeline';
 import { JobUpdate, StoredJobEvent } from './job-events';
@@ -22,6 +22,16 @@ export type CreateOutcome =
   | { kind: 'existing'; job: Job }
   | { kind: 'conflict'; jobId: string }
   | { kind: 'full' };
+
+export interface StoredBatch {
+  id: string;
+  userId: string;
+  name: string;
+  totalJobs: number;
+  createdAt: string;
+  /** Its jobs still present, in submission order. */
+  jobs: Job[];
+}
 
 export interface UserJobStats {
   total: number;
@@ -58,7 +68,7 @@ const iso = (d = new Date()) => d.toISOString();
  */
 @Injectable()
 export class JobStore {
-  private readonly scripts: Record<'create' | 'transition' | 'start' | 'progress' | 'remove' | 'renderTimes', ScriptRunner>;
+  private readonly scripts: Record<'create' | 'createBatch' | 'transition' | 'start' | 'progress' | 'remove' | 'renderTimes', ScriptRunner>;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -72,6 +82,7 @@ export class JobStore {
     };
     this.scripts = {
       create: define('vgsCreateJob', 2, CREATE_JOB),
+      createBatch: define('vgsCreateBatch', 1, CREATE_BATCH),
       transition: define('vgsTransitionJob', 1, TRANSITION_JOB),
       start: define('vgsStartAttempt', 1, START_ATTEMPT),
       progress: define('vgsWriteProgress', 1, WRITE_PROGRESS),
@@ -92,39 +103,12 @@ export class JobStore {
     idempotency?: { key: string; bodyHash: string };
     estimatedCompletion: Date;
   }): Promise<CreateOutcome> {
-    const now = new Date();
-    const rank = PRIORITY_RANK[input.configuration.priority];
-    const fields = {
-      id: input.id,
-      user_id: input.userId,
-      status: 'queued',
-      job_type: 'video_generation',
-      configuration: JSON.stringify(input.configuration),
-      progress: '0',
-      current_stage: 'queued',
-      error_message: '',
-      error_code: '',
-      batch_id: input.batchId ?? '',
-      priority: input.configuration.priority,
-      attempts: '0',
-      created_at: iso(now),
-      created_ms: String(now.getTime()),
-      queue_score: String(rank * 1e13 + now.getTime()),
-      updated_at: iso(now),
-      started_at: '',
-      completed_at: '',
-      estimated_completion: iso(input.estimatedCompletion),
-      video: '',
-    };
+    const fields = newJobFields(input.id, input.userId, input.configuration, input.estimatedCompletion, input.batchId);
     const idemKey = input.idempotency ? this.keys.key('idem', input.userId, input.idempotency.key) : '';
     const [kind, id] = (await this.scripts.create(
       this.jobKey(input.id),
       idemKey,
       this.keys.prefix,
-      input.id,
-      input.userId,
-      fields.created_ms,
-      fields.queue_score,
       JSON.stringify(fields),
       IDEMPOTENCY_TTL_S,
       input.idempotency?.bodyHash ?? '',
@@ -135,6 +119,52 @@ export class JobStore {
     const job = await this.get(id);
     if (!job) return { kind: 'conflict', jobId: id }; // the earlier job was deleted since
     return { kind: kind === 'created' ? 'created' : 'existing', job };
+  }
+
+  /** A batch and every one of its jobs, atomically, or nothing when the queue cannot take them all. */
+  async createBatch(input: {
+    id: string;
+    userId: string;
+    name: string;
+    jobs: Array<{ id: string; configuration: JobConfiguration; estimatedCompletion: Date }>;
+  }): Promise<'created' | 'full'> {
+    const now = new Date();
+    const batch = { id: input.id, user_id: input.userId, name: input.name, total_jobs: String(input.jobs.length), created_at: iso(now), created_ms: String(now.getTime()) };
+    const jobs = input.jobs.map((j, i) =>
+      // Distinct creation instants keep the batch's jobs in submission order in every index.
+      newJobFields(j.id, input.userId, j.configuration, j.estimatedCompletion, input.id, new Date(now.getTime() + i)),
+    );
+    const [kind] = (await this.scripts.createBatch(
+      this.keys.key('batch', input.id),
+      this.keys.prefix,
+      JSON.stringify(batch),
+      JSON.stringify(jobs),
+      this.config.maxQueueDepth,
+    )) as Reply;
+    return kind === 'created' ? 'created' : 'full';
+  }
+
+  async getBatch(id: string): Promise<StoredBatch | null> {
+    const h = await this.redis.hgetall(this.keys.key('batch', id));
+    if (!h.id) return null;
+    const jobIds = await this.redis.zrange(this.keys.key('batch', id, 'jobs'), 0, -1);
+    return { id: h.id, userId: h.user_id, name: h.name, totalJobs: Number(h.total_jobs), createdAt: h.created_at, jobs: await this.getMany(jobIds) };
+  }
+
+  async listBatches(userId: string, offset: number, limit: number): Promise<{ batches: StoredBatch[]; total: number }> {
+    const index = this.keys.key('user', userId, 'batches');
+    const [total, ids] = await Promise.all([this.redis.zcard(index), this.redis.zrevrange(index, offset, offset + limit - 1)]);
+    const batches = await Promise.all(ids.map((id) => this.getBatch(id)));
+    return { batches: batches.filter((b): b is StoredBatch => b !== null), total };
+  }
+
+  /** Removes the batch record once its jobs are gone. */
+  async removeBatch(batch: StoredBatch): Promise<void> {
+    await this.redis
+      .multi()
+      .del(this.keys.key('batch', batch.id), this.keys.key('batch', batch.id, 'jobs'))
+      .zrem(this.keys.key('user', batch.userId, 'batches'), batch.id)
+      .exec();
   }
 
   async get(id: string): Promise<Job | null> {
@@ -348,6 +378,32 @@ export class JobStore {
       next: more ? cursor + limit : null,
     };
   }
+}
+
+/** The hash of a job as it is created (queued, nothing run yet). */
+function newJobFields(id: string, userId: string, configuration: JobConfiguration, eta: Date, batchId?: string, now = new Date()) {
+  return {
+    id,
+    user_id: userId,
+    status: 'queued',
+    job_type: 'video_generation',
+    configuration: JSON.stringify(configuration),
+    progress: '0',
+    current_stage: 'queued',
+    error_message: '',
+    error_code: '',
+    batch_id: batchId ?? '',
+    priority: configuration.priority,
+    attempts: '0',
+    created_at: iso(now),
+    created_ms: String(now.getTime()),
+    queue_score: String(PRIORITY_RANK[configuration.priority] * 1e13 + now.getTime()),
+    updated_at: iso(now),
+    started_at: '',
+    completed_at: '',
+    estimated_completion: iso(eta),
+    video: '',
+  };
 }
 
 async function execOrThrow<T>(pipe: ChainableCommander): Promise<T[]> {

@@ -18,7 +18,7 @@ interface FfprobeStream {
 
 interface FfprobeOutput {
   streams?: FfprobeStream[];
-  format?: { duration?: string };
+  format?: { duration?: string; format_name?: string };
 }
 
 export async function probeVideo(file: string, signal: AbortSignal): Promise<ProbedVideo> {
@@ -44,6 +44,22 @@ export async function probeVideo(file: string, signal: AbortSignal): Promise<Pro
 export async function probeDurationSeconds(file: string, signal: AbortSignal): Promise<number> {
   const probe = await ffprobe(file, ['-show_format'], signal);
   return parseDuration(probe.format?.duration, file);
+}
+
+/** Width and height of an image (or of a video's first video stream). */
+export async function probeDimensions(file: string, signal: AbortSignal): Promise<{ width: number; height: number }> {
+  const probe = await ffprobe(file, ['-show_streams'], signal);
+  const stream = probe.streams?.find((s) => s.codec_type === 'video');
+  if (!stream?.width || !stream.height) {
+    throw new PipelineError(`${file} has no picture ffprobe can measure`, 'INVALID_OUTPUT', false);
+  }
+  return { width: stream.width, height: stream.height };
+}
+
+/** ffprobe's container names for a file, e.g. ["mov", "mp4", "m4a", "3gp", "3g2", "mj2"] for an MP4. */
+export async function probeFormatNames(file: string, signal: AbortSignal): Promise<string[]> {
+  const probe = await ffprobe(file, ['-show_format'], signal);
+  return (probe.format?.format_name ?? '').split(',').filter(Boolean);
 }
 
 /** "30/1" → 30, "30000/1001" → 29.97; 0 when ffprobe does not know ("0/0"). */

@@ -10,12 +10,14 @@ import {
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { AuthUser } from '../auth/auth-user';
+import { BatchService } from '../batch/batch.service';
 import { TokenVerifier } from '../auth/token-verifier';
 import { AppException } from '../common/error-codes';
 import { AppConfig } from '../config/app-config';
 import { JobEventBus } from '../events/job-event-bus';
 import { JobStatusDto } from '../jobs/dto/job.dto';
 import { JobUpdate } from '../jobs/job-events';
+import { TERMINAL_STATUSES } from '../jobs/job.model';
 import { VideosService } from '../videos/videos.service';
 import { ProgressCoalescer } from './progress-coalescer';
 
@@ -31,18 +33,22 @@ type SubscribeAck = JobStatusDto | { error: { error_code: string; message: strin
 
 /**
  * Namespace /jobs: the Clerk token is verified at the handshake (same check as HTTP); each socket joins
- * its user's room and receives `job.update` for that user's jobs only, from whichever process changed them.
+ * its user's room and receives `job.update` for that user's jobs only (and `batch.update` for their batches),
+ * from whichever process changed them.
  */
 @WebSocketGateway({ namespace: '/jobs' })
 export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
   private readonly logger = new Logger(JobsGateway.name);
-  private coalescer?: ProgressCoalescer;
+  private coalescers: ProgressCoalescer<JobUpdate>[] = [];
   private stopListening?: () => void;
+  /** Per batch, summaries are read and sent one after another so they arrive in order. */
+  private readonly batchChains = new Map<string, Promise<void>>();
 
   constructor(
     private readonly tokens: TokenVerifier,
     private readonly bus: JobEventBus,
     private readonly videos: VideosService,
+    private readonly batches: BatchService,
     private readonly config: AppConfig,
   ) {}
 
@@ -53,19 +59,29 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         (err: Error) => next(Object.assign(new Error('UNAUTHORIZED'), { data: { error_code: 'UNAUTHORIZED', message: err.message } })),
       );
     });
-    const coalescer = new ProgressCoalescer(this.config.realtimeProgressIntervalMs, (update: JobUpdate, userId: string) =>
-      namespace.to(userRoom(userId)).emit('job.update', update),
+    const interval = this.config.realtimeProgressIntervalMs;
+    const jobs = new ProgressCoalescer<JobUpdate>(
+      interval,
+      (u) => ({ key: u.job_id, status: u.status, terminal: TERMINAL_STATUSES.has(u.status) }),
+      (update, userId) => namespace.to(userRoom(userId)).emit('job.update', update),
     );
-    this.coalescer = coalescer;
+    // A batch's summary is recomputed when one of its jobs changes, thinned the same way (keyed by batch).
+    const batches = new ProgressCoalescer<JobUpdate>(
+      interval,
+      (u) => ({ key: u.batch_id as string, status: u.status, terminal: false }),
+      (update, userId) => this.emitBatch(namespace, update.batch_id as string, userId),
+    );
+    this.coalescers = [jobs, batches];
     this.stopListening = this.bus.listen((event) => {
-      if (event.deleted) coalescer.forget(event.job.job_id);
-      else coalescer.push(event.job, event.user_id);
+      if (event.deleted) return jobs.forget(event.job.job_id);
+      jobs.push(event.job, event.user_id);
+      if (event.job.batch_id) batches.push(event.job, event.user_id);
     });
   }
 
   onApplicationShutdown(): void {
     this.stopListening?.();
-    this.coalescer?.close();
+    this.coalescers.forEach((c) => c.close());
   }
 
   handleConnection(socket: Socket): void {
@@ -98,6 +114,20 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       this.logger.error({ err }, 'subscribe failed');
       return { error: { error_code: 'INTERNAL_ERROR', message: 'An unexpected error occurred' } };
     }
+  }
+
+  private emitBatch(namespace: Namespace, batchId: string, userId: string): void {
+    const previous = this.batchChains.get(batchId) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.batches.summary(batchId))
+      .then((found) => {
+        if (found) namespace.to(userRoom(userId)).emit('batch.update', found.summary);
+      })
+      .catch((err: Error) => this.logger.warn(`batch.update for ${batchId}: ${err.message}`))
+      .finally(() => {
+        if (this.batchChains.get(batchId) === next) this.batchChains.delete(batchId);
+      });
+    this.batchChains.set(batchId, next);
   }
 
   private async authenticate(socket: Socket): Promise<void> {

@@ -14,13 +14,13 @@ const update = (status: JobUpdate['status'], progress: number, job_id = 'j1'): J
 describe('ProgressCoalescer', () => {
   let now = 0;
   let sent: Array<[string, string, number]>;
-  let coalescer: ProgressCoalescer;
+  let coalescer: ProgressCoalescer<JobUpdate>;
 
   beforeEach(() => {
     jest.useFakeTimers();
     now = 0;
     sent = [];
-    coalescer = new ProgressCoalescer(250, (u, audience) => sent.push([`${audience}/${u.job_id}`, u.status, u.progress]), () => now);
+    coalescer = new ProgressCoalescer<JobUpdate>(250, (u) => ({ key: u.job_id, status: u.status, terminal: ['completed', 'failed', 'cancelled'].includes(u.status) }), (u, audience) => sent.push([`${audience}/${u.job_id}`, u.status, u.progress]), () => now);
   });
   afterEach(() => {
     coalescer.close();

@@ -1,34 +1,39 @@
-import type { JobUpdate } from '../jobs/job-events';
+/** What the coalescer needs to know of an update: whose it is, and its status. */
+export interface UpdateIdentity {
+  key: string;
+  status: string;
+  terminal: boolean;
+}
 
-/** `audience` travels with the update untouched (e.g. the room it goes to). */
-type Emit = (update: JobUpdate, audience: string) => void;
-
-interface JobSlot {
+interface Slot<T> {
   audience: string;
   lastSentAt: number;
   lastStatus: string;
-  pending?: JobUpdate;
+  pending?: T;
   timer?: NodeJS.Timeout;
 }
 
 /**
- * Thins progress-only updates to at most one per job per interval (the latest wins, sent at the end of the
- * interval), while a status change goes out at once. Input arrives in commit order and output keeps it:
- * a pending progress update older than a status change is dropped, never sent after it.
+ * Thins progress-only updates to at most one per key (job or batch) per interval (the latest wins, sent at the
+ * end of the interval), while a status change goes out at once. Input arrives in commit order and output
+ * keeps it: a pending progress update older than a status change is dropped, never sent after it.
+ * `audience` travels with the update untouched (the room it goes to).
  */
-export class ProgressCoalescer {
-  private readonly slots = new Map<string, JobSlot>();
+export class ProgressCoalescer<T> {
+  private readonly slots = new Map<string, Slot<T>>();
 
   constructor(
     private readonly intervalMs: number,
-    private readonly emit: Emit,
+    private readonly identify: (update: T) => UpdateIdentity,
+    private readonly emit: (update: T, audience: string) => void,
     private readonly now: () => number = Date.now,
   ) {}
 
-  push(update: JobUpdate, audience: string): void {
-    const slot = this.slots.get(update.job_id);
+  push(update: T, audience: string): void {
+    const { key, status } = this.identify(update);
+    const slot = this.slots.get(key);
     const now = this.now();
-    if (!slot || slot.lastStatus !== update.status) {
+    if (!slot || slot.lastStatus !== status) {
       if (slot?.timer) clearTimeout(slot.timer);
       this.send(update, audience, now);
       return;
@@ -45,21 +50,21 @@ export class ProgressCoalescer {
     }, Math.max(0, slot.lastSentAt + this.intervalMs - now));
   }
 
-  /** Forgets a job (it ended or was deleted) once its last update is out. */
-  forget(jobId: string): void {
-    const slot = this.slots.get(jobId);
+  /** Forgets a key (its subject was deleted), dropping anything pending. */
+  forget(key: string): void {
+    const slot = this.slots.get(key);
     if (slot?.timer) clearTimeout(slot.timer);
-    this.slots.delete(jobId);
+    this.slots.delete(key);
   }
 
   close(): void {
-    for (const jobId of [...this.slots.keys()]) this.forget(jobId);
+    for (const key of [...this.slots.keys()]) this.forget(key);
   }
 
-  private send(update: JobUpdate, audience: string, now: number): void {
-    const terminal = update.status === 'completed' || update.status === 'failed' || update.status === 'cancelled';
-    if (terminal) this.slots.delete(update.job_id);
-    else this.slots.set(update.job_id, { audience, lastSentAt: now, lastStatus: update.status });
+  private send(update: T, audience: string, now: number): void {
+    const { key, status, terminal } = this.identify(update);
+    if (terminal) this.slots.delete(key);
+    else this.slots.set(key, { audience, lastSentAt: now, lastStatus: status });
     this.emit(update, audience);
   }
 }

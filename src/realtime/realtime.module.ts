@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { BatchModule } from '../batch/batch.module';
 import { EventsModule } from '../events/events.module';
 import { JobStoreModule } from '../jobs/job-store.module';
 import { JobsModule } from '../jobs/jobs.module';
@@ -9,7 +10,7 @@ import { JobEventsController } from './job-events.controller';
 import { JobsGateway } from './jobs.gateway';
 
 @Module({
-  imports: [AuthModule, EventsModule, JobStoreModule, JobsModule, VideosModule],
+  imports: [AuthModule, EventsModule, JobStoreModule, JobsModule, VideosModule, BatchModule],
   controllers: [JobEventsController],
   providers: [JobsGateway, JobEventStream],
 })

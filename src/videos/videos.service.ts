@@ -42,13 +42,17 @@ export class VideosService {
     @Inject(VIDEO_PIPELINE) private readonly pipeline: VideoPipeline,
   ) {}
 
-  async submit(user: AuthUser, request: VideoGenerationRequestDto, idempotencyKey?: string): Promise<SubmitResult> {
+  /**
+   * The request as a job's configuration, defaults filled (the user's default quality when the request has
+   * none). Throws 422 for a custom_config the pipeline refuses, with field paths under `fieldPrefix`.
+   */
+  async prepare(user: AuthUser, request: VideoGenerationRequestDto, fieldPrefix = ''): Promise<JobConfiguration> {
     const problems = this.pipeline.checkCustomConfig(request.custom_config ?? {});
     if (problems.length > 0) {
-      throw validationException(problems.map((p) => ({ field: p.field, errors: [p.message] })));
+      throw validationException(problems.map((p) => ({ field: `${fieldPrefix}${p.field}`, errors: [p.message] })));
     }
     const quality = request.quality ?? (await this.preferences.get(user.userId)).default_quality;
-    const configuration: JobConfiguration = {
+    return {
       topic: request.topic,
       context: request.context,
       ...(request.model ? { model: request.model } : {}),
@@ -58,13 +62,22 @@ export class VideosService {
       priority: request.priority ?? 'normal',
       ...(request.webhook_url ? { webhook_url: request.webhook_url } : {}),
     };
+  }
+
+  /** When a new job of this quality would finish, given the queue ahead of it. */
+  async estimateCompletion(quality: JobConfiguration['quality'], extraAhead = 0): Promise<Date> {
     const [depth, measured] = await Promise.all([this.store.queueDepth(), this.store.renderTimes(quality)]);
+    return estimateFromQueue(expectedRenderSeconds(quality, measured), depth + extraAhead, this.config.workerConcurrency);
+  }
+
+  async submit(user: AuthUser, request: VideoGenerationRequestDto, idempotencyKey?: string): Promise<SubmitResult> {
+    const configuration = await this.prepare(user, request);
     const outcome = await this.store.create({
       id: randomUUID(),
       userId: user.userId,
       configuration,
       idempotency: idempotencyKey ? { key: idempotencyKey, bodyHash: hashBody(configuration) } : undefined,
-      estimatedCompletion: estimateFromQueue(expectedRenderSeconds(quality, measured), depth, this.config.workerConcurrency),
+      estimatedCompletion: await this.estimateCompletion(configuration.quality),
     });
     switch (outcome.kind) {
       case 'full':
@@ -74,18 +87,19 @@ export class VideosService {
       case 'existing':
         return { job: toJobDto(outcome.job), replayed: true };
       case 'created':
-        await this.enqueueOrFail(outcome.job);
+        await this.enqueueOrFail([outcome.job]);
         this.logger.log({ jobId: outcome.job.id, userId: user.userId, quality: configuration.quality }, 'job submitted');
         return { job: toJobDto((await this.store.get(outcome.job.id)) ?? outcome.job), replayed: false };
     }
   }
 
-  private async enqueueOrFail(job: Job): Promise<void> {
+  /** Hands stored jobs to the queue; if the queue cannot take them they fail visibly instead of waiting forever. */
+  async enqueueOrFail(jobs: Job[]): Promise<void> {
     try {
-      await this.queue.enqueue(job);
+      await this.queue.enqueue(jobs);
     } catch (err) {
-      await this.store.fail(job.id, 'ENQUEUE_FAILED', 'The job could not be queued').catch(() => undefined);
-      this.logger.error({ jobId: job.id, err }, 'enqueue failed');
+      await Promise.all(jobs.map((job) => this.store.fail(job.id, 'ENQUEUE_FAILED', 'The job could not be queued').catch(() => undefined)));
+      this.logger.error({ jobIds: jobs.map((j) => j.id), err }, 'enqueue failed');
       throw new AppException('SERVICE_UNAVAILABLE', 'The job queue is unavailable; retry later', {}, { 'Retry-After': '10' });
     }
   }

@@ -1,35 +1,34 @@
 /**
  * The offline "builtin" pipeline: an explainer video made only of local tools — espeak-ng narrates the
- * planned scenes, ffmpeg draws each scene as text on a gradient and joins them, ffprobe measures the result.
+ * planned scenes, ffmpeg draws them (themed gradient, text, pictures, captions, crossfades) in one pass and
+ * mixes the sound, ffprobe measures the result.
  */
+import { access, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { probeDurationSeconds, probeVideo } from '../media-probe';
+import { ToolRun, renderThumbnail } from '../ffmpeg';
+import { probeDimensions, probeDurationSeconds, probeVideo } from '../media-probe';
 import {
+  CustomConfigProblem,
   PipelineAbortedError,
   PipelineContext,
   PipelineError,
   PipelineResult,
   PipelineStage,
   ProbedVideo,
-  QUALITY_RESOLUTION,
   VideoPipeline,
   VideoRequest,
 } from '../video-pipeline';
+import { CaptionCue, splitIntoCues, timeCues, toWebVtt } from './captions';
+import { BuiltinSettings, parseBuiltinConfig } from './custom-config';
 import { FontLibrary } from './font-set';
-import { DEFAULT_VOICE, VoiceSettings, resolveVoice, synthesize } from './narration';
+import { DEFAULT_VOICE, VoiceSettings, synthesize } from './narration';
+import { FPS, FrameSize, frameSize } from './output-format';
 import { Scene, planScenes } from './planner';
-import { layoutScene } from './scene-layout';
-import {
-  FPS,
-  NARRATION_LEAD_SECONDS,
-  ToolRun,
-  concatSegments,
-  renderBackground,
-  renderScene,
-  renderThumbnail,
-} from './scene-render';
+import { MusicBed, NarrationClip, RenderScene } from './render-graph';
+import { captionStyle, layoutCaption, layoutScene } from './scene-layout';
+import { composeVideo, renderBackground, renderVideo } from './scene-render';
+import { NARRATION_LEAD_SECONDS, PAUSE_AFTER_NARRATION_SECONDS, TRANSITION_FRAMES, sceneFrames, timeline } from './timeline';
 import { isSpeakable } from './unicode-text';
 
 export interface BuiltinPipelineOptions {
@@ -39,27 +38,41 @@ export interface BuiltinPipelineOptions {
   ffmpegThreads?: number;
 }
 
-/** Silence around the narration: the lead before it plus a pause after it. */
-const NARRATION_PADDING_SECONDS = NARRATION_LEAD_SECONDS + 0.35;
-const MIN_CARD_SECONDS = 2.5;
-const MIN_CONTENT_SECONDS = 2;
 /** Tolerated gap between the planned length and what ffprobe measures before we log a warning. */
 const DURATION_TOLERANCE_SECONDS = 0.5;
+/** espeak-ng is single-threaded: two at a time keep two cores busy. */
+const NARRATION_CONCURRENCY = 2;
 
 /** Everything one run's stages share. */
 interface Run {
   request: VideoRequest;
   ctx: PipelineContext;
+  settings: BuiltinSettings;
   tools: ToolRun;
   report(stage: PipelineStage, percent: number): void;
 }
 
-interface PlannedScene {
+interface Plan {
+  scenes: Scene[];
+  /** Picture file and width/height ratio per scene index. */
+  pictures: Map<number, { file: string; aspect: number }>;
+  music?: MusicBed;
+}
+
+interface NarratedScene {
   scene: Scene;
   /** File name prefix in the work directory. */
   name: string;
   narrationFile: string | null;
-  seconds: number;
+  narrationSeconds: number;
+  frames: number;
+}
+
+interface Rendered {
+  file: string;
+  captions: string;
+  durationSeconds: number;
+  narration: NarrationClip[];
 }
 
 export class BuiltinVideoPipeline implements VideoPipeline {
@@ -81,10 +94,21 @@ export class BuiltinVideoPipeline implements VideoPipeline {
     return ['ffmpeg', 'ffprobe', 'espeak-ng'];
   }
 
+  checkCustomConfig(customConfig: Record<string, unknown>): CustomConfigProblem[] {
+    return parseBuiltinConfig(customConfig).problems;
+  }
+
   async run(request: VideoRequest, ctx: PipelineContext): Promise<PipelineResult> {
+    const { settings, problems } = parseBuiltinConfig(request.customConfig);
+    // Checked before queuing; a job queued before a rule changed fails plainly rather than guessing.
+    if (problems.length > 0) {
+      const list = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+      throw new PipelineError(`invalid custom_config: ${list}`, 'INVALID_CUSTOM_CONFIG', false);
+    }
     const run: Run = {
       request,
       ctx,
+      settings,
       tools: { signal: ctx.signal, cwd: ctx.workDir, threads: this.options.ffmpegThreads },
       report: monotonicProgress(ctx),
     };
@@ -100,14 +124,13 @@ export class BuiltinVideoPipeline implements VideoPipeline {
     };
 
     try {
-      const scenes = await stage('plan', async () => this.plan(run));
-      const planned = await stage('narrate', () => this.narrate(scenes, run));
-      const segments = await stage('render', () => this.render(planned, run));
-      const file = await stage('compose', () => this.compose(segments, run));
+      const plan = await stage('plan', () => this.plan(run));
+      const narrated = await stage('narrate', () => this.narrate(plan.scenes, run));
+      const rendered = await stage('render', () => this.render(narrated, plan, run));
+      const file = await stage('compose', () => this.compose(rendered, plan, run));
       const thumbnail = join(ctx.workDir, 'thumbnail.jpg');
-      const expectedSeconds = planned.reduce((sum, p) => sum + p.seconds, 0);
-      const metadata = await stage('finalize', () => this.finalize(file, thumbnail, expectedSeconds, run));
-      return { file, thumbnail, metadata, stageSeconds };
+      const metadata = await stage('finalize', () => this.finalize(file, thumbnail, rendered.durationSeconds, run));
+      return { file, thumbnail, captions: rendered.captions, metadata, stageSeconds };
     } catch (error) {
       // Whatever broke after cancellation (a stream, a half-written file) is reported as the cancellation.
       if (ctx.signal.aborted && !(error instanceof PipelineAbortedError)) throw new PipelineAbortedError();
@@ -115,33 +138,62 @@ export class BuiltinVideoPipeline implements VideoPipeline {
     }
   }
 
-  private plan({ request, ctx, report }: Run): Scene[] {
+  /** Scenes, and the uploads they use (pictures measured now, so that layout knows their shape). */
+  private async plan({ request, ctx, settings, report }: Run): Promise<Plan> {
     report('plan', 0);
-    const scenes = planScenes(request.topic, request.context, request.customConfig);
-    ctx.log('info', `planned ${scenes.length} scenes`, 'plan');
+    const scenes = planScenes(request.topic, request.context, settings.scenes);
+    const pictures: Plan['pictures'] = new Map();
+    for (const [i, scene] of scenes.entries()) {
+      if (scene.imageFileId === undefined) continue;
+      const file = await assetFile(request.assets?.images[scene.imageFileId], `image ${scene.imageFileId}`);
+      const { width, height } = await probeDimensions(file, ctx.signal).catch((error: unknown) => {
+        throw asAssetError(error, `image ${scene.imageFileId}`);
+      });
+      pictures.set(i, { file, aspect: width / height });
+    }
+    const plan: Plan = { scenes, pictures };
+    if (settings.backgroundAudioFileId !== undefined) {
+      const what = `background audio ${settings.backgroundAudioFileId}`;
+      plan.music = { file: await assetFile(request.assets?.backgroundAudio, what), volume: settings.backgroundMusicVolume };
+    }
+    const extras = [`${settings.aspectRatio}`, `captions ${settings.captions ? 'on' : 'off'}`];
+    if (pictures.size > 0) extras.push(`${pictures.size} pictures`);
+    if (plan.music) extras.push(`music at ${Math.round(settings.backgroundMusicVolume * 100)}%`);
+    ctx.log('info', `planned ${scenes.length} scenes (${extras.join(', ')})`, 'plan');
     report('plan', 5);
-    return scenes;
+    return plan;
   }
 
   /** Speaks every scene and sets each scene's length from its narration. */
-  private async narrate(scenes: Scene[], run: Run): Promise<PlannedScene[]> {
+  private async narrate(scenes: Scene[], run: Run): Promise<NarratedScene[]> {
     const { ctx } = run;
-    let voice = resolveVoice(run.request.customConfig);
-    const planned: PlannedScene[] = [];
-    for (const [i, scene] of scenes.entries()) {
-      const name = `scene-${String(i + 1).padStart(2, '0')}`;
-      let narrationFile: string | null = null;
-      let spoken = 0;
-      if (isSpeakable(scene.narration)) {
-        narrationFile = join(ctx.workDir, `${name}.wav`);
-        voice = await this.speak(scene.narration, narrationFile, voice, ctx);
-        spoken = await probeDurationSeconds(narrationFile, ctx.signal);
-      }
-      planned.push({ scene, name, narrationFile, seconds: sceneDuration(scene, spoken) });
-      run.report('narrate', 5 + (20 * (i + 1)) / scenes.length);
+    const names = scenes.map((_, i) => `scene-${String(i + 1).padStart(2, '0')}`);
+    const files = scenes.map((scene, i) => (isSpeakable(scene.narration) ? join(ctx.workDir, `${names[i]}.wav`) : null));
+    const spoken = files.map((file, i) => ({ file, text: scenes[i].narration })).filter((s) => s.file !== null);
+    let done = 0;
+    const progress = (): void => run.report('narrate', 5 + (20 * ++done) / Math.max(1, spoken.length));
+
+    // The first scene settles which voice works (the requested one, or the default); the rest use it in parallel.
+    let voice = run.settings.voice;
+    const [first, ...rest] = spoken;
+    if (first?.file) {
+      voice = await this.speak(first.text, first.file, voice, ctx);
+      progress();
     }
-    ctx.log('info', `narrated ${scenes.length} scenes with voice ${voice.voice} at ${voice.rate} wpm`, 'narrate');
-    return planned;
+    const chosen = voice;
+    await forEachLimited(rest, NARRATION_CONCURRENCY, async ({ file, text }) => {
+      if (file) await synthesize(text, file, chosen, ctx.signal, ctx.workDir);
+      progress();
+    });
+    const seconds = await Promise.all(files.map((file) => (file ? probeDurationSeconds(file, ctx.signal) : 0)));
+    ctx.log('info', `narrated ${spoken.length} scenes with voice ${voice.voice} at ${voice.rate} wpm`, 'narrate');
+    return scenes.map((scene, i) => ({
+      scene,
+      name: names[i],
+      narrationFile: files[i],
+      narrationSeconds: seconds[i],
+      frames: sceneFrames(scene, seconds[i], i === scenes.length - 1),
+    }));
   }
 
   /** Speaks with the requested voice, or with the default one if espeak-ng rejects it; returns the voice used. */
@@ -159,59 +211,146 @@ export class BuiltinVideoPipeline implements VideoPipeline {
     }
   }
 
-  /** One MP4 segment per scene; returns their paths in order. */
-  private async render(planned: PlannedScene[], run: Run): Promise<string[]> {
-    const { ctx, report } = run;
+  /** Lays out every scene and its captions, writes the WebVTT file, and renders the video in one ffmpeg run. */
+  private async render(narrated: NarratedScene[], plan: Plan, run: Run): Promise<Rendered> {
+    const { ctx, settings, report } = run;
     report('render', 25);
-    const { width, height } = QUALITY_RESOLUTION[run.request.quality];
+    const frame = frameSize(run.request.quality, settings.aspectRatio);
     const fonts = await this.fontLibrary(ctx.signal);
     const background = join(ctx.workDir, 'background.png');
-    await renderBackground(width, height, background, run.tools);
+    await renderBackground(frame, settings.theme, background, run.tools);
 
-    const total = planned.reduce((sum, p) => sum + p.seconds, 0);
-    const contentCount = planned.filter((p) => p.scene.kind === 'content').length;
+    const { startFrames, totalFrames } = timeline(narrated.map((n) => n.frames));
+    const durationSeconds = totalFrames / FPS;
+    const contentCount = narrated.filter((n) => n.scene.kind === 'content').length;
     let contentShown = 0;
-    let rendered = 0;
-    const segments: string[] = [];
-    for (const [i, { scene, name, narrationFile, seconds }] of planned.entries()) {
-      const heading = fonts.choose(scene.title, 'bold');
-      const body = fonts.choose(scene.text, 'regular');
-      const missing = heading.missingGlyphs + body.missingGlyphs;
-      if (missing > 0) ctx.log('warn', `scene ${i + 1}: no installed font has ${missing} of its characters`, 'render');
+    const cues: CaptionCue[] = [];
+    const scenes: RenderScene[] = [];
+    const narration: NarrationClip[] = [];
+    for (const [i, planned] of narrated.entries()) {
+      const { scene } = planned;
       if (scene.kind === 'content') contentShown++;
-      const layout = layoutScene({
-        kind: scene.kind,
-        heading: heading.text,
-        body: body.text,
-        width,
-        height,
-        measureHeading: heading.measure,
-        measureBody: body.measure,
-        progress: scene.kind === 'content' ? contentShown / contentCount : undefined,
-      });
-      const output = join(ctx.workDir, `${name}.mp4`);
-      const fontFiles = { heading: heading.file, body: body.file };
-      await renderScene(
-        { name, layout, fonts: fontFiles, durationSeconds: seconds, narrationFile, background, output },
-        run.tools,
+      const startSeconds = startFrames[i] / FPS;
+      const sceneCues = this.captionCues(planned, frame, fonts);
+      cues.push(...sceneCues.map((cue) => ({ ...cue, start: cue.start + startSeconds, end: cue.end + startSeconds })));
+      if (planned.narrationFile) narration.push({ file: planned.narrationFile, startSeconds: startSeconds + NARRATION_LEAD_SECONDS });
+      const burn = settings.captions && sceneCues.length > 0 && !headingSaysIt(scene);
+      scenes.push(
+        await this.drawScene(planned, {
+          frame,
+          fonts,
+          run,
+          cues: burn ? sceneCues : [],
+          picture: plan.pictures.get(i),
+          progress: scene.kind === 'content' ? contentShown / contentCount : undefined,
+        }),
       );
-      if (narrationFile) await rm(narrationFile, { force: true });
-      segments.push(output);
-      ctx.log('debug', `scene ${i + 1}/${planned.length} (${scene.kind}): ${seconds.toFixed(3)}s`, 'render');
-      rendered += seconds;
-      report('render', 25 + (55 * rendered) / total);
+      ctx.log('debug', `scene ${i + 1}/${narrated.length} (${scene.kind}): ${(planned.frames / FPS).toFixed(3)}s`, 'render');
     }
-    ctx.log('info', `rendered ${segments.length} scenes at ${width}x${height}, ${total.toFixed(1)}s`, 'render');
-    return segments;
+
+    const captions = join(ctx.workDir, 'captions.vtt');
+    await writeFile(captions, toWebVtt(cues), 'utf8');
+    const file = join(ctx.workDir, 'render.mp4');
+    const withNarration = plan.music === undefined;
+    await renderVideo(
+      { frame, background, scenes, output: file, ...(withNarration ? { narration } : {}) },
+      durationSeconds,
+      run.tools,
+      (fraction) => report('render', 25 + 60 * fraction),
+    );
+    ctx.log(
+      'info',
+      `rendered ${scenes.length} scenes at ${frame.width}x${frame.height}, ${durationSeconds.toFixed(1)}s, ${cues.length} captions`,
+      'render',
+    );
+    return { file, captions, durationSeconds, narration };
   }
 
-  private async compose(segments: string[], { ctx, tools, report }: Run): Promise<string> {
-    report('compose', 80);
+  /** The scene's narration as caption cues, in seconds from the start of the scene. */
+  private captionCues(planned: NarratedScene, frame: FrameSize, fonts: FontLibrary): CaptionCue[] {
+    if (!planned.narrationFile) return [];
+    const style = captionStyle(frame);
+    const font = fonts.choose(planned.scene.narration, 'regular');
+    const lines = splitIntoCues(font.text, (style.maxWidth * 0.97) / style.fontSize, font.measure);
+    const speechEnd = NARRATION_LEAD_SECONDS + planned.narrationSeconds;
+    const sceneSeconds = planned.frames / FPS;
+    // Captions stay up through the pause after the narration, but are gone before the scene fades out.
+    const holdUntil = Math.min(speechEnd + PAUSE_AFTER_NARRATION_SECONDS, sceneSeconds - TRANSITION_FRAMES / FPS);
+    return timeCues(lines, NARRATION_LEAD_SECONDS, planned.narrationSeconds, holdUntil);
+  }
+
+  /** Layout of one scene, with its text written to files for drawtext. */
+  private async drawScene(
+    { scene, name, frames }: NarratedScene,
+    input: {
+      frame: FrameSize;
+      fonts: FontLibrary;
+      run: Run;
+      cues: CaptionCue[];
+      picture?: { file: string; aspect: number };
+      progress?: number;
+    },
+  ): Promise<RenderScene> {
+    const { fonts, run, frame } = input;
+    const { theme } = run.settings;
+    const heading = fonts.choose(scene.title, 'bold');
+    const body = fonts.choose(scene.text, 'regular');
+    const missing = heading.missingGlyphs + body.missingGlyphs;
+    if (missing > 0) run.ctx.log('warn', `${name}: no installed font has ${missing} of its characters`, 'render');
+    const layout = layoutScene({
+      kind: scene.kind,
+      heading: heading.text,
+      body: body.text,
+      width: frame.width,
+      height: frame.height,
+      theme,
+      measureHeading: heading.measure,
+      measureBody: body.measure,
+      progress: input.progress,
+      imageAspect: input.picture?.aspect,
+      captions: input.cues.length > 0,
+    });
+    const fontOf = { heading: heading.file, body: body.file };
+    const writeLine = async (text: string, suffix: string): Promise<string> => {
+      const file = join(run.ctx.workDir, `${name}-${suffix}.txt`);
+      await writeFile(file, text, 'utf8');
+      return file;
+    };
+    const texts = await Promise.all(
+      layout.lines.map(async (line, i) => ({ line, file: await writeLine(line.text, `line-${i + 1}`), fontFile: fontOf[line.font] })),
+    );
+
+    const captionFont = fonts.choose(scene.narration, 'regular');
+    const style = captionStyle(frame);
+    const captions = await Promise.all(
+      input.cues.map(async (cue, k) => {
+        const drawn = layoutCaption(cue.lines, style, captionFont.measure, theme);
+        const captionTexts = await Promise.all(
+          drawn.lines.map(async (line, j) => ({
+            line,
+            file: await writeLine(line.text, `cue-${k + 1}-${j + 1}`),
+            fontFile: captionFont.file,
+          })),
+        );
+        return { start: cue.start, end: cue.end, box: drawn.box, texts: captionTexts };
+      }),
+    );
+    const drawn: RenderScene = { frames, boxes: layout.boxes, texts, captions };
+    if (input.picture && layout.image) drawn.picture = { file: input.picture.file, rect: layout.image };
+    return drawn;
+  }
+
+  private async compose(rendered: Rendered, plan: Plan, { ctx, tools, report }: Run): Promise<string> {
+    report('compose', 85);
     const file = join(ctx.workDir, 'video.mp4');
-    await concatSegments(join(ctx.workDir, 'segments.txt'), segments, file, tools);
-    await Promise.all(segments.map((segment) => rm(segment, { force: true })));
-    ctx.log('info', `joined ${segments.length} segments`, 'compose');
-    report('compose', 92);
+    const music = plan.music ? { bed: plan.music, narration: rendered.narration } : undefined;
+    await composeVideo(
+      { video: rendered.file, durationSeconds: rendered.durationSeconds, output: file, ...(music ? { music } : {}) },
+      tools,
+    );
+    await Promise.all([rendered.file, ...rendered.narration.map((clip) => clip.file)].map((f) => rm(f, { force: true })));
+    ctx.log('info', music ? 'mixed narration with ducked background audio' : 'muxed narration', 'compose');
+    report('compose', 93);
     return file;
   }
 
@@ -238,12 +377,49 @@ export class BuiltinVideoPipeline implements VideoPipeline {
   }
 }
 
-/** Narration plus padding, at least long enough to read a card, rounded up to whole frames. */
-export function sceneDuration(scene: Scene, narrationSeconds: number): number {
-  const floor = scene.kind === 'content' ? MIN_CONTENT_SECONDS : MIN_CARD_SECONDS;
-  const padded = narrationSeconds > 0 ? narrationSeconds + NARRATION_PADDING_SECONDS : 0;
-  const seconds = Math.max(padded, floor, scene.minDurationSeconds ?? 0);
-  return Math.ceil(seconds * FPS - 1e-6) / FPS;
+/**
+ * Cards whose narration is their own heading (the title card, the outro, a custom section card) keep their
+ * cue in the WebVTT file but get no burned-in caption: the same words twice on one frame only add clutter.
+ */
+function headingSaysIt(scene: Scene): boolean {
+  const words = (text: string): string => text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  return words(scene.narration) === words(scene.title);
+}
+
+/** The path the worker resolved for an upload; missing means the job cannot be made as asked. */
+async function assetFile(file: string | undefined, what: string): Promise<string> {
+  const missing = new PipelineError(`${what} is not available to the pipeline`, 'ASSET_MISSING', false);
+  if (file === undefined) throw missing;
+  await access(file).catch(() => {
+    throw missing;
+  });
+  return file;
+}
+
+/** ffprobe failing on an upload is a problem with the upload, not a fault worth retrying. */
+function asAssetError(error: unknown, what: string): unknown {
+  if (!(error instanceof PipelineError) || error.code === 'TOOL_MISSING' || error.code === 'TOOL_TIMEOUT') return error;
+  return new PipelineError(`${what} cannot be read as a picture: ${error.message}`, 'ASSET_INVALID', false);
+}
+
+/**
+ * Runs `work` over `items` with at most `limit` running at once. After a failure no new item starts, and the
+ * first error is thrown once the running ones have finished (so no tool outlives the stage).
+ */
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      await work(items[next++]).catch((error: unknown) => {
+        failed = true;
+        throw error;
+      });
+    }
+  };
+  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failure) throw failure.reason;
 }
 
 /** Progress never goes backwards, whatever order callers report in. */

@@ -10,7 +10,8 @@ import { Scene } from './planner';
 export const TRANSITION_FRAMES = 12;
 /** Narration starts when the crossfade into the scene has finished. */
 export const NARRATION_LEAD_SECONDS = TRANSITION_FRAMES / FPS;
-const PAUSE_AFTER_NARRATION_SECONDS = 0.3;
+/** Silence after a scene's narration before the crossfade to the next one starts. */
+export const PAUSE_AFTER_NARRATION_SECONDS = 0.3;
 /** The last scene fades to black instead of crossfading. */
 export const FINAL_FADE_SECONDS = 0.6;
 const MIN_CARD_SECONDS = 2.5;

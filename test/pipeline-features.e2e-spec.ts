@@ -1,0 +1,93 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { JobStore } from '../src/jobs/job.store';
+import { ffprobe } from './support/media';
+import { startTestApp, TestContext, waitForJob } from './support/test-app';
+
+const terminal = (j: { status: string }) => ['completed', 'failed', 'cancelled'].includes(j.status);
+const binary = (res: any, cb: (err: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => cb(null, Buffer.concat(chunks)));
+};
+
+/** The built-in pipeline's options through the API: custom_config checks, aspect ratios, captions, ETA. */
+describe('built-in pipeline through the API', () => {
+  let ctx: TestContext;
+  let token: string;
+
+  beforeAll(async () => {
+    ctx = await startTestApp({ APP_ROLE: 'all' });
+    token = ctx.tokenFor('user_pipeline');
+  });
+  afterAll(() => ctx.close());
+
+  const submit = (body: Record<string, unknown>) =>
+    ctx.http().post('/api/v1/videos/generate').set('Authorization', `Bearer ${token}`).send({ topic: 'Tides', context: 'The moon pulls the oceans. Twice a day the water rises and falls.', quality: 'low', ...body });
+
+  test('custom_config keys the built-in pipeline does not know, or bad values, are 422 naming them', async () => {
+    const unknown = await submit({ custom_config: { colour: 'red' } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.error.details.fields.map((f: { field: string }) => f.field)).toContain('custom_config.colour');
+    const badRatio = await submit({ custom_config: { aspect_ratio: '4:3' } });
+    expect(badRatio.status).toBe(422);
+    expect(badRatio.body.error.details.fields[0].field).toBe('custom_config.aspect_ratio');
+    const badScene = await submit({ custom_config: { scenes: [{ title: 'A', text: 'B', duration: 500 }] } });
+    expect(badScene.status).toBe(422);
+    expect(badScene.body.error.details.fields[0].field).toMatch(/^custom_config\.scenes\[0\]\.duration/);
+  });
+
+  test('portrait video with captions: 9:16 frame, WebVTT served and in sync', async () => {
+    const created = await submit({ custom_config: { aspect_ratio: '9:16', theme: 'forest' } });
+    expect(created.status).toBe(201);
+    const id = created.body.job_id as string;
+    const job = await waitForJob(ctx, token, id, terminal);
+    expect(job.status).toBe('completed');
+    const meta = (job as any).video;
+    expect(meta.resolution).toBe('480x854');
+    expect(meta.captions_url).toBe(`/api/v1/videos/jobs/${id}/captions`);
+
+    const video = await ctx.http().get(`/api/v1/videos/jobs/${id}/download`).set('Authorization', `Bearer ${token}`).buffer(true).parse(binary);
+    const file = join(ctx.dataDir, 'portrait.mp4');
+    writeFileSync(file, video.body);
+    const probe = ffprobe(file);
+    expect(probe).toEqual(expect.objectContaining({ width: 480, height: 854, videoCodec: 'h264', audioCodec: 'aac' }));
+
+    const vtt = await ctx.http().get(meta.captions_url).set('Authorization', `Bearer ${token}`);
+    expect(vtt.status).toBe(200);
+    expect(vtt.headers['content-type']).toMatch(/^text\/vtt/);
+    expect(vtt.text.startsWith('WEBVTT')).toBe(true);
+    const cues = [...vtt.text.matchAll(/(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})/g)].map((m) => {
+      const t = (h: string, mi: string, s: string, ms: string) => Number(h) * 3600 + Number(mi) * 60 + Number(s) + Number(ms) / 1000;
+      return [t(m[1], m[2], m[3], m[4]), t(m[5], m[6], m[7], m[8])];
+    });
+    expect(cues.length).toBeGreaterThan(1);
+    for (let i = 0; i < cues.length; i++) {
+      expect(cues[i][1]).toBeGreaterThan(cues[i][0]);
+      if (i > 0) expect(cues[i][0]).toBeGreaterThanOrEqual(cues[i - 1][1] - 0.001);
+    }
+    expect(cues[cues.length - 1][1]).toBeLessThanOrEqual(probe.duration + 0.05);
+    expect(vtt.text).toContain('moon');
+  });
+
+  test('square video; captions of another user are 404; a video without captions answers 404 there', async () => {
+    const created = await submit({ custom_config: { aspect_ratio: '1:1', captions: false } });
+    const id = created.body.job_id as string;
+    const job = await waitForJob(ctx, token, id, terminal);
+    expect((job as any).video.resolution).toBe('480x480');
+    const other = await ctx.http().get(`/api/v1/videos/jobs/${id}/captions`).set('Authorization', `Bearer ${ctx.tokenFor('user_else')}`);
+    expect(other.status).toBe(404);
+  });
+
+  test('ETA: estimated_completion comes from the measured render times of the quality', async () => {
+    // Earlier tests completed low-quality renders: their timings are the moving average now.
+    const measured = await ctx.app.get(JobStore).renderTimes('low');
+    expect(measured.total).toBeGreaterThan(0);
+    expect(measured.render).toBeGreaterThan(0);
+    const before = Date.now();
+    const created = await submit({});
+    const eta = Date.parse(created.body.estimated_completion) - before;
+    expect(Math.abs(eta - (measured.total as number) * 1000)).toBeLessThan(1500); // empty queue: one render
+    await waitForJob(ctx, token, created.body.job_id, terminal);
+  });
+});
