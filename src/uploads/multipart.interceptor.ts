@@ -2,6 +2,7 @@ import { BadRequestException, CallHandler, ExecutionContext, Injectable, NestInt
 import type { Request } from 'express';
 import { catchError, Observable, throwError } from 'rxjs';
 import { AppException } from '../common/error-codes';
+import { MAX_UPLOAD_BYTES } from './upload-limits';
 
 /**
  * Bound before Nest's FileInterceptor: refuses bodies that are not multipart (multer would silently skip
@@ -10,8 +11,6 @@ import { AppException } from '../common/error-codes';
  */
 @Injectable()
 export class MultipartOnlyInterceptor implements NestInterceptor {
-  constructor(private readonly maxBytes: number) {}
-
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<Request>();
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
@@ -23,8 +22,8 @@ export class MultipartOnlyInterceptor implements NestInterceptor {
 
   private translate(error: unknown): unknown {
     if (error instanceof PayloadTooLargeException) {
-      return new AppException('PAYLOAD_TOO_LARGE', `The file is larger than ${this.maxBytes} bytes, the most any upload may be`, {
-        max_bytes: this.maxBytes,
+      return new AppException('PAYLOAD_TOO_LARGE', `The file is larger than ${MAX_UPLOAD_BYTES} bytes, the most any upload may be`, {
+        max_bytes: MAX_UPLOAD_BYTES,
       });
     }
     if (error instanceof BadRequestException) {
