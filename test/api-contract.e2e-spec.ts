@@ -166,7 +166,8 @@ describe('API contract: auth, validation, errors', () => {
   });
 
   test('submit answers 201 with Location and the queued job; status has a queue position', async () => {
-    const res = await submit({ ...valid, quality: 'low', priority: 'high', custom_config: { note: '✓ ünïcödé 🎬' } });
+    const scenes = [{ title: '✓ ünïcödé 🎬', text: 'Ünïcödé text survives the round trip: 日本語, عربى, emoji 🎬.' }];
+    const res = await submit({ ...valid, quality: 'low', priority: 'high', custom_config: { scenes } });
     expect(res.status).toBe(201);
     expect(res.headers.location).toBe(`/api/v1/jobs/${res.body.job_id}`);
     expect(res.body).toEqual(
@@ -176,7 +177,7 @@ describe('API contract: auth, validation, errors', () => {
         progress: 0,
         priority: 'high',
         user_id: 'user_alice',
-        configuration: expect.objectContaining({ quality: 'low', use_rag: false, custom_config: { note: '✓ ünïcödé 🎬' } }),
+        configuration: expect.objectContaining({ quality: 'low', use_rag: false, custom_config: { scenes } }),
       }),
     );
     expect(Date.parse(res.body.estimated_completion)).toBeGreaterThan(Date.parse(res.body.created_at));

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobStore } from '../src/jobs/job.store';
@@ -77,6 +78,61 @@ describe('built-in pipeline through the API', () => {
     expect((job as any).video.resolution).toBe('480x480');
     const other = await ctx.http().get(`/api/v1/videos/jobs/${id}/captions`).set('Authorization', `Bearer ${ctx.tokenFor('user_else')}`);
     expect(other.status).toBe(404);
+  });
+
+  test('a saved configuration applies first and the request wins; uploads are used and must be the caller\'s', async () => {
+    const dir = ctx.dataDir;
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=1', '-frames:v', '1', join(dir, 'picture.png')]);
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=330:duration=4', '-ac', '2', join(dir, 'music.wav')]);
+    const upload = async (file: string, as = token) =>
+      (await ctx.http().post('/api/v1/uploads/content').set('Authorization', `Bearer ${as}`).attach('file', join(dir, file))).body;
+    const picture = await upload('picture.png');
+    const music = await upload('music.wav');
+    expect([picture.kind, music.kind]).toEqual(['image', 'audio']);
+
+    const saved = await ctx
+      .http()
+      .post('/api/v1/configurations')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ name: 'Square lessons', settings: { quality: 'medium', model: 'gpt-test', custom_config: { aspect_ratio: '1:1', theme: 'daylight' } } });
+    expect(saved.status).toBe(201);
+
+    const created = await submit({
+      quality: 'low',
+      configuration_id: saved.body.configuration_id,
+      custom_config: {
+        background_audio_file_id: music.file_id,
+        scenes: [{ title: 'A picture', text: 'Here is a picture from an upload.', image_file_id: picture.file_id }],
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.configuration).toEqual(
+      expect.objectContaining({
+        quality: 'low', // the request wins
+        model: 'gpt-test', // from the saved configuration
+        configuration_id: saved.body.configuration_id,
+        custom_config: expect.objectContaining({ aspect_ratio: '1:1', background_audio_file_id: music.file_id }),
+      }),
+    );
+    const job = (await waitForJob(ctx, token, created.body.job_id, terminal)) as any;
+    expect(job.status).toBe('completed');
+    expect(job.video.resolution).toBe('480x480');
+
+    const stranger = ctx.tokenFor('user_stranger');
+    const foreignUpload = await ctx
+      .http()
+      .post('/api/v1/videos/generate')
+      .set('Authorization', `Bearer ${stranger}`)
+      .send({ topic: 'Mine?', context: 'Not mine.', custom_config: { scenes: [{ title: 'x', text: 'y', image_file_id: picture.file_id }] } });
+    expect(foreignUpload.status).toBe(404);
+    const foreignConfig = await ctx
+      .http()
+      .post('/api/v1/videos/generate')
+      .set('Authorization', `Bearer ${stranger}`)
+      .send({ topic: 'Mine?', context: 'Not mine.', configuration_id: saved.body.configuration_id });
+    expect(foreignConfig.status).toBe(404);
+    const wrongKind = await submit({ custom_config: { background_audio_file_id: picture.file_id } });
+    expect(wrongKind.status).toBe(422);
   });
 
   test('ETA: estimated_completion comes from the measured render times of the quality', async () => {

@@ -17,6 +17,8 @@ export interface JobConfiguration {
   custom_config: Record<string, unknown>;
   priority: JobPriority;
   webhook_url?: string;
+  /** The saved configuration that was applied, if any. */
+  configuration_id?: string;
 }
 
 export interface VideoInfo {

@@ -1,5 +1,6 @@
 /** Entry point of the pipeline module: the port, the shared helpers, and a factory for the adapters. */
 import { BuiltinPipelineOptions, BuiltinVideoPipeline } from './builtin/builtin-pipeline';
+import { CommandPipelineOptions, CommandVideoPipeline } from './command/command-pipeline';
 import { VideoPipeline } from './video-pipeline';
 
 export * from './video-pipeline';
@@ -8,10 +9,14 @@ export type { RunProcessOptions, RunProcessResult } from './process-runner';
 export { probeVideo, probeDurationSeconds } from './media-probe';
 export { BuiltinVideoPipeline } from './builtin/builtin-pipeline';
 export type { BuiltinPipelineOptions } from './builtin/builtin-pipeline';
+export { CommandVideoPipeline } from './command/command-pipeline';
+export type { CommandPipelineOptions } from './command/command-pipeline';
+export { parseCommandLine } from './command/command-line';
 
 /** Constructor options of each adapter, by name. Adding an adapter = a key here and a factory below. */
 export interface PipelineOptionsByName {
   builtin: BuiltinPipelineOptions;
+  command: CommandPipelineOptions;
 }
 
 export type PipelineName = keyof PipelineOptionsByName;
@@ -19,6 +24,7 @@ export type PipelineName = keyof PipelineOptionsByName;
 /** One factory per name; the mapped type makes a missing adapter a compile error. */
 const FACTORIES: { [N in PipelineName]: (options: PipelineOptionsByName[N]) => VideoPipeline } = {
   builtin: (options) => new BuiltinVideoPipeline(options),
+  command: (options) => new CommandVideoPipeline(options),
 };
 
 export const PIPELINE_NAMES = Object.keys(FACTORIES) as PipelineName[];

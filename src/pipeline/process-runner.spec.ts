@@ -106,6 +106,68 @@ describe('runProcess', () => {
     expect(error).toMatchObject({ code: 'TOOL_TIMEOUT', retryable: true });
   });
 
+  it('keeps as many stderr lines as asked for', async () => {
+    const script = 'for (let i = 0; i < 50; i++) console.error("line" + i); process.exit(1)';
+    const error = await runProcess(node, ['-e', script], { signal: new AbortController().signal, stderrTailLines: 40 }).catch(
+      (e) => e,
+    );
+    expect(error.message).toContain('line10\n');
+    expect(error.message).not.toContain('line9\n');
+  });
+
+  describe('with a kill grace period', () => {
+    /** Prints its pid, then its child's; optionally ignores SIGTERM (both of them). */
+    const stubborn = (ignoreTerm: boolean): string =>
+      `const trap = ${ignoreTerm ? "\"process.on('SIGTERM', () => {});\"" : "''"};
+       ${ignoreTerm ? "process.on('SIGTERM', () => {});" : ''}
+       const c = require('child_process').spawn(process.execPath, ['-e', trap + 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+       console.log(process.pid + ' ' + c.pid);
+       setInterval(() => {}, 1000);`;
+
+    async function stopped(ignoreTerm: boolean, how: 'abort' | 'timeout'): Promise<{ error: unknown; ms: number; pids: number[] }> {
+      const controller = new AbortController();
+      let pids: number[] = [];
+      let stopAt = Date.now();
+      const run = runProcess(node, ['-e', stubborn(ignoreTerm)], {
+        signal: controller.signal,
+        killGraceMs: 600,
+        timeoutMs: how === 'timeout' ? 800 : undefined,
+        onStdoutLine: (line) => {
+          pids = line.split(' ').map(Number);
+          // Give the child a moment to install its handler before it is signalled.
+          if (how === 'abort') setTimeout(() => ((stopAt = Date.now()), controller.abort()), 200);
+        },
+      });
+      if (how === 'timeout') stopAt = Date.now() + 800;
+      const error = await run.catch((e: unknown) => e);
+      // The promise settles only once the leader is gone: nothing is left writing into the work directory.
+      expect(isGone(pids[0])).toBe(true);
+      return { error, ms: Date.now() - stopAt, pids };
+    }
+
+    it('stops a tool that honours SIGTERM without waiting for the grace period', async () => {
+      const { error, ms, pids } = await stopped(false, 'abort');
+      expect(error).toBeInstanceOf(PipelineAbortedError);
+      expect(ms).toBeLessThan(500);
+      expect(await waitUntil(() => isGone(pids[1]))).toBe(true);
+    });
+
+    it('SIGKILLs the group when SIGTERM is ignored, after the grace period', async () => {
+      const { error, ms, pids } = await stopped(true, 'abort');
+      expect(error).toBeInstanceOf(PipelineAbortedError);
+      expect(ms).toBeGreaterThanOrEqual(550);
+      expect(ms).toBeLessThan(2000);
+      expect(await waitUntil(() => isGone(pids[1]))).toBe(true);
+    });
+
+    it('times out the same way, with a retryable TOOL_TIMEOUT', async () => {
+      const { error, ms, pids } = await stopped(true, 'timeout');
+      expect(error).toMatchObject({ code: 'TOOL_TIMEOUT', retryable: true });
+      expect(ms).toBeGreaterThanOrEqual(550);
+      expect(await waitUntil(() => isGone(pids[1]))).toBe(true);
+    });
+  });
+
   it('leaves no abort listener behind', async () => {
     const { signal } = new AbortController();
     await runProcess(node, ['-e', '0'], { signal });

@@ -27,8 +27,8 @@ export class MultipartOnlyInterceptor implements NestInterceptor {
       });
     }
     if (error instanceof BadRequestException) {
-      return new AppException('VALIDATION_ERROR', `Multipart body rejected: ${error.message}`, {
-        fields: [{ field: 'file', errors: [`send exactly one file, in the field "file" (${error.message})`] }],
+      return new AppException('VALIDATION_ERROR', `Multipart body rejected: ${error.message} (send one file, in the field "file")`, {
+        fields: [{ field: 'file', errors: [error.message] }],
       });
     }
     return error;

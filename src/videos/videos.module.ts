@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { ConfigurationsModule } from '../configurations/configurations.module';
 import { FilesModule } from '../files/files.module';
+import { UploadsModule } from '../uploads/uploads.module';
 import { JobStoreModule } from '../jobs/job-store.module';
 import { JobsModule } from '../jobs/jobs.module';
 import { QueueModule } from '../queue/queue.module';
@@ -9,7 +11,7 @@ import { VideosController } from './videos.controller';
 import { VideosService } from './videos.service';
 
 @Module({
-  imports: [JobStoreModule, JobsModule, QueueModule, FilesModule, UsersModule, PipelineModule],
+  imports: [JobStoreModule, JobsModule, QueueModule, FilesModule, UsersModule, PipelineModule, ConfigurationsModule, UploadsModule],
   controllers: [VideosController],
   providers: [VideosService],
   exports: [VideosService],

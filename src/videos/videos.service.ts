@@ -11,6 +11,8 @@ import { JobsService } from '../jobs/jobs.service';
 import { StorageService, StoredVideo } from '../files/storage.service';
 import { RenderQueue } from '../queue/render-queue.service';
 import { validationException } from '../common/validation';
+import { ConfigurationsService } from '../configurations/configurations.service';
+import { UploadsService } from '../uploads/uploads.service';
 import { VideoPipeline } from '../pipeline/video-pipeline';
 import { PreferencesStore } from '../users/preferences.store';
 import { VIDEO_PIPELINE } from '../worker/pipeline.module';
@@ -40,27 +42,35 @@ export class VideosService {
     private readonly config: AppConfig,
     private readonly preferences: PreferencesStore,
     @Inject(VIDEO_PIPELINE) private readonly pipeline: VideoPipeline,
+    private readonly configurations: ConfigurationsService,
+    private readonly uploads: UploadsService,
   ) {}
 
   /**
-   * The request as a job's configuration, defaults filled (the user's default quality when the request has
-   * none). Throws 422 for a custom_config the pipeline refuses, with field paths under `fieldPrefix`.
+   * The request as a job's configuration: a saved configuration's settings first, the request's fields
+   * winning (custom_config keys merged), then the user's default quality. Throws 422 for a custom_config the
+   * pipeline refuses (field paths under `fieldPrefix`), 404 for a configuration or upload that is not the user's.
    */
   async prepare(user: AuthUser, request: VideoGenerationRequestDto, fieldPrefix = ''): Promise<JobConfiguration> {
-    const problems = this.pipeline.checkCustomConfig(request.custom_config ?? {});
+    const saved = request.configuration_id ? await this.configurations.settingsFor(user.userId, request.configuration_id) : {};
+    const customConfig = { ...(saved.custom_config ?? {}), ...(request.custom_config ?? {}) };
+    const problems = this.pipeline.checkCustomConfig(customConfig);
     if (problems.length > 0) {
       throw validationException(problems.map((p) => ({ field: `${fieldPrefix}${p.field}`, errors: [p.message] })));
     }
-    const quality = request.quality ?? (await this.preferences.get(user.userId)).default_quality;
+    await this.uploads.resolveAssets(user.userId, customConfig); // every referenced upload exists and is the user's
+    const quality = request.quality ?? saved.quality ?? (await this.preferences.get(user.userId)).default_quality;
+    const model = request.model ?? saved.model;
     return {
       topic: request.topic,
       context: request.context,
-      ...(request.model ? { model: request.model } : {}),
+      ...(model ? { model } : {}),
       quality,
-      use_rag: request.use_rag ?? false,
-      custom_config: request.custom_config ?? {},
+      use_rag: request.use_rag ?? saved.use_rag ?? false,
+      custom_config: customConfig,
       priority: request.priority ?? 'normal',
       ...(request.webhook_url ? { webhook_url: request.webhook_url } : {}),
+      ...(request.configuration_id ? { configuration_id: request.configuration_id } : {}),
     };
   }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job as BullJob, UnrecoverableError, Worker } from 'bullmq';
+import { AppException } from '../common/error-codes';
 import { AppConfig } from '../config/app-config';
 import { StorageService } from '../files/storage.service';
 import { estimateWhileRunning, RenderTimes } from '../jobs/eta';
@@ -10,11 +11,13 @@ import {
   PipelineContext,
   PipelineError,
   PipelineResult,
+  VideoAssets,
   VideoPipeline,
 } from '../pipeline/video-pipeline';
 import { bullConnection } from '../queue/bullmq-connection';
 import { RENDER_QUEUE, RenderJobData } from '../queue/queue.constants';
 import { RenderQueue } from '../queue/render-queue.service';
+import { UploadsService } from '../uploads/uploads.service';
 import { VIDEO_PIPELINE } from './pipeline.module';
 
 const PROGRESS_WRITE_INTERVAL_MS = 400;
@@ -37,6 +40,7 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly store: JobStore,
     private readonly storage: StorageService,
     private readonly queue: RenderQueue,
+    private readonly uploads: UploadsService,
     @Inject(VIDEO_PIPELINE) private readonly pipeline: VideoPipeline,
   ) {}
 
@@ -92,6 +96,7 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
     reporter.log('info', 'setup', `attempt ${attempt} started on ${this.pipeline.name} pipeline`);
     try {
       await this.requireFreeDisk();
+      const assets = await this.resolveAssets(job);
       workDir = await this.storage.createWorkDir(jobId);
       const result = await this.pipeline.run(
         {
@@ -102,6 +107,7 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
           quality: job.configuration.quality,
           useRag: job.configuration.use_rag,
           customConfig: job.configuration.custom_config,
+          assets,
         },
         { workDir, signal: abort.signal, progress: reporter.progress, log: reporter.pipelineLog } satisfies PipelineContext,
       );
@@ -150,6 +156,16 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
     }
     await this.store.fail(job.id, code, message, attempt);
     throw retryable ? err : new UnrecoverableError(message);
+  }
+
+  /** The uploads the job refers to; one deleted since submission fails the job for good (retrying cannot help). */
+  private async resolveAssets(job: Job): Promise<VideoAssets> {
+    try {
+      return await this.uploads.resolveAssets(job.userId, job.configuration.custom_config);
+    } catch (err) {
+      if (err instanceof AppException) throw new PipelineError(`an upload this job uses is gone: ${err.message}`, 'ASSET_MISSING', false);
+      throw err;
+    }
   }
 
   /** Starting a render that would fill the disk helps nobody: fail the attempt early (it is retried later). */

@@ -46,6 +46,7 @@ export class JobConfigurationDto implements JobConfiguration {
   @ApiProperty({ type: 'object', additionalProperties: true }) custom_config!: Record<string, unknown>;
   @ApiProperty({ enum: JOB_PRIORITIES }) priority!: JobConfiguration['priority'];
   @ApiPropertyOptional() webhook_url?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) configuration_id?: string;
 }
 
 export class JobDto {

@@ -1,12 +1,21 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeVideo } from '../media-probe';
-import { PIPELINE_STAGES, PipelineAbortedError, PipelineContext, PipelineLogLevel, VideoRequest } from '../video-pipeline';
-import { BuiltinVideoPipeline, sceneDuration } from './builtin-pipeline';
+import {
+  PIPELINE_STAGES,
+  PipelineAbortedError,
+  PipelineContext,
+  PipelineError,
+  PipelineLogLevel,
+  PipelineResult,
+  VideoRequest,
+} from '../video-pipeline';
+import { BuiltinVideoPipeline } from './builtin-pipeline';
+import { OUTRO_TITLE } from './planner';
 
-// Renders real videos with ffmpeg and espeak-ng (installed in the service image).
+// Renders real videos with ffmpeg and espeak-ng (installed in the service image), mostly at low quality.
 jest.setTimeout(60_000);
 
 interface Recorder {
@@ -15,7 +24,18 @@ interface Recorder {
   logs: Array<{ level: PipelineLogLevel; message: string; stage?: string }>;
 }
 
-function recorder(workDir: string, signal: AbortSignal): Recorder {
+interface Cue {
+  start: number;
+  end: number;
+  text: string;
+}
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function recorder(signal = new AbortController().signal): Recorder {
+  const workDir = mkdtempSync(join(tmpdir(), 'builtin-pipeline-'));
+  dirs.push(workDir);
   const progress: Recorder['progress'] = [];
   const logs: Recorder['logs'] = [];
   return {
@@ -30,8 +50,57 @@ function recorder(workDir: string, signal: AbortSignal): Recorder {
   };
 }
 
-function request(topic: string, context: string): VideoRequest {
-  return { jobId: 'job-1', topic, context, quality: 'low', useRag: false, customConfig: {} };
+const CONTEXT = 'A rainbow appears when sunlight is refracted by raindrops. Each colour bends by a slightly different angle.';
+
+function request(customConfig: Record<string, unknown> = {}, overrides: Partial<VideoRequest> = {}): VideoRequest {
+  return { jobId: 'job-1', topic: 'Rainbows', context: CONTEXT, quality: 'low', useRag: false, customConfig, ...overrides };
+}
+
+const pipeline = new BuiltinVideoPipeline();
+const signal = new AbortController().signal;
+
+/** Parses a WebVTT file strictly enough to catch format mistakes. */
+function parseVtt(file: string): Cue[] {
+  const [header, ...blocks] = readFileSync(file, 'utf8').trimEnd().split('\n\n');
+  expect(header).toBe('WEBVTT');
+  const seconds = (time: string): number => {
+    const [h, m, s] = time.split(':');
+    return Number(h) * 3600 + Number(m) * 60 + Number(s);
+  };
+  return blocks.map((block, i) => {
+    const [id, timing, ...text] = block.split('\n');
+    expect(id).toBe(String(i + 1));
+    const match = /^(\d\d:\d\d:\d\d\.\d\d\d) --> (\d\d:\d\d:\d\d\.\d\d\d)$/u.exec(timing);
+    expect(match).not.toBeNull();
+    expect(text.length).toBeGreaterThanOrEqual(1);
+    expect(text.length).toBeLessThanOrEqual(2);
+    return { start: seconds(match?.[1] ?? ''), end: seconds(match?.[2] ?? ''), text: text.join(' ') };
+  });
+}
+
+/** Mean colour (r, g, b) of a region of the frame at `at` seconds; region as fractions of the frame. */
+function meanColour(video: string, at: number, region: { x: number; y: number; w: number; h: number }): number[] {
+  const crop = `crop=iw*${region.w}:ih*${region.h}:iw*${region.x}:ih*${region.y},scale=1:1:flags=area`;
+  const args = ['-v', 'error', '-ss', String(at), '-i', video, '-frames:v', '1', '-vf', crop, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'];
+  return [...execFileSync('ffmpeg', args)];
+}
+
+/** Mean volume in dBFS of the audio between two times. */
+function meanVolume(video: string, from: number, to: number): number {
+  const args = ['-hide_banner', '-ss', String(from), '-t', String(to - from), '-i', video, '-af', 'volumedetect', '-vn', '-f', 'null', '-'];
+  const { stderr } = spawnSync('ffmpeg', args, { encoding: 'utf8' });
+  return Number(/mean_volume: (-?[\d.]+) dB/u.exec(stderr)?.[1] ?? NaN);
+}
+
+/** Scene lengths from the render stage's debug logs. */
+function sceneSeconds(rec: Recorder): number[] {
+  return rec.logs
+    .filter((log) => log.level === 'debug' && log.stage === 'render')
+    .map((log) => Number(/: ([\d.]+)s$/u.exec(log.message)?.[1]));
+}
+
+function words(text: string): string[] {
+  return text.split(/\s+/u).filter(Boolean);
 }
 
 /** ffmpeg / espeak-ng processes that mention the directory in their arguments or run inside it. */
@@ -50,32 +119,9 @@ function toolsUsing(dir: string): string[] {
   });
 }
 
-describe('sceneDuration', () => {
-  const scene = { kind: 'content' as const, title: 't', text: 'x', narration: 'x' };
-
-  it('pads the narration and rounds up to whole frames', () => {
-    expect(sceneDuration(scene, 3)).toBeCloseTo(3.6, 6);
-    expect(sceneDuration(scene, 3.01) * 30).toBe(109);
-  });
-
-  it('keeps cards and silent scenes on screen long enough to read', () => {
-    expect(sceneDuration({ ...scene, kind: 'title' }, 0.5)).toBe(2.5);
-    expect(sceneDuration(scene, 0)).toBe(2);
-    expect(sceneDuration({ ...scene, minDurationSeconds: 7 }, 3)).toBe(7);
-  });
-});
-
 describe('BuiltinVideoPipeline', () => {
-  const dirs: string[] = [];
-  const workDir = (): string => {
-    const dir = mkdtempSync(join(tmpdir(), 'builtin-pipeline-'));
-    dirs.push(dir);
-    return dir;
-  };
-  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
   it('declares its tools', () => {
-    expect(new BuiltinVideoPipeline().requiredTools()).toEqual(['ffmpeg', 'ffprobe', 'espeak-ng']);
+    expect(pipeline.requiredTools()).toEqual(['ffmpeg', 'ffprobe', 'espeak-ng']);
   });
 
   it('refuses a misconfiguration when constructed', () => {
@@ -85,56 +131,179 @@ describe('BuiltinVideoPipeline', () => {
     expect(() => new BuiltinVideoPipeline({ ffmpegThreads: 0 })).not.toThrow(); // 0 = let ffmpeg decide
   });
 
-  it('renders a narrated low-quality video with a thumbnail', async () => {
-    const dir = workDir();
-    const rec = recorder(dir, new AbortController().signal);
-    const result = await new BuiltinVideoPipeline().run(
-      request(
-        'Rainbows',
-        'A rainbow appears when sunlight is refracted by raindrops. Each colour bends by a slightly different angle.',
-      ),
-      rec.ctx,
-    );
+  it('checks custom_config with the same rules the run uses', async () => {
+    expect(pipeline.checkCustomConfig({ theme: 'forest', aspect_ratio: '1:1' })).toEqual([]);
+    expect(pipeline.checkCustomConfig({ aspect_ratio: '4:3', foo: 1 })).toEqual([
+      expect.objectContaining({ field: 'custom_config.foo' }),
+      { field: 'custom_config.aspect_ratio', message: 'must be one of 16:9, 9:16, 1:1' },
+    ]);
+    const rec = recorder();
+    const error = await pipeline.run(request({ aspect_ratio: '4:3' }), rec.ctx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PipelineError);
+    expect(error).toMatchObject({ code: 'INVALID_CUSTOM_CONFIG', retryable: false });
+    expect(readdirSync(rec.ctx.workDir)).toEqual([]); // refused before any work
+  });
 
-    expect(result.file).toBe(join(dir, 'video.mp4'));
-    const probed = await probeVideo(result.file, new AbortController().signal);
-    expect(result.metadata).toEqual(probed);
-    expect(probed).toMatchObject({ videoCodec: 'h264', audioCodec: 'aac', width: 854, height: 480, fps: 30, format: 'mp4' });
-    expect(probed.fileSize).toBeGreaterThan(0);
-    expect(probed.checksumSha256).toMatch(/^[0-9a-f]{64}$/u);
+  describe('a default 16:9 video', () => {
+    const rec = recorder();
+    let result: PipelineResult;
+    beforeAll(async () => {
+      result = await pipeline.run(request(), rec.ctx);
+    });
 
-    const sceneSeconds = rec.logs
-      .filter((log) => log.level === 'debug' && log.stage === 'render')
-      .map((log) => Number(/: ([\d.]+)s$/u.exec(log.message)?.[1]));
-    expect(sceneSeconds).toHaveLength(3); // title, one content scene, outro
-    const planned = sceneSeconds.reduce((sum, s) => sum + s, 0);
-    expect(probed.durationSeconds).toBeGreaterThan(5);
-    expect(Math.abs(probed.durationSeconds - planned)).toBeLessThan(0.3);
+    it('is a narrated H.264/AAC MP4 of the planned length, with a thumbnail', async () => {
+      expect(result.file).toBe(join(rec.ctx.workDir, 'video.mp4'));
+      const probed = await probeVideo(result.file, signal);
+      expect(result.metadata).toEqual(probed);
+      expect(probed).toMatchObject({ videoCodec: 'h264', audioCodec: 'aac', width: 854, height: 480, fps: 30, format: 'mp4' });
+      expect(probed.checksumSha256).toMatch(/^[0-9a-f]{64}$/u);
 
-    expect(result.thumbnail).toBe(join(dir, 'thumbnail.jpg'));
-    expect(readFileSync(result.thumbnail).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
-    const thumb = await probeVideo(result.thumbnail, new AbortController().signal);
-    expect(thumb.width).toBe(640);
+      const scenes = sceneSeconds(rec);
+      expect(scenes).toHaveLength(3); // title, one content scene, outro
+      const planned = scenes.reduce((sum, s) => sum + s, 0) - 2 * 0.4; // two crossfades
+      expect(probed.durationSeconds).toBeGreaterThan(5);
+      expect(Math.abs(probed.durationSeconds - planned)).toBeLessThan(0.1);
 
-    const percents = rec.progress.map((p) => p.percent);
-    percents.forEach((p, i) => expect(p).toBeGreaterThanOrEqual(percents[i - 1] ?? 0));
-    expect(percents[percents.length - 1]).toBe(100);
-    const stageOrder = [...new Set(rec.progress.map((p) => p.stage))];
-    expect(stageOrder).toEqual([...PIPELINE_STAGES]);
-    expect(Object.keys(result.stageSeconds)).toEqual([...PIPELINE_STAGES]);
-    expect(rec.logs.some((log) => log.level === 'info' && log.stage === 'finalize')).toBe(true);
+      expect(result.thumbnail).toBe(join(rec.ctx.workDir, 'thumbnail.jpg'));
+      expect(readFileSync(result.thumbnail).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+      expect((await probeVideo(result.thumbnail, signal)).width).toBe(640);
+    });
+
+    it('reports every stage in order, with monotonic progress', () => {
+      const percents = rec.progress.map((p) => p.percent);
+      percents.forEach((p, i) => expect(p).toBeGreaterThanOrEqual(percents[i - 1] ?? 0));
+      expect(percents[percents.length - 1]).toBe(100);
+      expect([...new Set(rec.progress.map((p) => p.stage))]).toEqual([...PIPELINE_STAGES]);
+      expect(Object.keys(result.stageSeconds)).toEqual([...PIPELINE_STAGES]);
+      // The render stage reports ffmpeg's own progress, not just its start and end.
+      expect(rec.progress.filter((p) => p.stage === 'render').length).toBeGreaterThan(2);
+    });
+
+    it('writes WebVTT captions that follow the narration: ordered, inside the video, every word once', async () => {
+      expect(result.captions).toBe(join(rec.ctx.workDir, 'captions.vtt'));
+      const cues = parseVtt(result.captions ?? '');
+      const duration = result.metadata.durationSeconds;
+      cues.forEach((cue, i) => {
+        expect(cue.end).toBeGreaterThan(cue.start);
+        expect(cue.start).toBeGreaterThanOrEqual(i > 0 ? cues[i - 1].end : 0);
+        expect(cue.end).toBeLessThanOrEqual(duration);
+      });
+      // What is said: the title, the context, the outro.
+      expect(cues.flatMap((cue) => words(cue.text))).toEqual(words(`Rainbows ${CONTEXT} ${OUTRO_TITLE}.`));
+      expect(cues[0]).toMatchObject({ start: 0.4, text: 'Rainbows' });
+      const captioned = cues.reduce((sum, cue) => sum + cue.end - cue.start, 0);
+      expect(captioned / duration).toBeGreaterThan(0.6);
+      // Between two scenes' narrations the soundtrack is silent (no music was asked for).
+      expect(meanVolume(result.file, cues[0].end + 0.05, cues[1].start - 0.05)).toBeLessThan(-80);
+    });
+  });
+
+  it.each([
+    ['9:16', 480, 854],
+    ['1:1', 480, 480],
+  ])('renders %s at the quality’s short side, with sound and captions', async (ratio, width, height) => {
+    const rec = recorder();
+    const result = await pipeline.run(request({ aspect_ratio: ratio }), rec.ctx);
+    expect(result.metadata).toMatchObject({ width, height, videoCodec: 'h264', audioCodec: 'aac' });
+    const cues = parseVtt(result.captions ?? '');
+    expect(cues.length).toBeGreaterThanOrEqual(3);
+    expect(cues[cues.length - 1].end).toBeLessThanOrEqual(result.metadata.durationSeconds);
+    // Burned-in captions: the content scene's cues were drawn (not the cards': their heading says it already).
+    const drawnCues = new Set(readdirSync(rec.ctx.workDir).flatMap((f) => /^(scene-\d+-cue-\d+)-\d+\.txt$/u.exec(f)?.[1] ?? []));
+    expect(drawnCues.size).toBe(cues.length - 2);
+  });
+
+  it('still writes the WebVTT file when burned-in captions are off', async () => {
+    const rec = recorder();
+    const result = await pipeline.run(request({ captions: false, aspect_ratio: '1:1' }), rec.ctx);
+    expect(parseVtt(result.captions ?? '').length).toBeGreaterThanOrEqual(3);
+    expect(readdirSync(rec.ctx.workDir).filter((f) => f.includes('-cue-'))).toEqual([]);
+  });
+
+  describe('uploads', () => {
+    const IMAGE_ID = '7b0b4f39-52f0-4c7e-9a53-6a1c2f9d8e01';
+    const MUSIC_ID = '0d6f2f1e-3a4b-4c5d-8e9f-a0b1c2d3e4f5';
+    const assetsDir = mkdtempSync(join(tmpdir(), 'builtin-assets-'));
+    dirs.push(assetsDir);
+    const picture = join(assetsDir, 'red.png');
+    const music = join(assetsDir, 'music.wav');
+    beforeAll(() => {
+      execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=red:s=320x240', '-frames:v', '1', picture]);
+      execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=f=330:d=1.3', '-af', 'volume=4', music]);
+    });
+
+    it('shows a scene’s picture beside its text, undistorted', async () => {
+      const rec = recorder();
+      const scenes = [{ title: 'Red', text: 'This scene shows a red picture beside its text.', image_file_id: IMAGE_ID }];
+      const result = await pipeline.run(request({ scenes }, { assets: { images: { [IMAGE_ID]: picture } } }), rec.ctx);
+      const [title] = sceneSeconds(rec);
+      const middleOfPictureScene = title - 0.4 + 2;
+      // The picture column is the right part of the frame; the text column the left.
+      const [r, g, b] = meanColour(result.file, middleOfPictureScene, { x: 0.7, y: 0.45, w: 0.06, h: 0.06 });
+      expect(r).toBeGreaterThan(180);
+      expect(g).toBeLessThan(60);
+      expect(b).toBeLessThan(60);
+      const [leftR] = meanColour(result.file, middleOfPictureScene, { x: 0.02, y: 0.45, w: 0.04, h: 0.06 });
+      expect(leftR).toBeLessThan(80);
+      expect(rec.logs).toContainEqual(expect.objectContaining({ message: expect.stringContaining('1 pictures') }));
+    });
+
+    it('fails without retrying when an upload the config names is not available', async () => {
+      const scenes = [{ title: 'Red', text: 'x', image_file_id: IMAGE_ID }];
+      await expect(pipeline.run(request({ scenes }), recorder().ctx)).rejects.toMatchObject({ code: 'ASSET_MISSING', retryable: false });
+      const gone = { assets: { images: { [IMAGE_ID]: join(assetsDir, 'deleted.png') } } };
+      await expect(pipeline.run(request({ scenes }, gone), recorder().ctx)).rejects.toMatchObject({ code: 'ASSET_MISSING' });
+      await expect(
+        pipeline.run(request({ background_audio_file_id: MUSIC_ID }, { assets: { images: {} } }), recorder().ctx),
+      ).rejects.toMatchObject({ code: 'ASSET_MISSING', retryable: false });
+    });
+
+    it('mixes background audio under the narration, looped to the video’s length', async () => {
+      const rec = recorder();
+      const result = await pipeline.run(
+        request({ background_audio_file_id: MUSIC_ID, background_music_volume: 0.5 }, { assets: { images: {}, backgroundAudio: music } }),
+        rec.ctx,
+      );
+      expect(result.metadata.audioCodec).toBe('aac');
+      const planned = sceneSeconds(rec).reduce((sum, s) => sum + s, 0) - 2 * 0.4;
+      expect(Math.abs(result.metadata.durationSeconds - planned)).toBeLessThan(0.1);
+      const cues = parseVtt(result.captions ?? '');
+      // In the pause between two narrations the music plays (without it, that pause is digital silence)…
+      const gap = meanVolume(result.file, cues[0].end + 0.05, cues[1].start - 0.05);
+      expect(gap).toBeGreaterThan(-40);
+      // …and it is still playing near the end, although the file lasts 1.3 s.
+      expect(meanVolume(result.file, result.metadata.durationSeconds - 2.5, result.metadata.durationSeconds - 1.5)).toBeGreaterThan(-40);
+      expect(rec.logs).toContainEqual(expect.objectContaining({ stage: 'compose', message: expect.stringContaining('ducked') }));
+    });
+  });
+
+  it('paints each theme preset in its own colours', async () => {
+    const colours: Record<string, number[]> = {};
+    for (const theme of ['midnight', 'daylight', 'forest', 'sunset']) {
+      const result = await pipeline.run(request({ theme, scenes: [{ title: 'Colours', text: '' }] }), recorder().ctx);
+      // Near the top-left corner of the title card, away from any text: the gradient's start colour.
+      colours[theme] = meanColour(result.file, 1, { x: 0.1, y: 0.1, w: 0.05, h: 0.05 });
+    }
+    const brightness = (rgb: number[]): number => rgb.reduce((sum, c) => sum + c, 0) / 3;
+    const [midnight, daylight, forest, sunset] = [colours.midnight, colours.daylight, colours.forest, colours.sunset];
+    expect(brightness(daylight)).toBeGreaterThan(200);
+    expect(brightness(midnight)).toBeLessThan(60);
+    expect(midnight[2]).toBeGreaterThan(midnight[0]); // blue-ish
+    expect(forest[1]).toBeGreaterThan(forest[0]); // green
+    expect(forest[1]).toBeGreaterThan(forest[2]);
+    expect(sunset[0]).toBeGreaterThan(sunset[1]); // purple to orange: red over green
+    expect(new Set(Object.values(colours).map((c) => c.join(','))).size).toBe(4);
   });
 
   it('stops promptly when aborted and leaves no tool running', async () => {
-    const dir = workDir();
     const controller = new AbortController();
-    const rec = recorder(dir, controller.signal);
+    const rec = recorder(controller.signal);
+    const dir = rec.ctx.workDir;
     const context = Array.from(
       { length: 12 },
       (_, i) => `Paragraph ${i + 1} explains one more step of the process in detail, so that rendering takes a while.`,
     ).join(' ');
-    const pipeline = new BuiltinVideoPipeline({ ffmpegThreads: 1 });
-    const run = pipeline.run({ ...request('A long video', context), quality: 'medium' }, rec.ctx);
+    const run = new BuiltinVideoPipeline({ ffmpegThreads: 1 }).run(request({}, { context, quality: 'medium' }), rec.ctx);
     let settled = false;
     const outcome = run.then(
       () => 'resolved',
@@ -142,10 +311,12 @@ describe('BuiltinVideoPipeline', () => {
     );
     void outcome.finally(() => (settled = true));
 
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    // Abort while a tool is running (not in the few milliseconds between two of them).
-    while (!settled && toolsUsing(dir).length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Abort while the render is running (not in the few milliseconds between two tools).
+    while (!settled && !rec.progress.some((p) => p.stage === 'render' && p.percent > 30)) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     expect(settled).toBe(false);
+    expect(toolsUsing(dir).length).toBeGreaterThan(0);
     const abortedAt = Date.now();
     controller.abort();
     expect(await outcome).toBeInstanceOf(PipelineAbortedError);

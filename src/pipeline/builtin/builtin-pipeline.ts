@@ -7,7 +7,7 @@ import { access, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToolRun, renderThumbnail } from '../ffmpeg';
-import { probeDimensions, probeDurationSeconds, probeVideo } from '../media-probe';
+import { probeDimensions, probeVideo } from '../media-probe';
 import {
   CustomConfigProblem,
   PipelineAbortedError,
@@ -22,12 +22,12 @@ import {
 import { CaptionCue, splitIntoCues, timeCues, toWebVtt } from './captions';
 import { BuiltinSettings, parseBuiltinConfig } from './custom-config';
 import { FontLibrary } from './font-set';
-import { DEFAULT_VOICE, VoiceSettings, synthesize } from './narration';
+import { DEFAULT_VOICE, VoiceSettings, synthesize, wavDurationSeconds } from './narration';
 import { FPS, FrameSize, frameSize } from './output-format';
 import { Scene, planScenes } from './planner';
 import { MusicBed, NarrationClip, RenderScene } from './render-graph';
 import { captionStyle, layoutCaption, layoutScene } from './scene-layout';
-import { composeVideo, renderBackground, renderVideo } from './scene-render';
+import { composeVideo, renderVideo } from './scene-render';
 import { NARRATION_LEAD_SECONDS, PAUSE_AFTER_NARRATION_SECONDS, TRANSITION_FRAMES, sceneFrames, timeline } from './timeline';
 import { isSpeakable } from './unicode-text';
 
@@ -164,28 +164,34 @@ export class BuiltinVideoPipeline implements VideoPipeline {
     return plan;
   }
 
-  /** Speaks every scene and sets each scene's length from its narration. */
+  /** Speaks every scene (two at a time) and sets each scene's length from its narration. */
   private async narrate(scenes: Scene[], run: Run): Promise<NarratedScene[]> {
     const { ctx } = run;
     const names = scenes.map((_, i) => `scene-${String(i + 1).padStart(2, '0')}`);
     const files = scenes.map((scene, i) => (isSpeakable(scene.narration) ? join(ctx.workDir, `${names[i]}.wav`) : null));
-    const spoken = files.map((file, i) => ({ file, text: scenes[i].narration })).filter((s) => s.file !== null);
-    let done = 0;
-    const progress = (): void => run.report('narrate', 5 + (20 * ++done) / Math.max(1, spoken.length));
-
-    // The first scene settles which voice works (the requested one, or the default); the rest use it in parallel.
-    let voice = run.settings.voice;
-    const [first, ...rest] = spoken;
-    if (first?.file) {
-      voice = await this.speak(first.text, first.file, voice, ctx);
-      progress();
-    }
-    const chosen = voice;
-    await forEachLimited(rest, NARRATION_CONCURRENCY, async ({ file, text }) => {
-      if (file) await synthesize(text, file, chosen, ctx.signal, ctx.workDir);
-      progress();
+    const spoken = scenes.flatMap((scene, i) => {
+      const file = files[i];
+      return file ? [{ file, text: scene.narration }] : [];
     });
-    const seconds = await Promise.all(files.map((file) => (file ? probeDurationSeconds(file, ctx.signal) : 0)));
+    const speakAll = async (voice: VoiceSettings): Promise<void> => {
+      let done = 0;
+      await forEachLimited(spoken, NARRATION_CONCURRENCY, async ({ file, text }) => {
+        await synthesize(text, file, voice, ctx.signal, ctx.workDir);
+        run.report('narrate', 5 + (20 * ++done) / spoken.length);
+      });
+    };
+    let voice = run.settings.voice;
+    try {
+      await speakAll(voice);
+    } catch (error) {
+      // espeak-ng refuses a voice it does not have: say it with the default voice rather than fail the job.
+      const unknownVoice = error instanceof PipelineError && error.code === 'TOOL_FAILED' && voice.voice !== DEFAULT_VOICE.voice;
+      if (!unknownVoice) throw error;
+      ctx.log('warn', `voice "${voice.voice}" failed, using "${DEFAULT_VOICE.voice}": ${error.message}`, 'narrate');
+      voice = { ...voice, voice: DEFAULT_VOICE.voice };
+      await speakAll(voice);
+    }
+    const seconds = await Promise.all(files.map((file) => (file ? wavDurationSeconds(file, ctx.signal) : 0)));
     ctx.log('info', `narrated ${spoken.length} scenes with voice ${voice.voice} at ${voice.rate} wpm`, 'narrate');
     return scenes.map((scene, i) => ({
       scene,
@@ -196,29 +202,12 @@ export class BuiltinVideoPipeline implements VideoPipeline {
     }));
   }
 
-  /** Speaks with the requested voice, or with the default one if espeak-ng rejects it; returns the voice used. */
-  private async speak(text: string, file: string, voice: VoiceSettings, ctx: PipelineContext): Promise<VoiceSettings> {
-    try {
-      await synthesize(text, file, voice, ctx.signal, ctx.workDir);
-      return voice;
-    } catch (error) {
-      const isDefault = voice.voice === DEFAULT_VOICE.voice;
-      if (isDefault || !(error instanceof PipelineError) || error.code !== 'TOOL_FAILED') throw error;
-      ctx.log('warn', `voice "${voice.voice}" failed, using "${DEFAULT_VOICE.voice}": ${error.message}`, 'narrate');
-      const fallback = { ...voice, voice: DEFAULT_VOICE.voice };
-      await synthesize(text, file, fallback, ctx.signal, ctx.workDir);
-      return fallback;
-    }
-  }
-
   /** Lays out every scene and its captions, writes the WebVTT file, and renders the video in one ffmpeg run. */
   private async render(narrated: NarratedScene[], plan: Plan, run: Run): Promise<Rendered> {
     const { ctx, settings, report } = run;
     report('render', 25);
     const frame = frameSize(run.request.quality, settings.aspectRatio);
     const fonts = await this.fontLibrary(ctx.signal);
-    const background = join(ctx.workDir, 'background.png');
-    await renderBackground(frame, settings.theme, background, run.tools);
 
     const { startFrames, totalFrames } = timeline(narrated.map((n) => n.frames));
     const durationSeconds = totalFrames / FPS;
@@ -253,7 +242,7 @@ export class BuiltinVideoPipeline implements VideoPipeline {
     const file = join(ctx.workDir, 'render.mp4');
     const withNarration = plan.music === undefined;
     await renderVideo(
-      { frame, background, scenes, output: file, ...(withNarration ? { narration } : {}) },
+      { frame, theme: settings.theme, scenes, output: file, ...(withNarration ? { narration } : {}) },
       durationSeconds,
       run.tools,
       (fraction) => report('render', 25 + 60 * fraction),
@@ -356,12 +345,15 @@ export class BuiltinVideoPipeline implements VideoPipeline {
 
   private async finalize(file: string, thumbnail: string, expectedSeconds: number, run: Run): Promise<ProbedVideo> {
     const { ctx, report } = run;
-    const probed = await probeVideo(file, ctx.signal);
-    report('finalize', 96);
+    report('finalize', 94);
+    // The thumbnail's time comes from the plan, so it need not wait for the probe.
+    const [probed] = await Promise.all([
+      probeVideo(file, ctx.signal),
+      renderThumbnail(file, Math.min(1, expectedSeconds / 2), thumbnail, run.tools),
+    ]);
     if (Math.abs(probed.durationSeconds - expectedSeconds) > DURATION_TOLERANCE_SECONDS) {
       ctx.log('warn', `video lasts ${probed.durationSeconds}s, planned ${expectedSeconds.toFixed(2)}s`, 'finalize');
     }
-    await renderThumbnail(file, Math.min(1, probed.durationSeconds / 2), thumbnail, run.tools);
     ctx.log('info', `${probed.width}x${probed.height}, ${probed.durationSeconds}s, ${probed.fileSize} bytes`, 'finalize');
     report('finalize', 100);
     return probed;

@@ -21,21 +21,43 @@ export interface CaptionCue {
 }
 
 /**
- * Splits narration into cues of at most MAX_CAPTION_LINES lines of `maxWidthEm`: first into sentence/clause
- * sized pieces (the planner's chunker with caption-sized limits), then any piece that still wraps to more
- * lines is cut into consecutive groups of lines.
+ * Splits narration into cues of at most MAX_CAPTION_LINES lines no wider than `maxWidthEm` (nor than about
+ * MAX_LINE_CHARS characters): first into sentence/clause sized pieces (the planner's chunker with
+ * caption-sized limits), then each piece is wrapped into balanced lines, and any piece still longer than two
+ * lines is cut into consecutive pairs of lines.
  */
 export function splitIntoCues(narration: string, maxWidthEm: number, measure: MeasureEm): string[][] {
   const averageEm = measure(SAMPLE) / Array.from(SAMPLE).length;
-  const lineChars = Math.max(8, Math.min(MAX_LINE_CHARS, Math.floor(maxWidthEm / averageEm)));
+  const lineWidthEm = Math.min(maxWidthEm, MAX_LINE_CHARS * averageEm);
+  const lineChars = Math.max(8, Math.floor(lineWidthEm / averageEm));
   const max = lineChars * MAX_CAPTION_LINES;
   const pieces = chunkText(narration, { min: Math.round(max * 0.3), target: Math.round(max * 0.65), max });
   const cues: string[][] = [];
   for (const piece of pieces) {
-    const lines = wrapText(piece, maxWidthEm, measure);
+    const lines = balancedWrap(piece, lineWidthEm, measure);
     for (let i = 0; i < lines.length; i += MAX_CAPTION_LINES) cues.push(lines.slice(i, i + MAX_CAPTION_LINES));
   }
   return cues;
+}
+
+/** Wraps into as few lines as a greedy wrap at `maxWidthEm` needs, but as even as possible (no lone last word). */
+export function balancedWrap(text: string, maxWidthEm: number, measure: MeasureEm): string[] {
+  let best = wrapText(text, maxWidthEm, measure);
+  if (best.length < 2) return best;
+  // The narrowest width that still needs no more lines: a bisection over the line width.
+  let narrow = 0;
+  let wide = maxWidthEm;
+  for (let step = 0; step < 12; step++) {
+    const width = (narrow + wide) / 2;
+    const lines = wrapText(text, width, measure);
+    if (lines.length <= best.length && lines.every((line) => measure(line) <= width)) {
+      best = lines;
+      wide = width;
+    } else {
+      narrow = width;
+    }
+  }
+  return best;
 }
 
 /**

@@ -34,7 +34,7 @@ describe('chunkText', () => {
   it('is deterministic', () => {
     const text = longContext();
     expect(chunkText(text)).toEqual(chunkText(text));
-    expect(planScenes('Water', text, {})).toEqual(planScenes('Water', text, {}));
+    expect(planScenes('Water', text)).toEqual(planScenes('Water', text));
   });
 
   it('keeps every chunk of a 2,000-character context within the bounds and loses no word', () => {
@@ -127,7 +127,7 @@ describe('planScenes', () => {
   const context = 'Photosynthesis turns light into chemical energy. Plants use it to grow.';
 
   it('frames the chunks with a title and an outro scene', () => {
-    const scenes = planScenes('  Photosynthesis\n', context, {});
+    const scenes = planScenes('  Photosynthesis\n', context);
     expect(scenes.map((s) => s.kind)).toEqual(['title', 'content', 'outro']);
     expect(scenes[0]).toEqual({ kind: 'title', title: 'Photosynthesis', text: '', narration: 'Photosynthesis' });
     expect(scenes[1]).toMatchObject({ title: 'Photosynthesis', text: context, narration: context });
@@ -135,40 +135,44 @@ describe('planScenes', () => {
   });
 
   it('numbers content scenes when there are several', () => {
-    const scenes = planScenes('Water', longContext(), {});
+    const scenes = planScenes('Water', longContext());
     const content = scenes.filter((s) => s.kind === 'content');
     expect(content.length).toBeGreaterThan(1);
     content.forEach((s, i) => expect(s.title).toBe(`Water (${i + 1}/${content.length})`));
   });
 
   it('has no content scene for an empty context', () => {
-    expect(planScenes('Water', '', {}).map((s) => s.kind)).toEqual(['title', 'outro']);
+    expect(planScenes('Water', '').map((s) => s.kind)).toEqual(['title', 'outro']);
   });
 
   it('lets custom_config.scenes replace the planned content scenes', () => {
-    const scenes = planScenes('Water', context, {
-      scenes: [
-        { title: 'Intro', text: 'First  part.' },
-        { title: '', text: 'Second part.', duration: 7 },
-      ],
-    });
+    const scenes = planScenes('Water', context, [
+      { title: 'Intro', text: 'First part.' },
+      { title: '', text: 'Second part.', duration: 7, imageFileId: 'img-1' },
+    ]);
     expect(scenes.map((s) => s.kind)).toEqual(['title', 'content', 'content', 'outro']);
     expect(scenes[1]).toEqual({ kind: 'content', title: 'Intro', text: 'First part.', narration: 'First part.' });
-    expect(scenes[2]).toMatchObject({ title: 'Water (2/2)', text: 'Second part.', minDurationSeconds: 7 });
+    expect(scenes[2]).toEqual({
+      kind: 'content',
+      title: 'Water (2/2)',
+      text: 'Second part.',
+      narration: 'Second part.',
+      minDurationSeconds: 7,
+      imageFileId: 'img-1',
+    });
   });
 
   it('narrates the title of a custom scene that has no text', () => {
-    const scenes = planScenes('Water', context, { scenes: [{ title: 'Part one', text: '' }] });
+    const scenes = planScenes('Water', context, [{ title: 'Part one', text: '' }]);
     expect(scenes[1]).toEqual({ kind: 'content', title: 'Part one', text: '', narration: 'Part one' });
   });
 
-  it.each([
-    ['not an array', 'nope'],
-    ['an empty array', []],
-    ['an array with a non-object', ['text']],
-    ['an array with a missing text', [{ title: 'x' }]],
-    ['an array with a bad duration', [{ title: 'x', text: 'y', duration: -1 }]],
-  ])('ignores custom_config.scenes when it is %s', (_label, value) => {
-    expect(planScenes('Water', context, { scenes: value })).toEqual(planScenes('Water', context, {}));
+  it('plans a 2,000-character context into scenes of about 5–12 s of speech', () => {
+    const content = planScenes('Water', longContext()).filter((s) => s.kind === 'content');
+    // espeak-ng at its default 165 words a minute speaks about 15 characters a second.
+    for (const scene of content) {
+      expect(scene.narration.length / 15).toBeGreaterThanOrEqual(5);
+      expect(scene.narration.length / 15).toBeLessThanOrEqual(12);
+    }
   });
 });

@@ -1,14 +1,15 @@
 /**
  * The ffmpeg command lines of the render and compose stages, built as pure functions.
  *
- * Render is ONE ffmpeg process for the whole video. Each scene's static parts (background, boxes, text)
- * are drawn once onto a still that is then repeated, which costs next to nothing; only what changes per
- * frame — a picture's slow zoom, the caption of the moment — is drawn per frame. Scenes are joined by
- * crossfades: xfade copies every frame it passes (~0.7 ms per 720p frame in ffmpeg 5.1, even outside the
- * transition), so each scene is cut into head / body / tail with trim, xfade only blends the 12 frames of
- * each tail with the next head, and the concat filter (nearly free) joins the pieces. One process and one
- * x264 instance for the whole timeline also saves a start-up, an AAC encode and a remux per scene compared
- * with per-scene segments joined by `-c copy`, and AAC priming gaps at segment joins cannot happen.
+ * Render is ONE ffmpeg process for the whole video. Everything drawn (background, boxes, text, captions)
+ * is drawn once onto stills that are then repeated, which costs next to nothing; only a picture's slow zoom
+ * is computed per frame. Scenes are joined by crossfades, but not with xfade: in ffmpeg 5.1 it copies every
+ * frame it passes (~0.7 ms per 720p frame, even outside the transition) and blends in plain C (~6 ms per
+ * frame). Instead each scene is cut into head / body / tail with trim, the next scene's head fades in
+ * (alpha) over the previous scene's tail with overlay's SIMD blend, 12 frames per transition, and the concat
+ * filter (nearly free) joins the pieces. One process and one x264 instance for the whole timeline also
+ * save a start-up, an AAC encode and a remux per scene compared with per-scene segments joined by
+ * `-c copy`, and AAC priming gaps at segment joins cannot happen.
  *
  * User text never enters a filter string: each line is read by drawtext from its own file with expansion
  * disabled, and every value placed in the graph is escaped.
@@ -16,6 +17,7 @@
 import { QUIET_FFMPEG, filter } from '../ffmpeg';
 import { AUDIO_ENCODE_ARGS, AUDIO_SAMPLE_RATE, FPS, FrameSize, videoEncodeArgs } from './output-format';
 import { Box, Rect, TextLine } from './scene-layout';
+import { Theme } from './theme';
 import { FINAL_FADE_SECONDS, TRANSITION_FRAMES, timeline } from './timeline';
 
 /** A slow zoom (Ken Burns) from 100% to 106% over the scene. */
@@ -55,8 +57,7 @@ export interface NarrationClip {
 
 export interface VideoRender {
   frame: FrameSize;
-  /** A still of the frame's background. */
-  background: string;
+  theme: Theme;
   scenes: RenderScene[];
   /** Mixed into the render's audio track; undefined for a video-only render (compose adds the sound). */
   narration?: NarrationClip[];
@@ -66,9 +67,9 @@ export interface VideoRender {
 
 export function renderArgs(render: VideoRender): string[] {
   const { scenes } = render;
-  const inputs: string[] = ['-framerate', String(FPS), '-i', render.background];
-  let inputCount = 1;
-  const graph: string[] = [`[0:v]split=${scenes.length}${scenes.map((_, i) => `[bg${i}]`).join('')}`];
+  const inputs: string[] = [];
+  let inputCount = 0;
+  const graph: string[] = [`${background(render.frame, render.theme)},split=${scenes.length}${scenes.map((_, i) => `[bg${i}]`).join('')}`];
 
   const pieces: string[] = [];
   scenes.forEach((scene, i) => {
@@ -79,7 +80,9 @@ export function renderArgs(render: VideoRender): string[] {
     }
     graph.push(...sceneChains(scene, i, scenes.length, pictureInput));
     if (i > 0) {
-      graph.push(`[tail${i - 1}][head${i}]xfade=transition=fade:duration=${seconds(TRANSITION_FRAMES)}:offset=0[x${i}]`);
+      // The incoming scene's first frames fade in over the outgoing scene's last ones.
+      const fadeIn = `format=yuva420p,fade=t=in:st=0:d=${seconds(TRANSITION_FRAMES)}:alpha=1`;
+      graph.push(`[head${i}]${fadeIn}[in${i}]`, `[tail${i - 1}][in${i}]overlay=format=yuv420:eof_action=pass[x${i}]`);
       pieces.push(`[x${i}]`);
     }
     pieces.push(`[body${i}]`);
@@ -106,32 +109,36 @@ export function renderArgs(render: VideoRender): string[] {
   ];
 }
 
-/** The filter chains of scene `i`: its frames, cut into [head i] / [body i] / [tail i] around the crossfades. */
+/**
+ * The filter chains of scene `i`, ending in [head i] / [body i] / [tail i] around the crossfades. Captions
+ * only change at cue boundaries, so each caption state (none, cue 1, none, cue 2…) is its own still drawn
+ * once and repeated for its frames, and the states are concatenated: no text is drawn per frame.
+ */
 function sceneChains(scene: RenderScene, i: number, count: number, pictureInput: number | undefined): string[] {
-  const still = [
-    ...scene.boxes.map((box) => drawBox(box)),
-    ...scene.texts.map((text) => drawText(text)),
-    'format=yuv420p',
-    'loop=loop=-1:size=1',
-    `settb=1/${FPS}`,
-    'setpts=N',
-    `trim=end_frame=${scene.frames}`,
-  ];
   const chains: string[] = [];
-  let source = `[bg${i}]`;
+  const segments = captionSegments(scene);
+  const still = [...scene.boxes.map((box) => drawBox(box)), ...scene.texts.map((text) => drawText(text))];
+  const repeat = (frames: number): string[] => ['format=yuv420p', 'loop=loop=-1:size=1', `settb=1/${FPS}`, 'setpts=N', `trim=end_frame=${frames}`];
+  if (segments.length === 1) {
+    chains.push(`[bg${i}]${[...still, ...repeat(scene.frames)].join(',')}[raw${i}]`);
+  } else {
+    const labels = segments.map((_, k) => `[seg${i}x${k}]`);
+    chains.push(`[bg${i}]${[...still, `split=${segments.length}${labels.map((l) => l.replace(']', 'in]')).join('')}`].join(',')}`);
+    segments.forEach((segment, k) => {
+      const caption = segment.caption ? [drawBox(segment.caption.box), ...segment.caption.texts.map((t) => drawText(t))] : [];
+      chains.push(`${labels[k].replace(']', 'in]')}${[...caption, ...repeat(segment.frames)].join(',')}${labels[k]}`);
+    });
+    // concat answers in microseconds; crossfades need the frame time base back.
+    chains.push(`${labels.join('')}concat=n=${segments.length}:v=1:a=0,settb=1/${FPS},setpts=N[raw${i}]`);
+  }
+
+  let source = `[raw${i}]`;
   const perFrame: string[] = [];
   if (pictureInput !== undefined && scene.picture) {
     const { x, y } = scene.picture.rect;
     chains.push(`[${pictureInput}:v]${kenBurns(scene.picture.rect, scene.frames)}[pic${i}]`);
-    chains.push(`${source}${still.join(',')}[still${i}]`);
-    source = `[still${i}][pic${i}]`;
+    source = `[raw${i}][pic${i}]`;
     perFrame.push(filter('overlay', { x, y, format: 'yuv420' }));
-  } else {
-    perFrame.push(...still);
-  }
-  for (const caption of scene.captions) {
-    const enable = `gte(t,${caption.start.toFixed(3)})*lt(t,${caption.end.toFixed(3)})`;
-    perFrame.push(drawBox(caption.box, enable), ...caption.texts.map((text) => drawText(text, enable)));
   }
   if (i === count - 1) {
     const fadeStart = (scene.frames / FPS - FINAL_FADE_SECONDS).toFixed(3);
@@ -141,13 +148,49 @@ function sceneChains(scene: RenderScene, i: number, count: number, pictureInput:
   const head = i > 0 ? TRANSITION_FRAMES : 0;
   const tail = i < count - 1 ? TRANSITION_FRAMES : 0;
   const parts = [`body${i}`, ...(head ? [`head${i}`] : []), ...(tail ? [`tail${i}`] : [])];
-  const split = `split=${parts.length}${parts.map((p) => `[${p}in]`).join('')}`;
-  chains.push(`${source}${[...perFrame, split].join(',')}`);
+  perFrame.push(`split=${parts.length}${parts.map((p) => `[${p}in]`).join('')}`);
+  chains.push(`${source}${perFrame.join(',')}`);
   const rebase = 'setpts=PTS-STARTPTS';
   chains.push(`[body${i}in]trim=start_frame=${head}:end_frame=${scene.frames - tail},${rebase}[body${i}]`);
   if (head) chains.push(`[head${i}in]trim=end_frame=${head},${rebase}[head${i}]`);
   if (tail) chains.push(`[tail${i}in]trim=start_frame=${scene.frames - tail},${rebase}[tail${i}]`);
   return chains;
+}
+
+/** The scene's frames as runs with one caption (or none) each, in order, covering every frame once. */
+export function captionSegments(scene: RenderScene): Array<{ frames: number; caption?: CaptionDrawing }> {
+  const segments: Array<{ frames: number; caption?: CaptionDrawing }> = [];
+  let at = 0;
+  for (const caption of scene.captions) {
+    const start = Math.min(scene.frames, Math.max(at, Math.round(caption.start * FPS)));
+    const end = Math.min(scene.frames, Math.max(start, Math.round(caption.end * FPS)));
+    if (start > at) segments.push({ frames: start - at });
+    if (end > start) segments.push({ frames: end - start, caption });
+    at = end;
+  }
+  if (at < scene.frames) segments.push({ frames: scene.frames - at });
+  return segments;
+}
+
+/**
+ * One frame of the theme's diagonal gradient (with a soft vignette on dark themes); light noise dithers away
+ * the banding H.264 would show. Generated inside the render graph: no separate process or file.
+ */
+function background({ width, height }: FrameSize, theme: Theme): string {
+  const gradient = filter('gradients', {
+    s: `${width}x${height}`,
+    c0: theme.backgroundFrom,
+    c1: theme.backgroundTo,
+    x0: 0,
+    y0: 0,
+    x1: width,
+    y1: height,
+    nb_colors: 2,
+  });
+  // 8-bit planar RGB from the start: left to negotiation, noise may get a float format it garbles, and text
+  // drawn in RGB has cleaner edges than text drawn in yuv420p.
+  const look = [...(theme.vignette ? ['vignette=angle=PI/5'] : []), 'noise=alls=3:allf=u'];
+  return [gradient, 'trim=end_frame=1', 'format=gbrp', ...look].join(',');
 }
 
 /** The picture scaled to its rectangle (oversampled), zooming slowly about its centre for `frames` frames. */
@@ -171,13 +214,11 @@ function kenBurns(rect: Rect, frames: number): string {
   ].join(',');
 }
 
-function drawBox(box: Box, enable?: string): string {
-  const options: Record<string, string | number> = { x: box.x, y: box.y, w: box.width, h: box.height, color: box.color, t: 'fill' };
-  if (enable) options.enable = enable;
-  return filter('drawbox', options);
+function drawBox(box: Box): string {
+  return filter('drawbox', { x: box.x, y: box.y, w: box.width, h: box.height, color: box.color, t: 'fill' });
 }
 
-function drawText({ line, file, fontFile }: DrawnText, enable?: string): string {
+function drawText({ line, file, fontFile }: DrawnText): string {
   const options: Record<string, string | number> = {
     fontfile: fontFile,
     textfile: file,
@@ -192,7 +233,6 @@ function drawText({ line, file, fontFile }: DrawnText, enable?: string): string 
     options.shadowcolor = line.shadow;
     options.shadowy = Math.max(1, Math.round(line.fontSize / 18));
   }
-  if (enable) options.enable = enable;
   return filter('drawtext', options);
 }
 

@@ -9,6 +9,7 @@ import { ASCENT_EM, DESCENT_EM, FitOptions, MeasureEm, TextBlock, fitText } from
 import { Theme } from './theme';
 
 export const SAFE_MARGIN = 0.08;
+const PORTRAIT_TEXT_SCALE = 1.12;
 
 export interface TextLine {
   text: string;
@@ -72,7 +73,7 @@ interface Frame {
   width: number;
   /** Bottom edge of the space the layout may use. */
   bottom: number;
-  /** 1% of the frame's short side: sizes scale with the quality. */
+  /** 1% of the frame's short side (a little more in portrait, where phones show it small): sizes scale with the quality. */
   unit: number;
   portrait: boolean;
 }
@@ -85,7 +86,7 @@ function safeArea(input: { width: number; height: number }): Frame {
     top,
     width: input.width - 2 * left,
     bottom: input.height - top,
-    unit: Math.min(input.width, input.height) / 100,
+    unit: (Math.min(input.width, input.height) / 100) * (input.height > input.width ? PORTRAIT_TEXT_SCALE : 1),
     portrait: input.height > input.width,
   };
 }
@@ -146,8 +147,13 @@ function placeBodyAndImage(
   area: Frame,
 ): { body: TextBlock; bodyTop: number; image?: Rect } {
   const { unit } = area;
+  // A narrow column (beside a picture in a square frame) gets a smaller preferred size: about 25 characters a line.
   const fitBody = (width: number, maxHeight: number): TextBlock =>
-    fitText(input.body, { ...sizes(width, unit, 5.8, 3, 1.5), maxHeight }, input.measureBody);
+    fitText(
+      input.body,
+      { ...sizes(width, unit, Math.min(5.8, width / 11 / unit), 3, 1.5), maxHeight },
+      input.measureBody,
+    );
   // Short bodies sit a little above the middle of the free space rather than hugging the heading.
   const settle = (block: TextBlock, space: number): number => room.y + Math.round(Math.max(0, space - block.height) * 0.3);
 
@@ -171,14 +177,14 @@ function placeBodyAndImage(
   return { body, bodyTop: settle(body, room.height), image: fitInside(input.imageAspect, beside) };
 }
 
-/** The largest rectangle of `aspect` (width / height) inside `box`, centred, with even sizes and position. */
+/** The largest rectangle of `aspect` (width / height) inside `box`, centred, with even sizes (yuv420p). */
 export function fitInside(aspect: number, box: Rect): Rect {
   const even = (n: number): number => Math.max(2, 2 * Math.floor(n / 2));
   const width = even(Math.min(box.width, box.height * aspect));
   const height = even(Math.min(box.height, width / aspect));
   return {
-    x: even(box.x + (box.width - width) / 2),
-    y: even(box.y + (box.height - height) / 2),
+    x: Math.round(box.x + (box.width - width) / 2),
+    y: Math.round(box.y + (box.height - height) / 2),
     width,
     height,
   };

@@ -1,26 +1,31 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeVideo } from '../media-probe';
-import { concatSegments, escapeFilterValue, renderBackground, renderScene } from './scene-render';
+import { RenderScene } from './render-graph';
+import { composeVideo, renderVideo } from './scene-render';
+import { PRESET_COLORS, resolveTheme } from './theme';
+import { TRANSITION_FRAMES } from './timeline';
 
-describe('escapeFilterValue', () => {
-  it('leaves plain values alone', () => {
-    expect(escapeFilterValue('/usr/share/fonts/a-b_c.ttf')).toBe('/usr/share/fonts/a-b_c.ttf');
-    expect(escapeFilterValue('100-text_w/2')).toBe('100-text_w/2');
-  });
-
-  it('escapes for the option parser and then for the graph parser', () => {
-    expect(escapeFilterValue('a:b')).toBe('a\\\\:b');
-    expect(escapeFilterValue("it's")).toBe("it\\\\\\'s");
-    expect(escapeFilterValue('a\\b')).toBe('a\\\\\\\\b');
-    expect(escapeFilterValue('min(640,iw)')).toBe('min(640\\,iw)');
-    expect(escapeFilterValue('[x];y')).toBe('\\[x\\]\\;y');
-  });
-});
+// Real ffmpeg runs.
+jest.setTimeout(30_000);
 
 const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
-(existsSync(FONT) ? describe : describe.skip)('renderScene', () => {
+
+/** Byte offset of a top-level MP4 box, or -1. */
+function boxOffset(file: string, type: string): number {
+  const data = readFileSync(file);
+  for (let at = 0; at + 8 <= data.length; ) {
+    if (data.toString('latin1', at + 4, at + 8) === type) return at;
+    const size = data.readUInt32BE(at);
+    if (size < 8) return -1;
+    at += size;
+  }
+  return -1;
+}
+
+(existsSync(FONT) ? describe : describe.skip)('renderVideo and composeVideo', () => {
   let dir: string;
   beforeAll(() => {
     // Every character that means something to ffmpeg's filtergraph parser, in the work directory's path.
@@ -28,35 +33,72 @@ const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('renders and joins scenes whose paths are full of filtergraph and concat special characters', async () => {
+  it('renders scenes, captions, a picture and narration, then finishes the MP4 with and without music', async () => {
     const run = { signal: new AbortController().signal, cwd: dir };
     const font = join(dir, "font: it's [x].ttf");
     copyFileSync(FONT, font);
-    const background = join(dir, 'bg.png');
-    await renderBackground(320, 180, background, run);
-    const output = join(dir, 'scene.mp4');
-    await renderScene(
+    const file = (name: string, text: string): string => {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    };
+    const picture = join(dir, 'picture [1].png');
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=160x120', '-frames:v', '1', picture]);
+    const voice = join(dir, "voice it's.wav");
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=f=440:d=1:r=22050', voice]);
+    const music = join(dir, 'music; loop.wav');
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=f=110:d=0.7', music]);
+
+    const line = (text: string, baseline: number) => ({
+      line: { text, font: 'body' as const, fontSize: 14, x: 160, align: 'center' as const, baseline, color: '0xffffff', shadow: '0x000000@0.4' },
+      file: file(`line ${baseline}.txt`, text),
+      fontFile: font,
+    });
+    const scenes: RenderScene[] = [
+      { frames: 45, boxes: [{ x: 20, y: 120, width: 40, height: 3, color: '0x38bdf8' }], texts: [line("100% %{pts} it's \\ a:b", 60)], captions: [] },
       {
-        name: 'scene-01',
-        layout: {
-          lines: [
-            { text: "100% %{pts} it's \\ a:b", font: 'heading', fontSize: 16, x: 160, align: 'center', baseline: 60, color: '0xffffff' },
-            { text: 'second', font: 'body', fontSize: 12, x: 20, align: 'left', baseline: 100, color: '0xe2e8f0' },
-          ],
-          boxes: [{ x: 20, y: 120, width: 40, height: 3, color: '0x38bdf8' }],
-        },
-        fonts: { heading: font, body: font },
-        durationSeconds: 0.5,
-        narrationFile: null,
-        background,
-        output,
+        frames: 60,
+        boxes: [],
+        texts: [line('second', 30)],
+        picture: { file: picture, rect: { x: 180, y: 40, width: 120, height: 90 } },
+        captions: [{ start: 0.4, end: 1.5, box: { x: 60, y: 140, width: 200, height: 24, color: '0x000000@0.6' }, texts: [line('a cue: [1]', 158)] }],
+      },
+    ];
+    const seconds = (45 + 60 - TRANSITION_FRAMES) / 30;
+    const rendered = join(dir, "render it's.mp4");
+    const progress: number[] = [];
+    await renderVideo(
+      { frame: { width: 320, height: 180 }, theme: resolveTheme(PRESET_COLORS.forest), scenes, narration: [{ file: voice, startSeconds: 0.4 }], output: rendered },
+      seconds,
+      run,
+      (fraction) => progress.push(fraction),
+    );
+    expect(progress.length).toBeGreaterThan(0);
+    expect(Math.max(...progress)).toBeLessThanOrEqual(1);
+    const probed = await probeVideo(rendered, run.signal);
+    expect(probed).toMatchObject({ width: 320, height: 180, videoCodec: 'h264', audioCodec: 'aac', fps: 30 });
+    expect(probed.durationSeconds).toBeCloseTo(seconds, 1);
+
+    const plain = join(dir, 'plain [out].mp4');
+    await composeVideo({ video: rendered, durationSeconds: seconds, output: plain }, run);
+    expect(boxOffset(plain, 'moov')).toBeLessThan(boxOffset(plain, 'mdat')); // +faststart
+
+    const videoOnly = join(dir, 'video only.mp4');
+    await renderVideo({ frame: { width: 320, height: 180 }, theme: resolveTheme(PRESET_COLORS.forest), scenes, output: videoOnly }, seconds, run, () => undefined);
+    expect((await probeVideo(videoOnly, run.signal)).audioCodec).toBeNull();
+    const mixed = join(dir, "mixed it's.mp4");
+    await composeVideo(
+      {
+        video: videoOnly,
+        durationSeconds: seconds,
+        output: mixed,
+        music: { bed: { file: music, volume: 0.5 }, narration: [{ file: voice, startSeconds: 0.4 }] },
       },
       run,
     );
-    const joined = join(dir, "joined it's.mp4");
-    await concatSegments(join(dir, 'list.txt'), [output, output], joined, run);
-    const probed = await probeVideo(joined, run.signal);
-    expect(probed).toMatchObject({ width: 320, height: 180, videoCodec: 'h264', audioCodec: 'aac', fps: 30 });
-    expect(probed.durationSeconds).toBeCloseTo(1, 1);
+    const final = await probeVideo(mixed, run.signal);
+    expect(final).toMatchObject({ videoCodec: 'h264', audioCodec: 'aac' });
+    expect(final.durationSeconds).toBeCloseTo(seconds, 1); // the 0.7 s bed was looped, not stopping the mix
+    expect(boxOffset(mixed, 'moov')).toBeLessThan(boxOffset(mixed, 'mdat'));
   });
 });

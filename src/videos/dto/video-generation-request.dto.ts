@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, IsUrl, Length, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, MaxLength } from 'class-validator';
 import { IsJsonObjectWithin, NO_CONTROL_CHARS, NormalizedText } from '../../common/validators';
 import { JOB_PRIORITIES, JobPriority } from '../../jobs/job.model';
 import { QUALITIES, Quality } from '../../pipeline/video-pipeline';
@@ -41,6 +41,13 @@ export class VideoGenerationRequestDto {
   @ApiPropertyOptional({ enum: JOB_PRIORITIES, default: 'normal' })
   @IsOptional() @IsIn(JOB_PRIORITIES, { message: `priority must be one of ${JOB_PRIORITIES.join(', ')}` })
   priority?: JobPriority;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'A saved configuration whose settings apply first; fields of this request win (custom_config keys are merged, the request\'s winning)',
+  })
+  @IsOptional() @IsUUID('4', { message: 'configuration_id must be a configuration id (UUID)' })
+  configuration_id?: string;
 
   @ApiPropertyOptional({ example: 'https://example.com/hooks/video', description: 'https URL; job events are POSTed there, signed' })
   @IsOptional() @IsString() @MaxLength(2048)
