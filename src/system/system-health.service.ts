@@ -78,18 +78,21 @@ export class SystemHealthService {
       const tools = this.pipeline.requiredTools();
       this.toolCheck = {
         at: Date.now(),
-        missing: Promise.all(tools.map((t) => toolRuns(t))).then((ok) => tools.filter((_, i) => !ok[i])),
+        missing: Promise.all(tools.map((t) => toolFound(t))).then((ok) => tools.filter((_, i) => !ok[i])),
       };
     }
     return this.toolCheck.missing;
   }
 }
 
-/** A tool is present when it can be started at all (tools disagree on -version vs --version exit codes). */
-function toolRuns(tool: string): Promise<boolean> {
+/**
+ * A tool is present when the shell can find it as an executable (`command -v`, a builtin): nothing is run,
+ * which matters when the "tool" is an external generator. The name is passed as an argument, never parsed.
+ */
+function toolFound(tool: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn(tool, ['-version'], { stdio: 'ignore', timeout: 5000 });
+    const child = spawn('sh', ['-c', 'command -v -- "$1" >/dev/null', 'sh', tool], { stdio: 'ignore', timeout: 5000 });
     child.on('error', () => resolve(false));
-    child.on('exit', () => resolve(true));
+    child.on('exit', (code) => resolve(code === 0));
   });
 }

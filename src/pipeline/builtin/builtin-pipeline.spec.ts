@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeVideo } from '../media-probe';
@@ -99,7 +99,7 @@ function sceneSeconds(rec: Recorder): number[] {
     .map((log) => Number(/: ([\d.]+)s$/u.exec(log.message)?.[1]));
 }
 
-function words(text: string): string[] {
+function wordsOf(text: string): string[] {
   return text.split(/\s+/u).filter(Boolean);
 }
 
@@ -189,7 +189,7 @@ describe('BuiltinVideoPipeline', () => {
         expect(cue.end).toBeLessThanOrEqual(duration);
       });
       // What is said: the title, the context, the outro.
-      expect(cues.flatMap((cue) => words(cue.text))).toEqual(words(`Rainbows ${CONTEXT} ${OUTRO_TITLE}.`));
+      expect(cues.flatMap((cue) => wordsOf(cue.text))).toEqual(wordsOf(`Rainbows ${CONTEXT} ${OUTRO_TITLE}.`));
       expect(cues[0]).toMatchObject({ start: 0.4, text: 'Rainbows' });
       const captioned = cues.reduce((sum, cue) => sum + cue.end - cue.start, 0);
       expect(captioned / duration).toBeGreaterThan(0.6);
@@ -215,9 +215,18 @@ describe('BuiltinVideoPipeline', () => {
 
   it('still writes the WebVTT file when burned-in captions are off', async () => {
     const rec = recorder();
-    const result = await pipeline.run(request({ captions: false, aspect_ratio: '1:1' }), rec.ctx);
+    const result = await pipeline.run(request({ captions: false, aspect_ratio: '1:1', voice: { voice: 'fr', rate: 200 } }), rec.ctx);
     expect(parseVtt(result.captions ?? '').length).toBeGreaterThanOrEqual(3);
     expect(readdirSync(rec.ctx.workDir).filter((f) => f.includes('-cue-'))).toEqual([]);
+    expect(rec.logs).toContainEqual(expect.objectContaining({ message: expect.stringContaining('with voice fr at 200 wpm') }));
+  });
+
+  it('falls back to the default voice when espeak-ng does not have the one asked for', async () => {
+    const rec = recorder();
+    const result = await pipeline.run(request({ voice: { voice: 'zz-nope' } }, { context: 'Short.' }), rec.ctx);
+    expect(result.metadata.audioCodec).toBe('aac');
+    expect(rec.logs).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringContaining('voice "zz-nope" failed') }));
+    expect(rec.logs).toContainEqual(expect.objectContaining({ message: expect.stringContaining('with voice en at 165 wpm') }));
   });
 
   describe('uploads', () => {
@@ -248,6 +257,34 @@ describe('BuiltinVideoPipeline', () => {
       expect(rec.logs).toContainEqual(expect.objectContaining({ message: expect.stringContaining('1 pictures') }));
     });
 
+    it('renders a long video in chunks joined frame-exactly, a picture crossing the join', async () => {
+      const rec = recorder();
+      const numbers = ['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight'];
+      // Title + 8 scenes + outro = 10 scenes: two render chunks; scene 5 (the picture) ends the first one.
+      const scenes = numbers.map((word, i) => ({
+        title: `Part ${word}`,
+        text: `Part ${word} is a short sentence.`,
+        ...(i === 4 ? { image_file_id: IMAGE_ID } : {}),
+      }));
+      const result = await pipeline.run(request({ scenes }, { assets: { images: { [IMAGE_ID]: picture } } }), rec.ctx);
+      const lengths = sceneSeconds(rec);
+      expect(lengths).toHaveLength(10);
+      const frames = Math.round((lengths.reduce((sum, s) => sum + s, 0) - 9 * 0.4) * 30);
+      const counted = execFileSync('ffprobe', [
+        ...['-v', 'error', '-count_frames', '-select_streams', 'v', '-show_entries', 'stream=nb_read_frames'],
+        ...['-of', 'csv=p=0', result.file],
+      ]);
+      expect(Number(counted.toString())).toBe(frames);
+      expect(Math.abs(result.metadata.durationSeconds - frames / 30)).toBeLessThan(0.05);
+      const pictureSceneStart = lengths.slice(0, 5).reduce((sum, s) => sum + s, 0) - 5 * 0.4;
+      const [r, g] = meanColour(result.file, pictureSceneStart + 1.5, { x: 0.7, y: 0.45, w: 0.06, h: 0.06 });
+      expect(r).toBeGreaterThan(180);
+      expect(g).toBeLessThan(60);
+      // Words spoken in order across the join.
+      const cueWords = parseVtt(result.captions ?? '').flatMap((cue) => wordsOf(cue.text));
+      expect(cueWords.filter((w) => numbers.includes(w))).toEqual(numbers);
+    });
+
     it('fails without retrying when an upload the config names is not available', async () => {
       const scenes = [{ title: 'Red', text: 'x', image_file_id: IMAGE_ID }];
       await expect(pipeline.run(request({ scenes }), recorder().ctx)).rejects.toMatchObject({ code: 'ASSET_MISSING', retryable: false });
@@ -256,6 +293,12 @@ describe('BuiltinVideoPipeline', () => {
       await expect(
         pipeline.run(request({ background_audio_file_id: MUSIC_ID }, { assets: { images: {} } }), recorder().ctx),
       ).rejects.toMatchObject({ code: 'ASSET_MISSING', retryable: false });
+      const notAPicture = { assets: { images: { [IMAGE_ID]: join(assetsDir, 'not-a-picture.png') } } };
+      writeFileSync(join(assetsDir, 'not-a-picture.png'), 'plain text, not an image');
+      await expect(pipeline.run(request({ scenes }, notAPicture), recorder().ctx)).rejects.toMatchObject({
+        code: 'ASSET_INVALID',
+        retryable: false,
+      });
     });
 
     it('mixes background audio under the narration, looped to the video’s length', async () => {

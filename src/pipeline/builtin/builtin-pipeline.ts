@@ -1,7 +1,8 @@
 /**
  * The offline "builtin" pipeline: an explainer video made only of local tools — espeak-ng narrates the
- * planned scenes, ffmpeg draws them (themed gradient, text, pictures, captions, crossfades) in one pass and
- * mixes the sound, ffprobe measures the result.
+ * planned scenes, ffmpeg draws them (themed gradient, text, pictures, captions, crossfades; a few scenes per
+ * process, see render-graph) while the narration is encoded alongside, the compose stage joins them (mixing
+ * in background music when asked), and ffprobe measures the result.
  */
 import { access, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -25,9 +26,9 @@ import { FontLibrary } from './font-set';
 import { DEFAULT_VOICE, VoiceSettings, synthesize, wavDurationSeconds } from './narration';
 import { FPS, FrameSize, frameSize } from './output-format';
 import { Scene, planScenes } from './planner';
-import { MusicBed, NarrationClip, RenderScene } from './render-graph';
+import { MusicBed, NarrationClip, RenderScene, concatList } from './render-graph';
 import { captionStyle, layoutCaption, layoutScene } from './scene-layout';
-import { composeVideo, renderVideo } from './scene-render';
+import { composeVideo, encodeNarration, renderChunks } from './scene-render';
 import { NARRATION_LEAD_SECONDS, PAUSE_AFTER_NARRATION_SECONDS, TRANSITION_FRAMES, sceneFrames, timeline } from './timeline';
 import { isSpeakable } from './unicode-text';
 
@@ -69,7 +70,10 @@ interface NarratedScene {
 }
 
 interface Rendered {
-  file: string;
+  /** The video stream, in chunks to join. */
+  chunks: string[];
+  /** The encoded narration, unless it is mixed with music in the compose stage. */
+  narrationTrack?: string;
   captions: string;
   durationSeconds: number;
   narration: NarrationClip[];
@@ -222,7 +226,9 @@ export class BuiltinVideoPipeline implements VideoPipeline {
       const startSeconds = startFrames[i] / FPS;
       const sceneCues = this.captionCues(planned, frame, fonts);
       cues.push(...sceneCues.map((cue) => ({ ...cue, start: cue.start + startSeconds, end: cue.end + startSeconds })));
-      if (planned.narrationFile) narration.push({ file: planned.narrationFile, startSeconds: startSeconds + NARRATION_LEAD_SECONDS });
+      if (planned.narrationFile) {
+        narration.push({ file: planned.narrationFile, startSeconds: startSeconds + NARRATION_LEAD_SECONDS });
+      }
       const burn = settings.captions && sceneCues.length > 0 && !headingSaysIt(scene);
       scenes.push(
         await this.drawScene(planned, {
@@ -239,20 +245,25 @@ export class BuiltinVideoPipeline implements VideoPipeline {
 
     const captions = join(ctx.workDir, 'captions.vtt');
     await writeFile(captions, toWebVtt(cues), 'utf8');
-    const file = join(ctx.workDir, 'render.mp4');
-    const withNarration = plan.music === undefined;
-    await renderVideo(
-      { frame, theme: settings.theme, scenes, output: file, ...(withNarration ? { narration } : {}) },
-      durationSeconds,
-      run.tools,
-      (fraction) => report('render', 25 + 60 * fraction),
+    // With music, narration and music are mixed (and encoded once) in the compose stage.
+    const narrationTrack = plan.music ? undefined : join(ctx.workDir, 'narration.m4a');
+    const [chunks] = await together(
+      ctx.signal,
+      (signal) =>
+        renderChunks({ frame, theme: settings.theme, scenes }, { ...run.tools, signal }, (done) => report('render', 25 + 60 * done)),
+      async (signal) => {
+        if (narrationTrack) await encodeNarration(narration, durationSeconds, narrationTrack, { ...run.tools, signal });
+      },
     );
     ctx.log(
       'info',
-      `rendered ${scenes.length} scenes at ${frame.width}x${frame.height}, ${durationSeconds.toFixed(1)}s, ${cues.length} captions`,
+      `rendered ${scenes.length} scenes at ${frame.width}x${frame.height}, ${durationSeconds.toFixed(1)}s, ` +
+        `${cues.length} captions`,
       'render',
     );
-    return { file, captions, durationSeconds, narration };
+    const rendered: Rendered = { chunks, captions, durationSeconds, narration };
+    if (narrationTrack) rendered.narrationTrack = narrationTrack;
+    return rendered;
   }
 
   /** The scene's narration as caption cues, in seconds from the start of the scene. */
@@ -306,7 +317,11 @@ export class BuiltinVideoPipeline implements VideoPipeline {
       return file;
     };
     const texts = await Promise.all(
-      layout.lines.map(async (line, i) => ({ line, file: await writeLine(line.text, `line-${i + 1}`), fontFile: fontOf[line.font] })),
+      layout.lines.map(async (line, i) => ({
+        line,
+        file: await writeLine(line.text, `line-${i + 1}`),
+        fontFile: fontOf[line.font],
+      })),
     );
 
     const captionFont = fonts.choose(scene.narration, 'regular');
@@ -332,13 +347,17 @@ export class BuiltinVideoPipeline implements VideoPipeline {
   private async compose(rendered: Rendered, plan: Plan, { ctx, tools, report }: Run): Promise<string> {
     report('compose', 85);
     const file = join(ctx.workDir, 'video.mp4');
-    const music = plan.music ? { bed: plan.music, narration: rendered.narration } : undefined;
-    await composeVideo(
-      { video: rendered.file, durationSeconds: rendered.durationSeconds, output: file, ...(music ? { music } : {}) },
-      tools,
-    );
-    await Promise.all([rendered.file, ...rendered.narration.map((clip) => clip.file)].map((f) => rm(f, { force: true })));
-    ctx.log('info', music ? 'mixed narration with ducked background audio' : 'muxed narration', 'compose');
+    const chunkList = join(ctx.workDir, 'chunks.txt');
+    await writeFile(chunkList, concatList(rendered.chunks), 'utf8');
+    const sound = plan.music ? { bed: plan.music, narration: rendered.narration } : { track: rendered.narrationTrack ?? '' };
+    await composeVideo({ chunkList, durationSeconds: rendered.durationSeconds, sound, output: file }, tools);
+    const leftovers = [
+      ...rendered.chunks,
+      ...(rendered.narrationTrack ? [rendered.narrationTrack] : []),
+      ...rendered.narration.map((clip) => clip.file),
+    ];
+    await Promise.all(leftovers.map((f) => rm(f, { force: true })));
+    ctx.log('info', plan.music ? 'mixed narration with ducked background audio' : 'muxed narration', 'compose');
     report('compose', 93);
     return file;
   }
@@ -412,6 +431,35 @@ async function forEachLimited<T>(items: readonly T[], limit: number, work: (item
   const outcomes = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
   const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failure) throw failure.reason;
+}
+
+/**
+ * Runs two jobs side by side under a signal of their own: if one fails the other is cancelled, and the first
+ * failure is thrown once both have stopped (no tool outlives the stage).
+ */
+async function together<A, B>(
+  signal: AbortSignal,
+  first: (signal: AbortSignal) => Promise<A>,
+  second: (signal: AbortSignal) => Promise<B>,
+): Promise<[A, B]> {
+  const both = new AbortController();
+  const abort = (): void => both.abort();
+  signal.addEventListener('abort', abort, { once: true });
+  let failure: { error: unknown } | undefined;
+  const guarded = <T>(job: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> =>
+    job(both.signal).catch((error: unknown) => {
+      // The first failure is the cause; the other job's cancellation follows from it.
+      failure ??= { error };
+      both.abort();
+      return undefined;
+    });
+  try {
+    const [a, b] = await Promise.all([guarded(first), guarded(second)]);
+    if (failure) throw failure.error;
+    return [a as A, b as B];
+  } finally {
+    signal.removeEventListener('abort', abort);
+  }
 }
 
 /** Progress never goes backwards, whatever order callers report in. */

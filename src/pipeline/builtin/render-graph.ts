@@ -1,15 +1,22 @@
 /**
  * The ffmpeg command lines of the render and compose stages, built as pure functions.
  *
- * Render is ONE ffmpeg process for the whole video. Everything drawn (background, boxes, text, captions)
- * is drawn once onto stills that are then repeated, which costs next to nothing; only a picture's slow zoom
- * is computed per frame. Scenes are joined by crossfades, but not with xfade: in ffmpeg 5.1 it copies every
- * frame it passes (~0.7 ms per 720p frame, even outside the transition) and blends in plain C (~6 ms per
- * frame). Instead each scene is cut into head / body / tail with trim, the next scene's head fades in
- * (alpha) over the previous scene's tail with overlay's SIMD blend, 12 frames per transition, and the concat
- * filter (nearly free) joins the pieces. One process and one x264 instance for the whole timeline also
- * save a start-up, an AAC encode and a remux per scene compared with per-scene segments joined by
- * `-c copy`, and AAC priming gaps at segment joins cannot happen.
+ * The video stream is rendered in chunks of a few scenes, one ffmpeg process each (a short video is a single
+ * chunk), and the chunks are joined with `-c copy`; the narration is encoded by its own process alongside.
+ * Within a chunk the graph is one timeline:
+ *  - the base: each scene's static parts (background, boxes, text) drawn once on a still that is repeated
+ *    (repeats are references to one frame, so they cost next to nothing), crossfading into the next scene's
+ *    still over 12 frames, the pieces joined by the concat filter;
+ *  - layers on that timeline for what changes over time — each picture's slow zoom and each caption cue, a
+ *    small canvas drawn once — every layer a stream that exists only for its own frames.
+ * Why this shape (measured on ffmpeg 5.1): xfade copies every frame it passes (~0.7 ms per 720p frame, even
+ * outside the transition) and blends in plain C (~6 ms per frame), so the crossfade is an alpha fade on
+ * overlay's SIMD blend instead; drawtext per frame costs ~1 ms a frame, hence captions drawn once; and concat
+ * pulls from all its inputs at once, so anything feeding it renders ahead and queues its frames — cheap for
+ * repeated stills, but the crossfades' frames add up, which chunking bounds (~100 MB a chunk at 720p
+ * instead of gigabytes for a long video at 1440p). One process per chunk rather than per scene also saves a
+ * start-up and an encoder warm-up per scene, and one audio encode for the whole video has no AAC priming
+ * gaps at segment joins.
  *
  * User text never enters a filter string: each line is read by drawtext from its own file with expansion
  * disabled, and every value placed in the graph is escaped.
@@ -20,6 +27,8 @@ import { Box, Rect, TextLine } from './scene-layout';
 import { Theme } from './theme';
 import { FINAL_FADE_SECONDS, TRANSITION_FRAMES, timeline } from './timeline';
 
+/** Scenes per render process: bounds the memory a render holds, whatever the video's length. */
+export const SCENES_PER_CHUNK = 6;
 /** A slow zoom (Ken Burns) from 100% to 106% over the scene. */
 const PICTURE_ZOOM = 0.06;
 /** Pictures are scaled to twice their drawn size first, so that zoompan's whole-pixel crops do not judder. */
@@ -49,132 +58,153 @@ export interface RenderScene {
   captions: CaptionDrawing[];
 }
 
-export interface NarrationClip {
-  file: string;
-  /** Seconds from the start of the video. */
-  startSeconds: number;
-}
-
 export interface VideoRender {
   frame: FrameSize;
   theme: Theme;
   scenes: RenderScene[];
-  /** Mixed into the render's audio track; undefined for a video-only render (compose adds the sound). */
-  narration?: NarrationClip[];
-  output: string;
-  threads?: number;
 }
 
-export function renderArgs(render: VideoRender): string[] {
-  const { scenes } = render;
-  const inputs: string[] = [];
-  let inputCount = 0;
-  const graph: string[] = [`${background(render.frame, render.theme)},split=${scenes.length}${scenes.map((_, i) => `[bg${i}]`).join('')}`];
+/** Scenes `first`…`last` (inclusive) of a render, each with the crossfade into it. */
+export interface Chunk {
+  first: number;
+  last: number;
+}
 
+export function planChunks(sceneCount: number, perChunk = SCENES_PER_CHUNK): Chunk[] {
+  const chunks: Chunk[] = [];
+  for (let first = 0; first < sceneCount; first += perChunk) {
+    chunks.push({ first, last: Math.min(sceneCount, first + perChunk) - 1 });
+  }
+  return chunks;
+}
+
+/**
+ * The frames of the finished video a chunk renders. A chunk starts where the crossfade into its first scene
+ * starts and ends where the crossfade out of its last scene starts, so no piece is ever cut in two.
+ */
+export function chunkFrames(render: VideoRender, chunk: Chunk): { from: number; to: number } {
+  const { startFrames, totalFrames } = timeline(render.scenes.map((s) => s.frames));
+  const to = chunk.last === render.scenes.length - 1 ? totalFrames : startFrames[chunk.last + 1];
+  return { from: startFrames[chunk.first], to };
+}
+
+/** The ffmpeg argv rendering one chunk's video stream (no audio) into `output`. */
+export function chunkArgs(render: VideoRender, chunk: Chunk, output: string, threads?: number): string[] {
+  const { scenes } = render;
+  const { startFrames } = timeline(scenes.map((s) => s.frames));
+  const { from, to } = chunkFrames(render, chunk);
+  const last = scenes.length - 1;
+  // The scene before the chunk is needed for the crossfade into the chunk's first scene.
+  const drawn = range(Math.max(0, chunk.first - 1), chunk.last);
+  const graph = [`${background(render.frame, render.theme)},split=${drawn.length}${drawn.map((i) => `[bg${i}]`).join('')}`];
+
+  // The base timeline: each scene's still held for its frames, crossfading into the next one.
   const pieces: string[] = [];
-  scenes.forEach((scene, i) => {
-    let pictureInput: number | undefined;
-    if (scene.picture) {
-      inputs.push('-framerate', String(FPS), '-i', scene.picture.file);
-      pictureInput = inputCount++;
-    }
-    graph.push(...sceneChains(scene, i, scenes.length, pictureInput));
-    if (i > 0) {
-      // The incoming scene's first frames fade in over the outgoing scene's last ones.
+  for (const i of drawn) {
+    const ownScene = i >= chunk.first;
+    const head = i > 0 ? TRANSITION_FRAMES : 0;
+    const tail = i < last ? TRANSITION_FRAMES : 0;
+    const uses = [
+      ...(ownScene ? ['body'] : []),
+      ...(ownScene && head ? ['to'] : []),
+      ...(i < chunk.last ? ['from'] : []),
+    ];
+    const still = [...scenes[i].boxes.map(drawBox), ...scenes[i].texts.map(drawText), 'format=yuv420p'];
+    graph.push(`[bg${i}]${[...still, `split=${uses.length}${uses.map((use) => `[${use}${i}in]`).join('')}`].join(',')}`);
+    if (uses.includes('from')) graph.push(`[from${i}in]${hold(TRANSITION_FRAMES)}[from${i}]`);
+    if (!ownScene) continue;
+    if (head) {
+      // The incoming still fades in (alpha) over the outgoing one: a crossfade on overlay's SIMD blend.
       const fadeIn = `format=yuva420p,fade=t=in:st=0:d=${seconds(TRANSITION_FRAMES)}:alpha=1`;
-      graph.push(`[head${i}]${fadeIn}[in${i}]`, `[tail${i - 1}][in${i}]overlay=format=yuv420:eof_action=pass[x${i}]`);
+      graph.push(`[to${i}in]${hold(TRANSITION_FRAMES)},${fadeIn}[to${i}]`);
+      graph.push(`[from${i - 1}][to${i}]overlay=format=yuv420[x${i}]`);
       pieces.push(`[x${i}]`);
     }
+    graph.push(`[body${i}in]${hold(scenes[i].frames - head - tail)}[body${i}]`);
     pieces.push(`[body${i}]`);
-  });
-  graph.push(`${pieces.join('')}concat=n=${pieces.length}:v=1:a=0[v]`);
-
-  const outputs = ['-map', '[v]', ...videoEncodeArgs(render.frame)];
-  if (render.narration) {
-    const total = timeline(scenes.map((s) => s.frames)).totalFrames / FPS;
-    const mix = narrationMix(render.narration, inputCount, total, 'a');
-    inputs.push(...mix.inputs);
-    graph.push(...mix.graph);
-    outputs.push('-map', '[a]', ...AUDIO_ENCODE_ARGS);
   }
+  // concat answers in microseconds: back to the frame time base for the layers below.
+  graph.push(`${pieces.join('')}concat=n=${pieces.length}:v=1:a=0,settb=1/${FPS},setpts=N[base]`);
+
+  // What changes over time is laid on that timeline, each layer only for its own frames.
+  const inputs: string[] = [];
+  let current = '[base]';
+  const overlay = (stream: string, rect: { x: number; y: number }): void => {
+    const output = `[layer${graph.length}]`;
+    const blend = filter('overlay', { x: rect.x, y: rect.y, format: 'yuv420', eof_action: 'pass' });
+    graph.push(`${current}${stream}${blend}${output}`);
+    current = output;
+  };
+  for (const i of drawn) {
+    const picture = scenes[i].picture;
+    if (!picture) continue;
+    // The part of the scene's frames inside the chunk: [a, b) in the video's frames.
+    const a = Math.max(startFrames[i], from);
+    const b = Math.min(startFrames[i] + scenes[i].frames, to);
+    if (b <= a) continue;
+    inputs.push('-framerate', String(FPS), '-i', picture.file);
+    const fadeOutAt = startFrames[i] + scenes[i].frames - TRANSITION_FRAMES;
+    const fades = [
+      ...(i > 0 && a < startFrames[i] + TRANSITION_FRAMES ? [`fade=t=in:st=0:d=${seconds(TRANSITION_FRAMES)}:alpha=1`] : []),
+      ...(i < last && b > fadeOutAt ? [`fade=t=out:st=${seconds(fadeOutAt - a)}:d=${seconds(TRANSITION_FRAMES)}:alpha=1`] : []),
+    ];
+    const zoom = kenBurns(picture.rect, scenes[i].frames, a - startFrames[i], b - a);
+    const input = inputs.filter((arg) => arg === '-i').length - 1;
+    graph.push(`[${input}:v]${[zoom, ...fades, `settb=1/${FPS}`, `setpts=N+${a - from}`].join(',')}[pic${i}]`);
+    overlay(`[pic${i}]`, picture.rect);
+  }
+  for (const i of range(chunk.first, chunk.last)) {
+    scenes[i].captions.forEach((caption, k) => {
+      // Cues lie between the crossfades, so never across a chunk's edge.
+      const start = Math.min(scenes[i].frames, Math.round(caption.start * FPS));
+      const end = Math.min(scenes[i].frames, Math.round(caption.end * FPS));
+      if (end <= start) return;
+      graph.push(`${captionCanvas(caption)},${hold(end - start)},setpts=PTS+${startFrames[i] + start - from}[cue${i}x${k}]`);
+      overlay(`[cue${i}x${k}]`, caption.box);
+    });
+  }
+  const fadeAt = ((to - from) / FPS - FINAL_FADE_SECONDS).toFixed(3);
+  const finalFade = chunk.last === last ? [`fade=t=out:st=${fadeAt}:d=${FINAL_FADE_SECONDS}`] : [];
+  graph.push(`${current}${[...finalFade, 'null'].join(',')}[v]`);
+
   return [
     ...QUIET_FFMPEG,
     ...['-progress', 'pipe:1', '-nostats'],
     ...inputs,
-    '-filter_complex',
-    graph.join(';'),
-    ...outputs,
-    ...(render.threads ? ['-threads', String(render.threads)] : []),
-    render.output,
+    ...['-filter_complex', graph.join(';'), '-map', '[v]', ...videoEncodeArgs(render.frame)],
+    ...(threads ? ['-threads', String(threads)] : []),
+    output,
   ];
 }
 
-/**
- * The filter chains of scene `i`, ending in [head i] / [body i] / [tail i] around the crossfades. Captions
- * only change at cue boundaries, so each caption state (none, cue 1, none, cue 2…) is its own still drawn
- * once and repeated for its frames, and the states are concatenated: no text is drawn per frame.
- */
-function sceneChains(scene: RenderScene, i: number, count: number, pictureInput: number | undefined): string[] {
-  const chains: string[] = [];
-  const segments = captionSegments(scene);
-  const still = [...scene.boxes.map((box) => drawBox(box)), ...scene.texts.map((text) => drawText(text))];
-  const repeat = (frames: number): string[] => ['format=yuv420p', 'loop=loop=-1:size=1', `settb=1/${FPS}`, 'setpts=N', `trim=end_frame=${frames}`];
-  if (segments.length === 1) {
-    chains.push(`[bg${i}]${[...still, ...repeat(scene.frames)].join(',')}[raw${i}]`);
-  } else {
-    const labels = segments.map((_, k) => `[seg${i}x${k}]`);
-    chains.push(`[bg${i}]${[...still, `split=${segments.length}${labels.map((l) => l.replace(']', 'in]')).join('')}`].join(',')}`);
-    segments.forEach((segment, k) => {
-      const caption = segment.caption ? [drawBox(segment.caption.box), ...segment.caption.texts.map((t) => drawText(t))] : [];
-      chains.push(`${labels[k].replace(']', 'in]')}${[...caption, ...repeat(segment.frames)].join(',')}${labels[k]}`);
-    });
-    // concat answers in microseconds; crossfades need the frame time base back.
-    chains.push(`${labels.join('')}concat=n=${segments.length}:v=1:a=0,settb=1/${FPS},setpts=N[raw${i}]`);
-  }
-
-  let source = `[raw${i}]`;
-  const perFrame: string[] = [];
-  if (pictureInput !== undefined && scene.picture) {
-    const { x, y } = scene.picture.rect;
-    chains.push(`[${pictureInput}:v]${kenBurns(scene.picture.rect, scene.frames)}[pic${i}]`);
-    source = `[raw${i}][pic${i}]`;
-    perFrame.push(filter('overlay', { x, y, format: 'yuv420' }));
-  }
-  if (i === count - 1) {
-    const fadeStart = (scene.frames / FPS - FINAL_FADE_SECONDS).toFixed(3);
-    perFrame.push(`fade=t=out:st=${fadeStart}:d=${FINAL_FADE_SECONDS}`);
-  }
-
-  const head = i > 0 ? TRANSITION_FRAMES : 0;
-  const tail = i < count - 1 ? TRANSITION_FRAMES : 0;
-  const parts = [`body${i}`, ...(head ? [`head${i}`] : []), ...(tail ? [`tail${i}`] : [])];
-  perFrame.push(`split=${parts.length}${parts.map((p) => `[${p}in]`).join('')}`);
-  chains.push(`${source}${perFrame.join(',')}`);
-  const rebase = 'setpts=PTS-STARTPTS';
-  chains.push(`[body${i}in]trim=start_frame=${head}:end_frame=${scene.frames - tail},${rebase}[body${i}]`);
-  if (head) chains.push(`[head${i}in]trim=end_frame=${head},${rebase}[head${i}]`);
-  if (tail) chains.push(`[tail${i}in]trim=start_frame=${scene.frames - tail},${rebase}[tail${i}]`);
-  return chains;
+function range(first: number, last: number): number[] {
+  return Array.from({ length: last - first + 1 }, (_, k) => first + k);
 }
 
-/** The scene's frames as runs with one caption (or none) each, in order, covering every frame once. */
-export function captionSegments(scene: RenderScene): Array<{ frames: number; caption?: CaptionDrawing }> {
-  const segments: Array<{ frames: number; caption?: CaptionDrawing }> = [];
-  let at = 0;
-  for (const caption of scene.captions) {
-    const start = Math.min(scene.frames, Math.max(at, Math.round(caption.start * FPS)));
-    const end = Math.min(scene.frames, Math.max(start, Math.round(caption.end * FPS)));
-    if (start > at) segments.push({ frames: start - at });
-    if (end > start) segments.push({ frames: end - start, caption });
-    at = end;
-  }
-  if (at < scene.frames) segments.push({ frames: scene.frames - at });
-  return segments;
+/** A still repeated for `frames` frames, timed from zero. */
+function hold(frames: number): string {
+  return `loop=loop=-1:size=1,settb=1/${FPS},setpts=N,trim=end_frame=${frames}`;
+}
+
+/** One caption cue drawn once on a transparent canvas the size of its box (text placed relative to the box). */
+function captionCanvas({ box, texts }: CaptionDrawing): string {
+  const moved = texts.map((text) => ({
+    ...text,
+    line: { ...text.line, x: text.line.x - box.x, baseline: text.line.baseline - box.y },
+  }));
+  return [
+    filter('color', { c: box.color, s: `${box.width}x${box.height}`, r: FPS }),
+    'format=rgba',
+    'trim=end_frame=1',
+    ...moved.map(drawText),
+    'format=yuva420p',
+  ].join(',');
 }
 
 /**
  * One frame of the theme's diagonal gradient (with a soft vignette on dark themes); light noise dithers away
- * the banding H.264 would show. Generated inside the render graph: no separate process or file.
+ * the banding H.264 would show. Generated inside the render graph: no separate process or file. It is made
+ * in 8-bit planar RGB, since left to negotiation noise may get a float format it garbles.
  */
 function background({ width, height }: FrameSize, theme: Theme): string {
   const gradient = filter('gradients', {
@@ -187,14 +217,15 @@ function background({ width, height }: FrameSize, theme: Theme): string {
     y1: height,
     nb_colors: 2,
   });
-  // 8-bit planar RGB from the start: left to negotiation, noise may get a float format it garbles, and text
-  // drawn in RGB has cleaner edges than text drawn in yuv420p.
   const look = [...(theme.vignette ? ['vignette=angle=PI/5'] : []), 'noise=alls=3:allf=u'];
   return [gradient, 'trim=end_frame=1', 'format=gbrp', ...look].join(',');
 }
 
-/** The picture scaled to its rectangle (oversampled), zooming slowly about its centre for `frames` frames. */
-function kenBurns(rect: Rect, frames: number): string {
+/**
+ * Frames `first`…`first + count - 1` of the picture's slow zoom about its centre over a scene of `frames`
+ * frames, scaled to its rectangle (oversampled). Starting mid-zoom lets a chunk render only its own frames.
+ */
+function kenBurns(rect: Rect, frames: number, first: number, count: number): string {
   return [
     filter('scale', {
       w: rect.width * PICTURE_OVERSAMPLING,
@@ -204,10 +235,10 @@ function kenBurns(rect: Rect, frames: number): string {
     // Keeps transparency, so a PNG with an alpha channel shows the scene behind it.
     'format=yuva420p',
     filter('zoompan', {
-      z: `1+${PICTURE_ZOOM}*on/${frames}`,
+      z: `1+${PICTURE_ZOOM}*(on+${first})/${frames}`,
       x: '(iw-iw/zoom)/2',
       y: '(ih-ih/zoom)/2',
-      d: frames,
+      d: count,
       s: `${rect.width}x${rect.height}`,
       fps: FPS,
     }),
@@ -236,6 +267,12 @@ function drawText({ line, file, fontFile }: DrawnText): string {
   return filter('drawtext', options);
 }
 
+export interface NarrationClip {
+  file: string;
+  /** Seconds from the start of the video. */
+  startSeconds: number;
+}
+
 /**
  * The narration clips placed at their start times and summed into one stereo track of exactly `seconds`,
  * fading out with the picture. Inputs are numbered from `firstInput`; the result is labelled [label].
@@ -261,6 +298,12 @@ export function narrationMix(
   return { inputs: clips.flatMap((clip) => ['-i', clip.file]), graph };
 }
 
+/** The ffmpeg argv encoding the narration track alone (AAC in an M4A file). */
+export function narrationArgs(clips: readonly NarrationClip[], seconds: number, output: string): string[] {
+  const mix = narrationMix(clips, 0, seconds, 'a');
+  return [...QUIET_FFMPEG, ...mix.inputs, '-filter_complex', mix.graph.join(';'), '-map', '[a]', ...AUDIO_ENCODE_ARGS, output];
+}
+
 export interface MusicBed {
   file: string;
   /** 0–1, relative to the file's own level. */
@@ -268,24 +311,26 @@ export interface MusicBed {
 }
 
 export interface Compose {
-  /** The render stage's output. */
-  video: string;
+  /** A concat demuxer list of the rendered chunks. */
+  chunkList: string;
   durationSeconds: number;
-  /** With music, the render was video-only: narration and music are mixed here and encoded once. */
-  music?: { bed: MusicBed; narration: NarrationClip[] };
+  /** Either the encoded narration track, or — with music — the narration clips to mix with the music here. */
+  sound: { track: string } | { bed: MusicBed; narration: NarrationClip[] };
   output: string;
 }
 
 /**
- * The finished MP4 with its index at the front (+faststart). Without music that is a remux; with music, the
- * bed is looped to the video's length, ducked under the narration (sidechain compression keyed by the voice),
- * faded in and out, and mixed with the narration; the video stream is copied either way.
+ * The finished MP4 with its index at the front (+faststart), the chunks' video copied. Without music the
+ * narration track is copied too; with music, the bed is looped to the video's length, ducked under the
+ * narration (sidechain compression keyed by the voice), faded in and out, mixed with it and encoded once.
  */
 export function composeArgs(compose: Compose): string[] {
+  const video = ['-f', 'concat', '-safe', '0', '-i', compose.chunkList];
   const finish = ['-movflags', '+faststart', compose.output];
-  if (!compose.music) return [...QUIET_FFMPEG, '-i', compose.video, '-map', '0', '-c', 'copy', ...finish];
-
-  const { bed, narration } = compose.music;
+  if ('track' in compose.sound) {
+    return [...QUIET_FFMPEG, ...video, '-i', compose.sound.track, '-map', '0:v', '-map', '1:a', '-c', 'copy', ...finish];
+  }
+  const { bed, narration } = compose.sound;
   const seconds = compose.durationSeconds;
   const voice = narrationMix(narration, 1, seconds, 'voice');
   const musicInput = 1 + narration.length;
@@ -301,11 +346,16 @@ export function composeArgs(compose: Compose): string[] {
   ];
   return [
     ...QUIET_FFMPEG,
-    ...['-i', compose.video, ...voice.inputs, '-stream_loop', '-1', '-i', bed.file],
+    ...[...video, ...voice.inputs, '-stream_loop', '-1', '-i', bed.file],
     ...['-filter_complex', graph.join(';'), '-map', '0:v', '-c:v', 'copy', '-map', '[a]', ...AUDIO_ENCODE_ARGS],
     ...['-t', seconds.toFixed(3)],
     ...finish,
   ];
+}
+
+/** A concat demuxer list: entries quoted for its script syntax, where a quote is written '\''. */
+export function concatList(files: readonly string[]): string {
+  return `${files.map((file) => `file '${file.replace(/'/gu, "'\\''")}'`).join('\n')}\n`;
 }
 
 function seconds(frames: number): string {

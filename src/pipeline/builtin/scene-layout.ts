@@ -268,8 +268,10 @@ export function layoutCaption(
   theme: Theme,
 ): { box: Box; lines: TextLine[] } {
   const widest = Math.max(...lines.map((line) => measure(line) * style.fontSize));
-  const boxWidth = Math.min(Math.round(widest) + 2 * style.padX, style.maxWidth + 2 * style.padX);
-  const boxHeight = textHeight(lines.length, style.fontSize, style.pitch) + 2 * style.padY;
+  // Even sizes: the box is drawn on a yuv420p canvas of its own.
+  const even = (n: number): number => 2 * Math.ceil(n / 2);
+  const boxWidth = even(Math.min(Math.round(widest) + 2 * style.padX, style.maxWidth + 2 * style.padX));
+  const boxHeight = even(textHeight(lines.length, style.fontSize, style.pitch) + 2 * style.padY);
   const box: Box = {
     x: style.centre - Math.round(boxWidth / 2),
     y: style.bottom - boxHeight,

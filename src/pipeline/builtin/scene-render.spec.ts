@@ -3,8 +3,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeVideo } from '../media-probe';
-import { RenderScene } from './render-graph';
-import { composeVideo, renderVideo } from './scene-render';
+import { RenderScene, concatList } from './render-graph';
+import { composeVideo, encodeNarration, renderChunks } from './scene-render';
 import { PRESET_COLORS, resolveTheme } from './theme';
 import { TRANSITION_FRAMES } from './timeline';
 
@@ -33,7 +33,7 @@ function boxOffset(file: string, type: string): number {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('renders scenes, captions, a picture and narration, then finishes the MP4 with and without music', async () => {
+  it('renders scenes, captions and a picture, encodes the narration, then finishes the MP4 with and without music', async () => {
     const run = { signal: new AbortController().signal, cwd: dir };
     const font = join(dir, "font: it's [x].ttf");
     copyFileSync(FONT, font);
@@ -65,37 +65,30 @@ function boxOffset(file: string, type: string): number {
       },
     ];
     const seconds = (45 + 60 - TRANSITION_FRAMES) / 30;
-    const rendered = join(dir, "render it's.mp4");
     const progress: number[] = [];
-    await renderVideo(
-      { frame: { width: 320, height: 180 }, theme: resolveTheme(PRESET_COLORS.forest), scenes, narration: [{ file: voice, startSeconds: 0.4 }], output: rendered },
-      seconds,
-      run,
-      (fraction) => progress.push(fraction),
-    );
+    const render = { frame: { width: 320, height: 180 }, theme: resolveTheme(PRESET_COLORS.forest), scenes };
+    const chunks = await renderChunks(render, run, (fraction) => progress.push(fraction));
+    expect(chunks).toEqual([join(dir, 'chunk-01.mp4')]);
     expect(progress.length).toBeGreaterThan(0);
     expect(Math.max(...progress)).toBeLessThanOrEqual(1);
-    const probed = await probeVideo(rendered, run.signal);
-    expect(probed).toMatchObject({ width: 320, height: 180, videoCodec: 'h264', audioCodec: 'aac', fps: 30 });
-    expect(probed.durationSeconds).toBeCloseTo(seconds, 1);
+    const video = await probeVideo(chunks[0], run.signal);
+    expect(video).toMatchObject({ width: 320, height: 180, videoCodec: 'h264', audioCodec: null, fps: 30 });
+    expect(video.durationSeconds).toBeCloseTo(seconds, 1);
 
+    const track = join(dir, "narration it's.m4a");
+    await encodeNarration([{ file: voice, startSeconds: 0.4 }], seconds, track, run);
+    const chunkList = join(dir, 'chunks [list].txt');
+    writeFileSync(chunkList, concatList(chunks));
     const plain = join(dir, 'plain [out].mp4');
-    await composeVideo({ video: rendered, durationSeconds: seconds, output: plain }, run);
+    await composeVideo({ chunkList, durationSeconds: seconds, sound: { track }, output: plain }, run);
+    const muxed = await probeVideo(plain, run.signal);
+    expect(muxed).toMatchObject({ videoCodec: 'h264', audioCodec: 'aac' });
+    expect(muxed.durationSeconds).toBeCloseTo(seconds, 1);
     expect(boxOffset(plain, 'moov')).toBeLessThan(boxOffset(plain, 'mdat')); // +faststart
 
-    const videoOnly = join(dir, 'video only.mp4');
-    await renderVideo({ frame: { width: 320, height: 180 }, theme: resolveTheme(PRESET_COLORS.forest), scenes, output: videoOnly }, seconds, run, () => undefined);
-    expect((await probeVideo(videoOnly, run.signal)).audioCodec).toBeNull();
     const mixed = join(dir, "mixed it's.mp4");
-    await composeVideo(
-      {
-        video: videoOnly,
-        durationSeconds: seconds,
-        output: mixed,
-        music: { bed: { file: music, volume: 0.5 }, narration: [{ file: voice, startSeconds: 0.4 }] },
-      },
-      run,
-    );
+    const sound = { bed: { file: music, volume: 0.5 }, narration: [{ file: voice, startSeconds: 0.4 }] };
+    await composeVideo({ chunkList, durationSeconds: seconds, sound, output: mixed }, run);
     const final = await probeVideo(mixed, run.signal);
     expect(final).toMatchObject({ videoCodec: 'h264', audioCodec: 'aac' });
     expect(final.durationSeconds).toBeCloseTo(seconds, 1); // the 0.7 s bed was looped, not stopping the mix

@@ -1,29 +1,42 @@
 /**
- * The ffmpeg processes of the render and compose stages (their command lines come from render-graph): one
- * process rendering every scene, one finishing the MP4.
+ * The ffmpeg processes of the render and compose stages (their command lines come from render-graph): the
+ * video stream chunk by chunk, the narration track, and the finished MP4.
  */
+import { join } from 'node:path';
 import { ToolRun } from '../ffmpeg';
 import { runProcess } from '../process-runner';
-import { Compose, VideoRender, composeArgs, renderArgs } from './render-graph';
+import { FPS } from './output-format';
+import { Compose, NarrationClip, VideoRender, chunkArgs, chunkFrames, composeArgs, narrationArgs, planChunks } from './render-graph';
+import { timeline } from './timeline';
 
-/** Renders every scene in one ffmpeg process; `onProgress` gets the share of the video encoded so far (0–1). */
-export async function renderVideo(
-  render: VideoRender,
-  durationSeconds: number,
-  run: ToolRun,
-  onProgress: (fraction: number) => void,
-): Promise<void> {
-  const timeoutMs = 60_000 + durationSeconds * 10_000;
-  await runProcess('ffmpeg', renderArgs({ ...render, threads: run.threads }), {
-    signal: run.signal,
-    cwd: run.cwd,
-    timeoutMs,
-    onStdoutLine: (line) => {
-      // -progress prints key=value lines; out_time_us is the media time written so far.
-      const match = /^out_time_us=(\d+)$/u.exec(line);
-      if (match) onProgress(Math.min(1, Number(match[1]) / 1e6 / durationSeconds));
-    },
-  });
+/**
+ * Renders the video stream (no audio) one chunk after the other into the work directory and returns the
+ * chunk files in order; `onProgress` gets the share of the video's frames encoded so far (0–1).
+ */
+export async function renderChunks(render: VideoRender, run: ToolRun, onProgress: (fraction: number) => void): Promise<string[]> {
+  const { totalFrames } = timeline(render.scenes.map((s) => s.frames));
+  const files: string[] = [];
+  for (const [k, chunk] of planChunks(render.scenes.length).entries()) {
+    const { from, to } = chunkFrames(render, chunk);
+    const output = join(run.cwd, `chunk-${String(k + 1).padStart(2, '0')}.mp4`);
+    await runProcess('ffmpeg', chunkArgs(render, chunk, output, run.threads), {
+      signal: run.signal,
+      cwd: run.cwd,
+      timeoutMs: 60_000 + ((to - from) / FPS) * 10_000,
+      onStdoutLine: (line) => {
+        // -progress prints key=value lines; out_time_us is the media time written so far.
+        const match = /^out_time_us=(\d+)$/u.exec(line);
+        if (match) onProgress(Math.min(to, from + (Number(match[1]) / 1e6) * FPS) / totalFrames);
+      },
+    });
+    files.push(output);
+  }
+  return files;
+}
+
+/** Encodes the narration clips into one AAC track of exactly `seconds`. */
+export async function encodeNarration(clips: readonly NarrationClip[], seconds: number, output: string, run: ToolRun): Promise<void> {
+  await runProcess('ffmpeg', narrationArgs(clips, seconds, output), { signal: run.signal, cwd: run.cwd, timeoutMs: 60_000 + seconds * 2_000 });
 }
 
 export async function composeVideo(compose: Compose, run: ToolRun): Promise<void> {
