@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuthUser } from '../auth/auth-user';
 import { AppException, notFound } from '../common/error-codes';
-import { Page, PageQuery } from '../common/pagination';
+import { Page, PageQuery, offsetOf, toPage } from '../common/pagination';
 import { FieldProblem, validationException } from '../common/validation';
 import { toJobDto } from '../jobs/dto/job.dto';
 import { JobConfiguration, TERMINAL_STATUSES } from '../jobs/job.model';
@@ -63,14 +63,8 @@ export class BatchService {
   }
 
   async list(user: AuthUser, query: PageQuery): Promise<Page<BatchSummaryDto>> {
-    const { batches, total } = await this.store.listBatches(user.userId, (query.page - 1) * query.items_per_page, query.items_per_page);
-    return {
-      data: batches.map(summarizeBatch),
-      total_count: total,
-      page: query.page,
-      items_per_page: query.items_per_page,
-      has_more: query.page * query.items_per_page < total,
-    };
+    const { batches, total } = await this.store.listBatches(user.userId, offsetOf(query), query.items_per_page);
+    return toPage(batches.map(summarizeBatch), total, query);
   }
 
   /** Cancels every job not yet finished; finished ones keep their state. */

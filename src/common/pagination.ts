@@ -26,3 +26,17 @@ export class PageMeta {
   @ApiProperty({ example: 10 }) items_per_page!: number;
   @ApiProperty({ example: true }) has_more!: boolean;
 }
+
+/** Where a page starts in an index ordered like the listing. */
+export const offsetOf = (query: PageQuery): number => (query.page - 1) * query.items_per_page;
+
+/** The one page envelope of every list route. */
+export function toPage<T>(data: T[], total: number, query: PageQuery): Page<T> {
+  return {
+    data,
+    total_count: total,
+    page: query.page,
+    items_per_page: query.items_per_page,
+    has_more: query.page * query.items_per_page < total,
+  };
+}

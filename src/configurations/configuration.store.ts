@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import type { Quality } from '../pipeline/video-pipeline';
+import { defineScripts, HSET_FROM_JSON, ScriptRunner } from '../redis/lua-scripts';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 
@@ -30,15 +31,10 @@ export type ReplaceOutcome = 'ok' | 'conflict' | 'missing';
  * KEYS: configuration hash, user index, user name index.
  * ARGV: id, name key, created ms, fields (JSON object), max configurations per user.
  */
-const CREATE = `
+const CREATE = `${HSET_FROM_JSON}
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then return 'full' end
 if redis.call('HSETNX', KEYS[3], ARGV[2], ARGV[1]) == 0 then return 'conflict' end
-local fields = {}
-for name, value in pairs(cjson.decode(ARGV[4])) do
-  fields[#fields + 1] = name
-  fields[#fields + 1] = value
-end
-redis.call('HSET', KEYS[1], unpack(fields))
+hset_json(KEYS[1], ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 return 'ok'
 `;
@@ -47,7 +43,7 @@ return 'ok'
  * Replaces name and settings of the user's configuration, moving its name claim when the name changes.
  * KEYS: configuration hash, user name index. ARGV: id, user id, new name key, fields (JSON object).
  */
-const REPLACE = `
+const REPLACE = `${HSET_FROM_JSON}
 if redis.call('HGET', KEYS[1], 'user_id') ~= ARGV[2] then return 'missing' end
 local old = redis.call('HGET', KEYS[1], 'name_key')
 if old ~= ARGV[3] then
@@ -56,12 +52,7 @@ if old ~= ARGV[3] then
   redis.call('HSET', KEYS[2], ARGV[3], ARGV[1])
   if old and redis.call('HGET', KEYS[2], old) == ARGV[1] then redis.call('HDEL', KEYS[2], old) end
 end
-local fields = {}
-for name, value in pairs(cjson.decode(ARGV[4])) do
-  fields[#fields + 1] = name
-  fields[#fields + 1] = value
-end
-redis.call('HSET', KEYS[1], unpack(fields))
+hset_json(KEYS[1], ARGV[4])
 return 'ok'
 `;
 
@@ -78,7 +69,6 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 return 1
 `;
 
-type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
 
 /** Names are unique per user ignoring case ("Lesson" and "lesson" would be confusing side by side). */
 export const nameKeyOf = (name: string) => name.normalize('NFC').toLowerCase();
@@ -95,16 +85,11 @@ export class ConfigurationStore {
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly keys: RedisKeys,
   ) {
-    const define = (name: string, numberOfKeys: number, lua: string): ScriptRunner => {
-      redis.defineCommand(name, { numberOfKeys, lua });
-      const client = redis as unknown as Record<string, ScriptRunner>;
-      return (...args) => client[name](...args);
-    };
-    this.scripts = {
-      create: define('vgsCreateConfiguration', 3, CREATE),
-      replace: define('vgsReplaceConfiguration', 2, REPLACE),
-      remove: define('vgsDeleteConfiguration', 3, DELETE),
-    };
+    this.scripts = defineScripts(redis, {
+      create: { command: 'vgsCreateConfiguration', keys: 3, lua: CREATE },
+      replace: { command: 'vgsReplaceConfiguration', keys: 2, lua: REPLACE },
+      remove: { command: 'vgsDeleteConfiguration', keys: 3, lua: DELETE },
+    });
   }
 
   private configKey = (id: string) => this.keys.key('configuration', id);

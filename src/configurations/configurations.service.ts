@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuthUser } from '../auth/auth-user';
 import { AppException, notFound } from '../common/error-codes';
-import { Page, PageQuery } from '../common/pagination';
+import { Page, PageQuery, offsetOf, toPage } from '../common/pagination';
 import { FieldProblem, validationException } from '../common/validation';
 import { ConfigurationSettings, ConfigurationStore, SavedConfiguration } from './configuration.store';
 import { VideoPipeline } from '../pipeline/video-pipeline';
@@ -48,14 +48,8 @@ export class ConfigurationsService {
   }
 
   async list(user: AuthUser, query: PageQuery): Promise<Page<ConfigurationDto>> {
-    const { configurations, total } = await this.store.list(user.userId, (query.page - 1) * query.items_per_page, query.items_per_page);
-    return {
-      data: configurations.map(toConfigurationDto),
-      total_count: total,
-      page: query.page,
-      items_per_page: query.items_per_page,
-      has_more: query.page * query.items_per_page < total,
-    };
+    const { configurations, total } = await this.store.list(user.userId, offsetOf(query), query.items_per_page);
+    return toPage(configurations.map(toConfigurationDto), total, query);
   }
 
   async get(user: AuthUser, configurationId: string): Promise<ConfigurationDto> {

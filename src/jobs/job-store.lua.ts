@@ -6,6 +6,8 @@
  * Key names are built from the prefix passed in ARGV[1] (single-node Redis; see README for Cluster).
  */
 
+import { HSET_FROM_JSON } from '../redis/lua-scripts';
+
 /** Emits a job's current view: XADD to <job>:events (capped) and PUBLISH on <prefix>:events:jobs. */
 const EMIT = `
 local function nullable(v) if v == false or v == nil or v == '' then return cjson.null end return v end
@@ -35,13 +37,11 @@ end
 `;
 
 /** Inserts a new queued job (fields as stored in its hash) into the hash and every index, and emits it. */
-const INSERT = `
+const INSERT = `${HSET_FROM_JSON}
 local function insert_job(prefix, fields)
   local id, uid, created = fields['id'], fields['user_id'], fields['created_ms']
   local key = prefix .. ':job:' .. id
-  local args = {}
-  for k, v in pairs(fields) do args[#args + 1] = k; args[#args + 1] = v end
-  redis.call('HSET', key, unpack(args))
+  hset_table(key, fields)
   redis.call('ZADD', prefix .. ':user:' .. uid .. ':jobs', created, id)
   redis.call('ZADD', prefix .. ':user:' .. uid .. ':jobs:queued', created, id)
   redis.call('ZADD', prefix .. ':jobs:all', created, id)
@@ -82,9 +82,7 @@ local prefix = ARGV[1]
 local batch = cjson.decode(ARGV[2])
 local jobs = cjson.decode(ARGV[3])
 if redis.call('ZCARD', prefix .. ':queue:waiting') + #jobs > tonumber(ARGV[4]) then return {'full', ''} end
-local args = {}
-for k, v in pairs(batch) do args[#args + 1] = k; args[#args + 1] = v end
-redis.call('HSET', KEYS[1], unpack(args))
+hset_json(KEYS[1], ARGV[2])
 redis.call('ZADD', prefix .. ':user:' .. batch['user_id'] .. ':batches', batch['created_ms'], batch['id'])
 for _, fields in ipairs(jobs) do insert_job(prefix, fields) end
 return {'created', batch['id']}

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis, { ChainableCommander } from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import { defineScripts, ScriptRunner } from '../redis/lua-scripts';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 import { sourcesOf } from './job-state';
@@ -58,7 +59,6 @@ export interface JobListFilter {
 }
 
 type Reply = [string, string];
-type ScriptRunner = (...args: (string | number)[]) => Promise<Reply | number>;
 
 const iso = (d = new Date()) => d.toISOString();
 
@@ -75,20 +75,15 @@ export class JobStore {
     private readonly keys: RedisKeys,
     private readonly config: AppConfig,
   ) {
-    const define = (name: string, numberOfKeys: number, lua: string): ScriptRunner => {
-      redis.defineCommand(name, { numberOfKeys, lua });
-      const client = redis as unknown as Record<string, ScriptRunner>;
-      return (...args) => client[name](...args);
-    };
-    this.scripts = {
-      create: define('vgsCreateJob', 2, CREATE_JOB),
-      createBatch: define('vgsCreateBatch', 1, CREATE_BATCH),
-      transition: define('vgsTransitionJob', 1, TRANSITION_JOB),
-      start: define('vgsStartAttempt', 1, START_ATTEMPT),
-      progress: define('vgsWriteProgress', 1, WRITE_PROGRESS),
-      remove: define('vgsDeleteJob', 4, DELETE_JOB),
-      renderTimes: define('vgsRecordRenderTimes', 1, RECORD_RENDER_TIMES),
-    };
+    this.scripts = defineScripts(redis, {
+      create: { command: 'vgsCreateJob', keys: 2, lua: CREATE_JOB },
+      createBatch: { command: 'vgsCreateBatch', keys: 1, lua: CREATE_BATCH },
+      transition: { command: 'vgsTransitionJob', keys: 1, lua: TRANSITION_JOB },
+      start: { command: 'vgsStartAttempt', keys: 1, lua: START_ATTEMPT },
+      progress: { command: 'vgsWriteProgress', keys: 1, lua: WRITE_PROGRESS },
+      remove: { command: 'vgsDeleteJob', keys: 4, lua: DELETE_JOB },
+      renderTimes: { command: 'vgsRecordRenderTimes', keys: 1, lua: RECORD_RENDER_TIMES },
+    });
   }
 
   private jobKey = (id: string) => this.keys.key('job', id);

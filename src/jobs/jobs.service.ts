@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuthUser } from '../auth/auth-user';
 import { AppException, notFound } from '../common/error-codes';
-import { Page } from '../common/pagination';
+import { Page, offsetOf, toPage } from '../common/pagination';
 import { StorageService } from '../files/storage.service';
 import { RenderQueue } from '../queue/render-queue.service';
 import { JobDto, JobLogsDto, toJobDto } from './dto/job.dto';
@@ -34,16 +34,10 @@ export class JobsService {
       createdAfter: query.created_after,
       createdBefore: query.created_before,
       order: query.sort === 'created_at' ? 'asc' : 'desc',
-      offset: (query.page - 1) * query.items_per_page,
+      offset: offsetOf(query),
       limit: query.items_per_page,
     });
-    return {
-      data: jobs.map(toJobDto),
-      total_count: total,
-      page: query.page,
-      items_per_page: query.items_per_page,
-      has_more: query.page * query.items_per_page < total,
-    };
+    return toPage(jobs.map(toJobDto), total, query);
   }
 
   async cancel(user: AuthUser, jobId: string): Promise<JobDto> {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
+import { defineScripts, HSET_FROM_JSON, ScriptRunner } from '../redis/lua-scripts';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 import { UploadKind } from './media-sniff';
@@ -31,16 +32,11 @@ export type CreateUploadOutcome = { ok: true } | { ok: false; exceeded: 'files' 
  * KEYS: upload hash, user index, user kind index, user usage hash.
  * ARGV: file id, created ms, fields (JSON object), size, max files, max bytes.
  */
-const CREATE_UPLOAD = `
+const CREATE_UPLOAD = `${HSET_FROM_JSON}
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then return {'quota', 'files'} end
 local used = tonumber(redis.call('HGET', KEYS[4], 'bytes') or '0')
 if used + tonumber(ARGV[4]) > tonumber(ARGV[6]) then return {'quota', 'bytes'} end
-local fields = {}
-for name, value in pairs(cjson.decode(ARGV[3])) do
-  fields[#fields + 1] = name
-  fields[#fields + 1] = value
-end
-redis.call('HSET', KEYS[1], unpack(fields))
+hset_json(KEYS[1], ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
 redis.call('HINCRBY', KEYS[4], 'bytes', ARGV[4])
@@ -62,7 +58,6 @@ redis.call('HINCRBY', KEYS[4], 'bytes', -size)
 return 1
 `;
 
-type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
 
 const orNumber = (v: string | undefined) => (v === undefined || v === '' ? null : Number(v));
 
@@ -80,13 +75,12 @@ export class UploadStore {
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly keys: RedisKeys,
   ) {
-    const define = (name: string, lua: string): ScriptRunner => {
-      redis.defineCommand(name, { numberOfKeys: 4, lua });
-      const client = redis as unknown as Record<string, ScriptRunner>;
-      return (...args) => client[name](...args);
-    };
-    this.createScript = define('vgsCreateUpload', CREATE_UPLOAD);
-    this.deleteScript = define('vgsDeleteUpload', DELETE_UPLOAD);
+    const scripts = defineScripts(redis, {
+      create: { command: 'vgsCreateUpload', keys: 4, lua: CREATE_UPLOAD },
+      remove: { command: 'vgsDeleteUpload', keys: 4, lua: DELETE_UPLOAD },
+    });
+    this.createScript = scripts.create;
+    this.deleteScript = scripts.remove;
   }
 
   private uploadKey = (id: string) => this.keys.key('upload', id);

@@ -4,7 +4,7 @@ import { access, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AuthUser } from '../auth/auth-user';
 import { AppException, notFound } from '../common/error-codes';
-import { Page } from '../common/pagination';
+import { Page, offsetOf, toPage } from '../common/pagination';
 import { validationException } from '../common/validation';
 import { AppConfig } from '../config/app-config';
 import type { VideoAssets } from '../pipeline/video-pipeline';
@@ -109,14 +109,8 @@ export class UploadsService implements OnModuleInit {
   }
 
   async list(user: AuthUser, query: ListUploadsQuery): Promise<Page<UploadDto>> {
-    const { uploads, total } = await this.store.list(user.userId, query.kind, (query.page - 1) * query.items_per_page, query.items_per_page);
-    return {
-      data: uploads.map(toUploadDto),
-      total_count: total,
-      page: query.page,
-      items_per_page: query.items_per_page,
-      has_more: query.page * query.items_per_page < total,
-    };
+    const { uploads, total } = await this.store.list(user.userId, query.kind, offsetOf(query), query.items_per_page);
+    return toPage(uploads.map(toUploadDto), total, query);
   }
 
   /** The one access check: another user's upload is indistinguishable from a missing one. */
