@@ -135,7 +135,7 @@ describe('real-time updates', () => {
     });
 
     test('a cancelled job ends its stream with the cancelled state', async () => {
-      const id = await submit(alice, { context: Array.from({ length: 12 }, (_, i) => `Sentence ${i} keeps it busy for a while.`).join(' ') });
+      const id = await submit(alice, { quality: 'medium', context: Array.from({ length: 16 }, (_, i) => `Sentence ${i} keeps it busy for a while.`).join(' ') });
       const reading = readSse(`${ctx.url}/api/v1/jobs/${id}/events`, { Authorization: `Bearer ${alice}` });
       await waitForJob(ctx, alice, id, (j) => j.status === 'processing');
       await ctx.http().post(`/api/v1/jobs/${id}/cancel`).set('Authorization', `Bearer ${alice}`).expect(200);

@@ -53,8 +53,9 @@ describe('restart and crash recovery (real processes)', () => {
     const firstWorker = await start('worker');
     const created = await api.api('POST', '/api/v1/videos/generate', token(), {
       topic: 'Crash',
-      context: Array.from({ length: 10 }, (_, i) => `Sentence ${i + 1} keeps this render going for a while.`).join(' '),
-      quality: 'low',
+      // Long enough (about a minute of 720p video) that the kill surely lands mid-render.
+      context: Array.from({ length: 16 }, (_, i) => `Sentence ${i + 1} keeps this render going for a while.`).join(' '),
+      quality: 'medium',
     });
     const id = created.body.job_id as string;
     await api.waitForJob(id, token(), (j) => j.status === 'processing' && j.progress > 5, 60_000);

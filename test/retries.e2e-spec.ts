@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppProcess } from './support/app-process';
@@ -8,16 +8,18 @@ import { TestIssuer } from './support/tokens';
 
 /**
  * Fault injection with real processes: wrappers earlier on the service's PATH run the real ffmpeg / ffprobe,
- * except for the failures they are told to produce (a counter file says how many runs still fail).
+ * except for the failures they are told to produce. Tools run concurrently within a render, so each planned
+ * failure is a token file that exactly one run can take (unlink is atomic), or a marker that fails every run.
  * The service runs as its own OS process so that PATH reaches the tools it spawns.
  */
 function faultyTool(dir: string, tool: string, failure: string): void {
-  const counter = join(dir, `${tool}.failures`);
   writeFileSync(
     join(dir, tool),
     `#!/bin/sh
-n=$(cat "${counter}" 2>/dev/null || echo 0)
-if [ "$n" -gt 0 ]; then echo $((n - 1)) > "${counter}"; ${failure}; fi
+if [ -e "${dir}/${tool}.always" ]; then ${failure}; fi
+for token in "${dir}/${tool}".token.*; do
+  if [ -e "$token" ] && rm "$token" 2>/dev/null; then ${failure}; fi
+done
 exec /usr/bin/${tool} "$@"
 `,
   );
@@ -30,7 +32,17 @@ describe('retries with backoff for transient faults, none for bad output', () =>
   let tools: string;
   let dataDir: string;
   let token: string;
-  const failNext = (tool: string, times: number) => writeFileSync(join(tools, `${tool}.failures`), String(times));
+  const clearFaults = (tool: string) => {
+    for (const name of readdirSync(tools)) if (name.startsWith(`${tool}.token.`) || name === `${tool}.always`) rmSync(join(tools, name));
+  };
+  const failNext = (tool: string, times: number) => {
+    clearFaults(tool);
+    for (let i = 0; i < times; i++) writeFileSync(join(tools, `${tool}.token.${i}`), '');
+  };
+  const failAlways = (tool: string) => {
+    clearFaults(tool);
+    writeFileSync(join(tools, `${tool}.always`), '');
+  };
 
   beforeAll(async () => {
     tools = mkdtempSync(join(tmpdir(), 'vgs-tools-'));
@@ -67,19 +79,19 @@ describe('retries with backoff for transient faults, none for bad output', () =>
   });
 
   test('a fault that persists fails the job after the last attempt, with the reason', async () => {
-    failNext('ffmpeg', 1000);
+    failAlways('ffmpeg');
     const id = await submit('Broken encoder');
     const job = await app.waitForJob(id, token, terminal);
-    failNext('ffmpeg', 0);
+    clearFaults('ffmpeg');
     expect(job).toEqual(expect.objectContaining({ status: 'failed', attempts: 3, error_code: 'TOOL_FAILED' }));
     expect(job.error_message).toEqual(expect.stringContaining('simulated encoder crash'));
   });
 
   test('output that is not a video is not retried', async () => {
-    failNext('ffprobe', 1000);
+    failAlways('ffprobe');
     const id = await submit('Bad output');
     const job = await app.waitForJob(id, token, terminal);
-    failNext('ffprobe', 0);
+    clearFaults('ffprobe');
     expect(job).toEqual(expect.objectContaining({ status: 'failed', attempts: 1, error_code: 'INVALID_OUTPUT' }));
   });
 
