@@ -12,11 +12,11 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
+import { PIPELINE_NAMES, PipelineName } from '../pipeline';
 
 export const APP_ROLES = ['all', 'api', 'worker'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
-export const PIPELINE_NAMES = ['builtin', 'command'] as const;
 export const API_KEY_SCOPES = ['jobs:submit', 'jobs:read', 'system:read'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -80,7 +80,7 @@ export class Environment {
   WORKER_CONCURRENCY = 1;
 
   @IsIn(PIPELINE_NAMES)
-  PIPELINE: (typeof PIPELINE_NAMES)[number] = 'builtin';
+  PIPELINE: PipelineName = 'builtin';
 
   @Transform(toInt) @IsInt() @Min(0) @Max(64)
   FFMPEG_THREADS = 0;

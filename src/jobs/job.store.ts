@@ -265,11 +265,6 @@ export class JobStore {
     return kind === 'ok';
   }
 
-  async tombstone(id: string): Promise<Record<string, unknown> | null> {
-    const raw = await this.redis.get(this.keys.key('tombstone', id));
-    return raw ? (JSON.parse(raw) as Record<string, unknown>) : null;
-  }
-
   async list(filter: JobListFilter): Promise<{ jobs: Job[]; total: number }> {
     const min = filter.createdAfter ? String(filter.createdAfter.getTime()) : '-inf';
     const max = filter.createdBefore ? String(filter.createdBefore.getTime()) : '+inf';

@@ -27,10 +27,6 @@ export class ClerkProfiles {
     if (secretKey) this.client = createClerkClient({ secretKey, ...(apiUrl ? { apiUrl } : {}) });
   }
 
-  get enabled(): boolean {
-    return this.client !== undefined;
-  }
-
   profile(userId: string): Promise<Profile | null> {
     const cached = this.cache.get(userId);
     if (cached && Date.now() - cached.at < TTL_MS) return cached.profile;
