@@ -1,7 +1,5 @@
 import Redis from 'ioredis';
-import { AuthUser } from '../src/auth/auth-user';
 import { AppException } from '../src/common/error-codes';
-import { ConfigurationStore } from '../src/configurations/configuration.store';
 import { ConfigurationsService } from '../src/configurations/configurations.service';
 import { startTestApp, TestContext } from './support/test-app';
 

@@ -1,14 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pipelineRecorder, PipelineRecorder, removeRecorderDirs } from '../../../test/support/pipeline-recorder';
 import { probeVideo } from '../media-probe';
 import {
   PIPELINE_STAGES,
   PipelineAbortedError,
-  PipelineContext,
   PipelineError,
-  PipelineLogLevel,
   PipelineResult,
   VideoRequest,
 } from '../video-pipeline';
@@ -18,37 +16,15 @@ import { OUTRO_TITLE } from './planner';
 // Renders real videos with ffmpeg and espeak-ng (installed in the service image), mostly at low quality.
 jest.setTimeout(60_000);
 
-interface Recorder {
-  ctx: PipelineContext;
-  progress: Array<{ stage: string; percent: number }>;
-  logs: Array<{ level: PipelineLogLevel; message: string; stage?: string }>;
-}
-
 interface Cue {
   start: number;
   end: number;
   text: string;
 }
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(removeRecorderDirs);
 
-function recorder(signal = new AbortController().signal): Recorder {
-  const workDir = mkdtempSync(join(tmpdir(), 'builtin-pipeline-'));
-  dirs.push(workDir);
-  const progress: Recorder['progress'] = [];
-  const logs: Recorder['logs'] = [];
-  return {
-    progress,
-    logs,
-    ctx: {
-      workDir,
-      signal,
-      progress: (stage, percent) => progress.push({ stage, percent }),
-      log: (level, message, stage) => logs.push({ level, message, stage }),
-    },
-  };
-}
+const recorder = (signal?: AbortSignal): PipelineRecorder => pipelineRecorder('builtin-pipeline', signal);
 
 const CONTEXT = 'A rainbow appears when sunlight is refracted by raindrops. Each colour bends by a slightly different angle.';
 
@@ -93,7 +69,7 @@ function meanVolume(video: string, from: number, to: number): number {
 }
 
 /** Scene lengths from the render stage's debug logs. */
-function sceneSeconds(rec: Recorder): number[] {
+function sceneSeconds(rec: PipelineRecorder): number[] {
   return rec.logs
     .filter((log) => log.level === 'debug' && log.stage === 'render')
     .map((log) => Number(/: ([\d.]+)s$/u.exec(log.message)?.[1]));
@@ -232,8 +208,7 @@ describe('BuiltinVideoPipeline', () => {
   describe('uploads', () => {
     const IMAGE_ID = '7b0b4f39-52f0-4c7e-9a53-6a1c2f9d8e01';
     const MUSIC_ID = '0d6f2f1e-3a4b-4c5d-8e9f-a0b1c2d3e4f5';
-    const assetsDir = mkdtempSync(join(tmpdir(), 'builtin-assets-'));
-    dirs.push(assetsDir);
+    const assetsDir = pipelineRecorder('builtin-assets').ctx.workDir;
     const picture = join(assetsDir, 'red.png');
     const music = join(assetsDir, 'music.wav');
     beforeAll(() => {

@@ -1,43 +1,21 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { pipelineRecorder, PipelineRecorder, removeRecorderDirs } from '../../../test/support/pipeline-recorder';
 import { probeVideo } from '../media-probe';
-import { PipelineAbortedError, PipelineContext, PipelineError, PipelineLogLevel, VideoRequest } from '../video-pipeline';
+import { PipelineAbortedError, PipelineError, VideoRequest } from '../video-pipeline';
 import { CommandPipelineOptions, CommandVideoPipeline } from './command-pipeline';
 
 // Real child processes: the example generator (ffmpeg + espeak-ng) and misbehaving fixtures.
 jest.setTimeout(30_000);
 
-const FIXTURE = join(__dirname, 'fixtures', 'generator.mjs');
+const FIXTURE = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'misbehaving-generator.mjs');
 const EXAMPLE = resolve(__dirname, '../../../examples/generator/explainer-generator.mjs');
 
-interface Recorder {
-  ctx: PipelineContext;
-  progress: Array<{ stage: string; percent: number }>;
-  logs: Array<{ level: PipelineLogLevel; message: string; stage?: string }>;
-}
+afterAll(removeRecorderDirs);
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-function recorder(signal = new AbortController().signal): Recorder {
-  const workDir = mkdtempSync(join(tmpdir(), 'command-pipeline-'));
-  dirs.push(workDir);
-  const progress: Recorder['progress'] = [];
-  const logs: Recorder['logs'] = [];
-  return {
-    progress,
-    logs,
-    ctx: {
-      workDir,
-      signal,
-      progress: (stage, percent) => progress.push({ stage, percent }),
-      log: (level, message, stage) => logs.push({ level, message, stage }),
-    },
-  };
-}
+const recorder = (signal?: AbortSignal): PipelineRecorder => pipelineRecorder('command-pipeline', signal);
 
 const request: VideoRequest = {
   jobId: 'job-42',
@@ -68,7 +46,7 @@ async function expectNoSurvivors(marker: string): Promise<void> {
   expect(survivors(marker)).toEqual([]);
 }
 
-async function failure(pipeline: CommandVideoPipeline, rec: Recorder): Promise<PipelineError> {
+async function failure(pipeline: CommandVideoPipeline, rec: PipelineRecorder): Promise<PipelineError> {
   const error: unknown = await pipeline.run(request, rec.ctx).then(
     () => new Error('expected the run to fail'),
     (e: unknown) => e,
