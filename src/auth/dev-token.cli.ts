@@ -2,15 +2,13 @@
  * `npm run token -- <user_id> [--admin] [--ttl seconds]`: prints a session token the service accepts in
  * development (signed with the local dev key under DATA_DIR). Refuses when real Clerk keys are configured.
  */
-import { existsSync } from 'node:fs';
 import { AppConfig } from '../config/app-config';
-import { validateEnvironment } from '../config/environment';
+import { processEnvironment } from '../config/environment';
 import { loadOrCreateDevSigningKey } from './dev-signing-key';
 import { signSessionToken } from './jwt-signer';
 
 function main(argv: string[]): void {
-  if (existsSync('.env')) process.loadEnvFile('.env'); // same variables the service reads
-  const config = new AppConfig(validateEnvironment(process.env));
+  const config = new AppConfig(processEnvironment());
   const userId = argv.find((a) => !a.startsWith('--')) ?? 'user_dev';
   const ttlIndex = argv.indexOf('--ttl');
   const ttl = ttlIndex >= 0 ? Number(argv[ttlIndex + 1]) : 24 * 3600;

@@ -1,4 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
+import { existsSync } from 'node:fs';
 import {
   IsBoolean,
   IsIn,
@@ -184,4 +185,13 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   }
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return env;
+}
+
+/**
+ * The environment of this process for tools outside the Nest app (the dev-token command): a local .env file
+ * fills what the real environment leaves unset, as @nestjs/config does for the service.
+ */
+export function processEnvironment(envFile = '.env'): Environment {
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  return validateEnvironment(process.env);
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeVideo } from '../media-probe';
@@ -25,7 +25,7 @@ function boxOffset(file: string, type: string): number {
   return -1;
 }
 
-(existsSync(FONT) ? describe : describe.skip)('renderVideo and composeVideo', () => {
+describe('renderVideo and composeVideo', () => {
   let dir: string;
   beforeAll(() => {
     // Every character that means something to ffmpeg's filtergraph parser, in the work directory's path.
