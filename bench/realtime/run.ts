@@ -1,19 +1,20 @@
 /**
- * Real-time latency: 1,000 Socket.IO clients across 10 users. For each user's job, the bench makes the
- * worker's progress write (JobStore.writeProgress, the call the worker makes) and measures the time until
- * each of that user's 100 sockets receives the `job.update`. Beside it, in the same run, a bare socket.io
- * server with the same clients, rooms and cadence emits the same payloads directly: the floor.
+ * Real-time latency: 1,000 Socket.IO clients across 10 users, in a separate process as real clients would be.
+ * For each user's job, the bench makes the worker's progress write (JobStore.writeProgress, the call the
+ * worker makes) and measures the time until each of that user's 100 sockets receives the `job.update`.
+ * Beside it, in the same run, a bare socket.io server with the same clients, rooms and cadence emits the same
+ * payloads directly: the floor.
  *
  *   npm run bench:realtime            (ROUNDS=30 SOCKETS=1000 USERS=10 to change the load)
  */
 import { INestApplication } from '@nestjs/common';
+import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Server } from 'socket.io';
-import { io, Socket } from 'socket.io-client';
 import { createApp } from '../../src/app.factory';
 import { JobStore } from '../../src/jobs/job.store';
 import { freePort, TestRedis } from '../../test/support/redis-server';
@@ -24,6 +25,8 @@ const ROUNDS = Number(process.env.ROUNDS ?? 30);
 const SOCKETS = Number(process.env.SOCKETS ?? 1000);
 const USERS = Number(process.env.USERS ?? 10);
 const ROUND_MS = 300; // above the 250 ms progress interval: every write is delivered, none is thinned
+/** Epoch milliseconds with sub-millisecond precision: comparable between the bench and its client process. */
+const epochNow = () => performance.timeOrigin + performance.now();
 
 interface Sample {
   latencies: number[];
@@ -33,21 +36,30 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function connectAll(url: string, tokens: string[], onUpdate: (payload: { job_id: string; progress: number }) => void): Promise<Socket[]> {
-  const sockets: Socket[] = [];
-  for (let i = 0; i < SOCKETS; i += 50) {
-    const batch = Array.from({ length: Math.min(50, SOCKETS - i) }, (_, k) => {
-      const token = tokens[(i + k) % tokens.length];
-      const socket = io(`${url}/jobs`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
-      socket.on('job.update', onUpdate);
-      return new Promise<Socket>((resolve, reject) => {
-        socket.once('connect', () => resolve(socket));
-        socket.once('connect_error', reject);
-      });
-    });
-    sockets.push(...(await Promise.all(batch)));
-  }
-  return sockets;
+/** Starts the client process, connects its sockets, and later collects what they received. */
+async function startClients(url: string, tokens: string[]): Promise<{ collect(): Promise<Array<[string, number, number]>> }> {
+  const child = fork(join(__dirname, 'clients.ts'), [], { execArgv: ['-r', 'ts-node/register/transpile-only'] });
+  const next = <T>(type: string) =>
+    new Promise<T>((resolve, reject) =>
+      child.on('message', (m: { type: string; message?: string }) => (m.type === type ? resolve(m as T) : m.type === 'error' ? reject(new Error(m.message)) : undefined)),
+    );
+  child.send({ type: 'start', start: { url, tokens, sockets: SOCKETS } });
+  await next('connected');
+  return {
+    async collect() {
+      const done = next<{ receipts: Array<[string, number, number]> }>('receipts');
+      child.send({ type: 'collect' });
+      return (await done).receipts;
+    },
+  };
+}
+
+/** Latency of every receipt whose send time is known (both sides use epoch milliseconds). */
+function latencies(sent: Map<string, number>, receipts: Array<[string, number, number]>): number[] {
+  return receipts.flatMap(([jobId, progress, at]) => {
+    const from = sent.get(`${jobId}:${progress}`);
+    return from === undefined ? [] : [at - from];
+  });
 }
 
 async function rounds(emit: (round: number) => Promise<void> | void): Promise<void> {
@@ -82,25 +94,21 @@ async function measureService(): Promise<Sample> {
     jobs.push({ id, attempt: (await store.startAttempt(id)) as number });
   }
   const written = new Map<string, number>();
-  const latencies: number[] = [];
-  const sockets = await connectAll(url, users.map((sub) => issuer.token({ sub, azp: AZP }, { expiresInSeconds: 3600 })), (u) => {
-    const at = written.get(`${u.job_id}:${u.progress}`);
-    if (at !== undefined) latencies.push(performance.now() - at);
-  });
+  const clients = await startClients(url, users.map((sub) => issuer.token({ sub, azp: AZP }, { expiresInSeconds: 3600 })));
   await new Promise((resolve) => setTimeout(resolve, 500));
   await rounds(async (round) => {
     await Promise.all(
       jobs.map(({ id, attempt }) => {
-        written.set(`${id}:${round}`, performance.now());
+        written.set(`${id}:${round}`, epochNow());
         return store.writeProgress(id, attempt, round, 'render');
       }),
     );
   });
-  sockets.forEach((s) => s.close());
+  const received = latencies(written, await clients.collect());
   await app.close();
   await redis.destroy();
   rmSync(dataDir, { recursive: true, force: true });
-  return { latencies };
+  return { latencies: received };
 }
 
 /** The floor: a bare socket.io server emitting the same payloads to the same rooms. */
@@ -117,22 +125,18 @@ async function measureBare(): Promise<Sample> {
   await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
   const users = Array.from({ length: USERS }, (_, i) => `user_bench_${i}`);
   const emitted = new Map<string, number>();
-  const latencies: number[] = [];
-  const sockets = await connectAll(`http://127.0.0.1:${port}`, users, (u) => {
-    const at = emitted.get(`${u.job_id}:${u.progress}`);
-    if (at !== undefined) latencies.push(performance.now() - at);
-  });
+  const clients = await startClients(`http://127.0.0.1:${port}`, users);
   await new Promise((resolve) => setTimeout(resolve, 500));
   await rounds((round) => {
     for (const user of users) {
       const payload = { job_id: `job-${user}`, status: 'processing', progress: round, current_stage: 'render', error_message: null, updated_at: new Date().toISOString(), batch_id: null };
-      emitted.set(`${payload.job_id}:${round}`, performance.now());
+      emitted.set(`${payload.job_id}:${round}`, epochNow());
       namespace.to(`user:${user}`).emit('job.update', payload);
     }
   });
-  sockets.forEach((s) => s.close());
+  const received = latencies(emitted, await clients.collect());
   await new Promise((resolve) => server.close(() => resolve(undefined)));
-  return { latencies };
+  return { latencies: received };
 }
 
 function summary(name: string, sample: Sample) {
