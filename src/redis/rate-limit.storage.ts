@@ -9,6 +9,8 @@ import Redis from 'ioredis';
 export class RateLimitStorage extends ThrottlerStorageRedisService implements OnApplicationShutdown {
   constructor(shared: Redis, prefix: string) {
     super(shared.duplicate({ keyPrefix: `${prefix}:throttle:`, connectionName: 'vgs-rate-limit' }));
+    // Outages are reported by the shared client and the health checks; a throttled request then fails fast.
+    this.redis.on('error', () => undefined);
   }
 
   async onApplicationShutdown(): Promise<void> {
