@@ -5,6 +5,7 @@ import { startTestApp, TestContext } from './support/test-app';
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const SUBMITTER = 'sk-service-submit-0123456789';
 const READER = 'sk-service-status-0123456789';
+const OPERATOR = 'sk-service-operator-0123456789';
 
 /** API keys with scopes, admins, and per-caller rate limits kept in Redis. */
 describe('access control and rate limits', () => {
@@ -14,7 +15,7 @@ describe('access control and rate limits', () => {
     ctx = await startTestApp({
       APP_ROLE: 'api',
       RATE_LIMIT_PER_MINUTE: '6',
-      API_KEYS: `ingest:${sha(SUBMITTER)}:jobs:submit|jobs:read,monitor:${sha(READER)}:system:read`,
+      API_KEYS: `ingest:${sha(SUBMITTER)}:jobs:submit|jobs:read,monitor:${sha(READER)}:system:read,ops:${sha(OPERATOR)}:system:write`,
       ADMIN_USER_IDS: 'user_root',
       CORS_ORIGINS: 'https://app.example.test',
     });
@@ -75,6 +76,29 @@ describe('access control and rate limits', () => {
     expect(root.status).toBe(200);
     const claimAdmin = ctx.tokenFor('user_claims', { metadata: { role: 'admin' } });
     expect((await ctx.http().get('/api/v1/system/queue-status').set('Authorization', `Bearer ${claimAdmin}`)).status).toBe(200);
+  });
+
+  test("operators list every user's jobs (filterable by user) and cancel any job; users cannot", async () => {
+    const owner = ctx.tokenFor('user_watched');
+    const created = await ctx.http().post('/api/v1/videos/generate').set('Authorization', `Bearer ${owner}`).send(body);
+    const id = created.body.job_id as string;
+
+    expect((await ctx.http().get('/api/v1/system/jobs').set('Authorization', `Bearer ${ctx.tokenFor('user_plain')}`)).status).toBe(403);
+    const all = await ctx.http().get('/api/v1/system/jobs?items_per_page=100').set('Authorization', `Bearer ${ctx.tokenFor('user_root')}`);
+    expect(all.status).toBe(200);
+    expect(new Set(all.body.data.map((j: { user_id: string }) => j.user_id)).size).toBeGreaterThan(1);
+    const one = await ctx.http().get('/api/v1/system/jobs?user_id=user_watched&status=queued').set('X-API-Key', READER);
+    expect(one.body.data.map((j: { job_id: string }) => j.job_id)).toEqual([id]);
+    expect(one.body.total_count).toBe(1);
+
+    expect((await ctx.http().post(`/api/v1/system/jobs/${id}/cancel`).set('X-API-Key', READER)).status).toBe(403);
+    expect((await ctx.http().post(`/api/v1/system/jobs/${id}/cancel`).set('Authorization', `Bearer ${ctx.tokenFor('user_plain')}`)).status).toBe(403);
+    const cancelled = await ctx.http().post(`/api/v1/system/jobs/${id}/cancel`).set('X-API-Key', OPERATOR);
+    expect([cancelled.status, cancelled.body.status]).toEqual([200, 'cancelled']);
+    const again = await ctx.http().post(`/api/v1/system/jobs/${id}/cancel`).set('Authorization', `Bearer ${ctx.tokenFor('user_root')}`);
+    expect(again.body.error.error_code).toBe('JOB_NOT_CANCELLABLE');
+    const logs = await ctx.http().get(`/api/v1/jobs/${id}/logs`).set('Authorization', `Bearer ${owner}`);
+    expect(logs.body.logs.map((l: { message: string }) => l.message)).toContain('cancelled by service:ops');
   });
 
   test('admins can read any job; users cannot', async () => {

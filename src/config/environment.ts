@@ -18,7 +18,7 @@ import { PIPELINE_NAMES, PipelineName } from '../pipeline';
 export const APP_ROLES = ['all', 'api', 'worker'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
-export const API_KEY_SCOPES = ['jobs:submit', 'jobs:read', 'system:read'] as const;
+export const API_KEY_SCOPES = ['jobs:submit', 'jobs:read', 'system:read', 'system:write'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const toInt = ({ value }: { value: unknown }) =>

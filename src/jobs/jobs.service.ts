@@ -27,8 +27,17 @@ export class JobsService {
   }
 
   async list(user: AuthUser, query: ListJobsQuery): Promise<Page<JobDto>> {
+    return this.listFor(user.userId, query);
+  }
+
+  /** Operators: every user's jobs, or one user's, filtered like a user's own list. */
+  async listAll(query: ListJobsQuery & { user_id?: string }): Promise<Page<JobDto>> {
+    return this.listFor(query.user_id, query);
+  }
+
+  private async listFor(userId: string | undefined, query: ListJobsQuery): Promise<Page<JobDto>> {
     const { jobs, total } = await this.store.list({
-      userId: user.userId,
+      userId,
       status: query.status,
       batchId: query.batch_id,
       createdAfter: query.created_after,

@@ -1,9 +1,14 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckError, HealthCheckService } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
-import { Access, Public } from '../auth/auth.decorators';
+import { AuthUser } from '../auth/auth-user';
+import { Access, CurrentUser, Public } from '../auth/auth.decorators';
+import { JobDto, JobPageDto } from '../jobs/dto/job.dto';
+import { AdminListJobsQuery } from '../jobs/dto/list-jobs.query';
+import { JobIdPipe } from '../jobs/jobs.controller';
+import { JobsService } from '../jobs/jobs.service';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { QueueStatus, RenderQueue } from '../queue/render-queue.service';
 import { MetricsService } from './metrics.service';
@@ -36,6 +41,7 @@ export class SystemController {
     private readonly system: SystemHealthService,
     private readonly queue: RenderQueue,
     private readonly metrics: MetricsService,
+    private readonly jobs: JobsService,
   ) {}
 
   @Get('health')
@@ -54,6 +60,26 @@ export class SystemController {
       res.status(503);
       return { status: 'unhealthy', checks: details ?? {}, timestamp: new Date().toISOString() };
     }
+  }
+
+  @Get('jobs')
+  @Access({ adminOnly: true, apiKeyScope: 'system:read' })
+  @ApiOperation({ operationId: 'listAllJobs', summary: "Every user's jobs, paginated and filtered like /api/v1/jobs plus user_id (admins and API keys)" })
+  @ApiOkResponse({ type: JobPageDto })
+  @ApiErrors(403, 422)
+  allJobs(@Query() query: AdminListJobsQuery): Promise<JobPageDto> {
+    return this.jobs.listAll(query);
+  }
+
+  @Post('jobs/:job_id/cancel')
+  @HttpCode(200)
+  @Access({ adminOnly: true, apiKeyScope: 'system:write' })
+  @ApiOperation({ operationId: 'cancelAnyJob', summary: "Cancel any user's job (admins and API keys with system:write)" })
+  @ApiOkResponse({ type: JobDto })
+  @ApiErrors(403, 404, 409)
+  cancelAny(@CurrentUser() operator: AuthUser, @Param('job_id', JobIdPipe) jobId: string): Promise<JobDto> {
+    // The guard admitted only admins and system:write keys: act with operator rights on any user's job.
+    return this.jobs.cancel({ ...operator, isAdmin: true }, jobId);
   }
 
   @Get('metrics')

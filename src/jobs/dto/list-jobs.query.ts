@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
 import { JOB_STATUSES, JobStatus } from '../job.model';
 
@@ -24,6 +24,12 @@ export class ListJobsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ['created_at', '-created_at'], default: '-created_at' })
   @IsOptional() @IsIn(['created_at', '-created_at'], { message: 'sort must be created_at or -created_at' })
   sort: 'created_at' | '-created_at' = '-created_at';
+}
+
+export class AdminListJobsQuery extends ListJobsQuery {
+  @ApiPropertyOptional({ example: 'user_2abc', description: "Only this user's jobs" })
+  @IsOptional() @IsString() @Length(1, 200)
+  user_id?: string;
 }
 
 export class LogsQuery {
