@@ -1,25 +1,37 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/**
- * Development without Clerk keys: a local RSA key pair under DATA_DIR. The service verifies with its public
- * half through the same Clerk verifyToken call as in production; `npm run token` signs with the private half.
- */
-export function loadOrCreateDevSigningKey(dataDir: string): { privateKey: KeyObject; publicKeyPem: string } {
+/** A development secret kept under DATA_DIR/dev-auth, made on first use (never used in production). */
+function devSecretFile(dataDir: string, name: string, create: () => string): string {
   const dir = join(dataDir, 'dev-auth');
-  const file = join(dir, 'signing-key.pem');
+  const file = join(dir, name);
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    // 'wx' so two processes starting at once never overwrite each other's key.
+    // 'wx' so two processes starting at once never overwrite each other's secret.
     try {
-      writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+      writeFileSync(file, create(), { mode: 0o600, flag: 'wx' });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   }
-  const privateKey = createPrivateKey(readFileSync(file));
+  return readFileSync(file, 'utf8');
+}
+
+/**
+ * Development without Clerk keys: a local RSA key pair. The service verifies with its public half through the
+ * same Clerk verifyToken call as in production; `npm run token` signs with the private half.
+ */
+export function loadOrCreateDevSigningKey(dataDir: string): { privateKey: KeyObject; publicKeyPem: string } {
+  const pem = devSecretFile(dataDir, 'signing-key.pem', () =>
+    generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  );
+  const privateKey = createPrivateKey(pem);
   const publicKeyPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
   return { privateKey, publicKeyPem };
+}
+
+/** Development without WEBHOOK_SECRET: a local Standard Webhooks secret (whsec_ + base64). */
+export function loadOrCreateDevWebhookSecret(dataDir: string): string {
+  return devSecretFile(dataDir, 'webhook-secret', () => `whsec_${randomBytes(32).toString('base64')}`).trim();
 }

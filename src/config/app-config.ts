@@ -65,6 +65,7 @@ export class AppConfig {
   readonly realtimeProgressIntervalMs: number;
   readonly sseHeartbeatMs: number;
   readonly dashboardCacheTtlMs: number;
+  readonly webhooks: { secret?: string; maxAttempts: number; backoffMs: number; timeoutMs: number };
 
   constructor(env: Environment) {
     this.nodeEnv = env.NODE_ENV;
@@ -112,5 +113,11 @@ export class AppConfig {
     this.realtimeProgressIntervalMs = env.REALTIME_PROGRESS_INTERVAL_MS;
     this.sseHeartbeatMs = env.SSE_HEARTBEAT_MS;
     this.dashboardCacheTtlMs = env.DASHBOARD_CACHE_TTL_MS;
+    this.webhooks = {
+      secret: env.WEBHOOK_SECRET,
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      backoffMs: env.WEBHOOK_BACKOFF_MS,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    };
   }
 }

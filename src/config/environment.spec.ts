@@ -27,7 +27,9 @@ describe('validateEnvironment', () => {
 
   test('production without Clerk keys refuses to start', () => {
     expect(() => validateEnvironment({ NODE_ENV: 'production' })).toThrow(/CLERK_JWT_KEY/);
-    expect(() => validateEnvironment({ NODE_ENV: 'production', CLERK_SECRET_KEY: 'sk_live_abc' })).not.toThrow();
+    const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    expect(() => validateEnvironment({ NODE_ENV: 'production', CLERK_SECRET_KEY: 'sk_live_abc' })).toThrow(/WEBHOOK_SECRET/);
+    expect(() => validateEnvironment({ NODE_ENV: 'production', CLERK_SECRET_KEY: 'sk_live_abc', WEBHOOK_SECRET: secret })).not.toThrow();
   });
 
   test('API keys: format and known scopes', () => {

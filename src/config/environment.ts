@@ -145,6 +145,18 @@ export class Environment {
 
   @Transform(toInt) @IsInt() @Min(0) @Max(300_000)
   DASHBOARD_CACHE_TTL_MS = 5000;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^whsec_[A-Za-z0-9+/]{22,}={0,2}$/, { message: 'must be whsec_ followed by a base64 key' })
+  WEBHOOK_SECRET?: string;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(50)
+  WEBHOOK_MAX_ATTEMPTS = 8;
+
+  @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000)
+  WEBHOOK_BACKOFF_MS = 2000;
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
+  WEBHOOK_TIMEOUT_MS = 10000;
 }
 
 export class ConfigValidationError extends Error {
@@ -179,6 +191,9 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   }
   if (env.PIPELINE === 'command' && !env.PIPELINE_COMMAND) {
     problems.push('PIPELINE_COMMAND (unset): PIPELINE=command needs the generator command line');
+  }
+  if (env.NODE_ENV === 'production' && !env.WEBHOOK_SECRET) {
+    problems.push('WEBHOOK_SECRET (unset): production signs webhooks with a configured secret');
   }
   if (env.NODE_ENV === 'production' && !env.CLERK_JWT_KEY && !env.CLERK_SECRET_KEY) {
     problems.push('CLERK_JWT_KEY / CLERK_SECRET_KEY (unset): production needs one of them to verify tokens');

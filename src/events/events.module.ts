@@ -1,6 +1,15 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { JobStoreModule } from '../jobs/job-store.module';
+import { QueueModule } from '../queue/queue.module';
+import { UsersModule } from '../users/users.module';
 import { JobEventBus } from './job-event-bus';
+import { WEBHOOK_QUEUE, WebhookDispatcher, WebhookSender } from './webhooks';
 
-@Module({ imports: [JobStoreModule], providers: [JobEventBus], exports: [JobEventBus] })
+@Module({
+  // QueueModule sets BullMQ's shared connection and prefix that this queue uses too.
+  imports: [JobStoreModule, QueueModule, UsersModule, BullModule.registerQueue({ name: WEBHOOK_QUEUE })],
+  providers: [JobEventBus, WebhookDispatcher, WebhookSender],
+  exports: [JobEventBus],
+})
 export class EventsModule {}

@@ -1,0 +1,108 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, Server } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
+import { AppProcess } from './support/app-process';
+import { freePort, TestRedis } from './support/redis-server';
+import { AZP, testEnv } from './support/test-app';
+import { TestIssuer } from './support/tokens';
+
+interface Received {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Webhooks to a real HTTPS receiver (a throwaway certificate the service trusts through NODE_EXTRA_CA_CERTS),
+ * checked with the Standard Webhooks library's own verification.
+ */
+describe('webhooks', () => {
+  let redis: TestRedis;
+  let app: AppProcess;
+  let receiver: Server;
+  let dir: string;
+  let base: string;
+  let issuer: TestIssuer;
+  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  const received: Received[] = [];
+  let failuresLeft = 1;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vgs-webhooks-'));
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+    ], { stdio: 'ignore' });
+    const port = await freePort();
+    receiver = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ path: req.url ?? '', headers: req.headers as Record<string, string>, body });
+        // The first delivery fails, to prove retries.
+        res.writeHead(failuresLeft-- > 0 ? 500 : 204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(port, '127.0.0.1', resolve));
+    base = `https://127.0.0.1:${port}`;
+    redis = await TestRedis.start();
+    issuer = new TestIssuer();
+    const env = testEnv(redis, issuer, dir, {
+      LOG_LEVEL: 'error', WEBHOOK_SECRET: secret, WEBHOOK_BACKOFF_MS: '100', NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'),
+    });
+    app = await AppProcess.start(env, await freePort());
+  });
+  afterAll(async () => {
+    await app?.stop('SIGKILL');
+    await redis?.destroy();
+    await new Promise((r) => receiver.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const waitFor = async (predicate: () => boolean) => {
+    const deadline = Date.now() + 60_000;
+    while (!predicate() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(predicate()).toBe(true);
+  };
+  const terminal = (j: Record<string, any>) => ['completed', 'failed', 'cancelled'].includes(j.status);
+
+  test("a job's terminal event is POSTed to its webhook_url, signed, and retried after a failure", async () => {
+    const token = issuer.token({ sub: 'user_hooks', azp: AZP });
+    const created = await app.api('POST', '/api/v1/videos/generate', token, { topic: 'Hooks', context: 'Tell me when done.', quality: 'low', webhook_url: `${base}/job-hook` });
+    expect(created.status).toBe(201);
+    const id = created.body.job_id as string;
+    expect((await app.waitForJob(id, token, terminal)).status).toBe('completed');
+
+    await waitFor(() => received.filter((r) => r.path === '/job-hook').length >= 2);
+    const [failed, delivered] = received.filter((r) => r.path === '/job-hook');
+    expect(delivered.headers['webhook-id']).toBe(failed.headers['webhook-id']); // a retry is the same message
+    const payload = new Webhook(secret).verify(delivered.body, delivered.headers) as { type: string; data: Record<string, any> };
+    expect(payload.type).toBe('job.completed');
+    expect(payload.data).toEqual(expect.objectContaining({ job_id: id, status: 'completed', video: expect.objectContaining({ video_codec: 'h264' }) }));
+    expect(() => new Webhook(`whsec_${randomBytes(32).toString('base64')}`).verify(delivered.body, delivered.headers)).toThrow();
+  });
+
+  test('the preferred webhook gets only the events the user chose', async () => {
+    const token = issuer.token({ sub: 'user_prefs_hooks', azp: AZP });
+    const prefs = await fetch(`${app.url}/api/v1/users/me/preferences`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ notifications: { webhook_url: `${base}/prefs-hook`, events: ['job.cancelled'] } }),
+    });
+    expect(prefs.status).toBe(200);
+
+    const done = await app.api('POST', '/api/v1/videos/generate', token, { topic: 'Quiet', context: 'No hook for this one.', quality: 'low' });
+    await app.waitForJob(done.body.job_id, token, terminal);
+    const cancelled = await app.api('POST', '/api/v1/videos/generate', token, { topic: 'Stop', context: 'Cancelled at once.', quality: 'low', priority: 'low' });
+    await app.api('POST', `/api/v1/jobs/${cancelled.body.job_id}/cancel`, token);
+
+    await waitFor(() => received.some((r) => r.path === '/prefs-hook'));
+    await new Promise((r) => setTimeout(r, 500));
+    const hooks = received.filter((r) => r.path === '/prefs-hook').map((r) => JSON.parse(r.body) as { type: string; data: { job_id: string } });
+    expect(hooks.map((h) => [h.type, h.data.job_id])).toEqual([['job.cancelled', cancelled.body.job_id]]);
+  });
+});
