@@ -42,20 +42,15 @@ export class BatchService {
     if (problems.length > 0) throw validationException(problems);
 
     const batchId = randomUUID();
-    const jobs = await Promise.all(
-      configurations.map(async (configuration, index) => ({
-        id: randomUUID(),
-        configuration,
-        estimatedCompletion: await this.videos.estimateCompletion(configuration.quality, index),
-      })),
-    );
+    const etas = await this.videos.estimateCompletions(configurations.map((c) => c.quality));
+    const jobs = configurations.map((configuration, index) => ({ id: randomUUID(), configuration, estimatedCompletion: etas[index] }));
     const outcome = await this.store.createBatch({ id: batchId, userId: user.userId, name: dto.name ?? '', jobs });
     if (outcome === 'full') {
       throw new AppException('QUEUE_FULL', `The queue cannot take ${jobs.length} more jobs; retry later`, { jobs: jobs.length }, { 'Retry-After': '30' });
     }
     const stored = await this.requireBatch(user, batchId);
     await this.videos.enqueueOrFail(stored.jobs);
-    return this.view(await this.requireBatch(user, batchId));
+    return this.view(stored);
   }
 
   async get(user: AuthUser, batchId: string): Promise<BatchDto> {

@@ -39,7 +39,8 @@ type SubscribeAck = JobStatusDto | { error: { error_code: string; message: strin
 @WebSocketGateway({ namespace: '/jobs' })
 export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
   private readonly logger = new Logger(JobsGateway.name);
-  private coalescers: ProgressCoalescer<JobUpdate>[] = [];
+  private jobUpdates?: ProgressCoalescer<JobUpdate>;
+  private batchUpdates?: ProgressCoalescer<JobUpdate>;
   private stopListening?: () => void;
   /** Per batch, summaries are read and sent one after another so they arrive in order. */
   private readonly batchChains = new Map<string, Promise<void>>();
@@ -71,7 +72,8 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       (u) => ({ key: u.batch_id as string, status: u.status, terminal: false }),
       (update, userId) => this.emitBatch(namespace, update.batch_id as string, userId),
     );
-    this.coalescers = [jobs, batches];
+    this.jobUpdates = jobs;
+    this.batchUpdates = batches;
     this.stopListening = this.bus.listen((event) => {
       if (event.deleted) return jobs.forget(event.job.job_id);
       jobs.push(event.job, event.user_id);
@@ -81,7 +83,8 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   onApplicationShutdown(): void {
     this.stopListening?.();
-    this.coalescers.forEach((c) => c.close());
+    this.jobUpdates?.close();
+    this.batchUpdates?.close();
   }
 
   handleConnection(socket: Socket): void {
@@ -122,6 +125,8 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       .then(() => this.batches.summary(batchId))
       .then((found) => {
         if (found) namespace.to(userRoom(userId)).emit('batch.update', found.summary);
+        // A finished (or deleted) batch sends nothing more: drop its slot rather than keep it forever.
+        if (!found || found.summary.completed_at !== null) this.batchUpdates?.forget(batchId);
       })
       .catch((err: Error) => this.logger.warn(`batch.update for ${batchId}: ${err.message}`))
       .finally(() => {

@@ -13,7 +13,7 @@ import { RenderQueue } from '../queue/render-queue.service';
 import { validationException } from '../common/validation';
 import { ConfigurationsService } from '../configurations/configurations.service';
 import { UploadsService } from '../uploads/uploads.service';
-import { VideoPipeline } from '../pipeline/video-pipeline';
+import { Quality, VideoPipeline } from '../pipeline/video-pipeline';
 import { PreferencesStore } from '../users/preferences.store';
 import { VIDEO_PIPELINE } from '../worker/pipeline.module';
 import { VideoGenerationRequestDto } from './dto/video-generation-request.dto';
@@ -74,10 +74,15 @@ export class VideosService {
     };
   }
 
-  /** When a new job of this quality would finish, given the queue ahead of it. */
-  async estimateCompletion(quality: JobConfiguration['quality'], extraAhead = 0): Promise<Date> {
-    const [depth, measured] = await Promise.all([this.store.queueDepth(), this.store.renderTimes(quality)]);
-    return estimateFromQueue(expectedRenderSeconds(quality, measured), depth + extraAhead, this.config.workerConcurrency);
+  /**
+   * When new jobs of these qualities, queued in this order, would finish given the queue ahead of them. The
+   * queue depth is read once and each quality's render times once, however many jobs a batch holds.
+   */
+  async estimateCompletions(qualities: Quality[]): Promise<Date[]> {
+    const distinct = [...new Set(qualities)];
+    const [depth, ...times] = await Promise.all([this.store.queueDepth(), ...distinct.map((q) => this.store.renderTimes(q))]);
+    const seconds = new Map(distinct.map((q, i) => [q, expectedRenderSeconds(q, times[i])]));
+    return qualities.map((q, ahead) => estimateFromQueue(seconds.get(q) as number, depth + ahead, this.config.workerConcurrency));
   }
 
   async submit(user: AuthUser, request: VideoGenerationRequestDto, idempotencyKey?: string): Promise<SubmitResult> {
@@ -87,7 +92,7 @@ export class VideosService {
       userId: user.userId,
       configuration,
       idempotency: idempotencyKey ? { key: idempotencyKey, bodyHash: hashBody(configuration) } : undefined,
-      estimatedCompletion: await this.estimateCompletion(configuration.quality),
+      estimatedCompletion: (await this.estimateCompletions([configuration.quality]))[0],
     });
     switch (outcome.kind) {
       case 'full':
@@ -99,7 +104,7 @@ export class VideosService {
       case 'created':
         await this.enqueueOrFail([outcome.job]);
         this.logger.log({ jobId: outcome.job.id, userId: user.userId, quality: configuration.quality }, 'job submitted');
-        return { job: toJobDto((await this.store.get(outcome.job.id)) ?? outcome.job), replayed: false };
+        return { job: toJobDto(outcome.job), replayed: false };
     }
   }
 
