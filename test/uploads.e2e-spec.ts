@@ -63,7 +63,7 @@ describe('uploads', () => {
   const storedPath = async (userId: string, fileId: string, kind: 'image' | 'audio') => {
     const assets = await ctx.app
       .get(UploadsService)
-      .resolveAssets(userId, kind === 'image' ? { scenes: [{ image_file_id: fileId }] } : { background_audio_file_id: fileId });
+      .resolveAssets(userId, kind === 'image' ? { scenes: [{ image_file_id: fileId }] } : { background_audio_file_id: fileId }, false);
     return kind === 'image' ? assets.images[fileId] : (assets.backgroundAudio as string);
   };
 
@@ -82,11 +82,13 @@ describe('uploads', () => {
       expect(res.body).toEqual({
         file_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         kind: 'image',
+        name: 'a.png',
         content_type: 'image/png',
         size: expect.any(Number),
         width: 320,
         height: 240,
         duration: null,
+        characters: null,
         created_at: expect.any(String),
       });
       expect(res.headers.location).toBe(`/api/v1/uploads/${res.body.file_id}`);
@@ -156,10 +158,11 @@ describe('uploads', () => {
   });
 
   describe('refused uploads', () => {
-    test('a text file named x.png is 415', async () => {
-      const res = await upload(alice(), Buffer.from('just some text, not a picture\n'), 'x.png', 'image/png');
+    test('binary data that is no accepted format is 415, whatever its name', async () => {
+      const res = await upload(alice(), Buffer.from([0x00, 0x01, 0x02, 0x03, 0xfe, 0xff, 0x10, 0x20]), 'x.png', 'image/png');
       expect(res.status).toBe(415);
       expect(res.body.error.error_code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect(res.body.error.details.accepted).toEqual(expect.arrayContaining(['image/png', 'text/plain', 'text/markdown']));
     });
 
     test('a PNG signature followed by garbage is 415: it cannot be decoded', async () => {
@@ -314,11 +317,13 @@ describe('uploads', () => {
           fileId,
           userId: 'user_quota',
           kind: 'image' as const,
+          name: 'q.png',
           contentType: 'image/png',
           size,
           width: 1,
           height: 1,
           duration: null,
+          characters: null,
           path: `uploads/${'0'.repeat(64)}/${fileId}.png`,
           createdAt: new Date().toISOString(),
         };
@@ -328,6 +333,162 @@ describe('uploads', () => {
       expect(outcomes.find((o) => !o.ok)).toEqual({ ok: false, exceeded: 'files' });
       expect(await store.create(record(60), { maxFiles: 10, maxBytes: 150 })).toEqual({ ok: false, exceeded: 'bytes' });
       expect(await store.usage('user_quota')).toEqual({ files: 1, bytes: 100 });
+    });
+  });
+
+  describe('text documents (for use_rag)', () => {
+    const dora = () => ctx.tokenFor('user_dora');
+    const MARKDOWN = '# Hives\n\nA colony lives in a hive.\n\n- queen\n- workers\n- drones\n\nSee [the guide](https://example.com/bees).\n';
+    const documentsOf = async (userId: string, customConfig: Record<string, unknown> = {}) =>
+      (await ctx.app.get(UploadsService).resolveAssets(userId, customConfig, true)).documents ?? [];
+    const keptFile = async (userId: string, fileId: string) => (await documentsOf(userId, { document_ids: [fileId] }))[0].file;
+
+    test('plain text: 201 document, kept as UTF-8 without BOM and with LF line ends; characters counted', async () => {
+      const text = '\ufeffBees make honey.\r\nIls dansent: 🐝\r\nThey live in hives.\r\n';
+      const res = await upload(dora(), Buffer.from(text, 'utf8'), 'bees.txt', 'text/plain');
+      expect(res.status).toBe(201);
+      const kept = 'Bees make honey.\nIls dansent: 🐝\nThey live in hives.\n';
+      expect(res.body).toEqual({
+        file_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        kind: 'document',
+        name: 'bees.txt',
+        content_type: 'text/plain',
+        size: Buffer.byteLength(kept),
+        width: null,
+        height: null,
+        duration: null,
+        characters: Array.from(kept).length,
+        created_at: expect.any(String),
+      });
+      const file = await keptFile('user_dora', res.body.file_id);
+      expect(file).toMatch(/\/uploads\/[0-9a-f]{64}\/[0-9a-f-]{36}\.txt$/);
+      expect(readFileSync(file, 'utf8')).toBe(kept);
+    });
+
+    test('Markdown: recognised by its syntax whatever the name, or by a .md name; kept as .md', async () => {
+      const bySyntax = await upload(dora(), Buffer.from(MARKDOWN), 'notes.txt');
+      expect(bySyntax.status).toBe(201);
+      expect(bySyntax.body).toMatchObject({ kind: 'document', content_type: 'text/markdown', name: 'notes.txt' });
+      expect(await keptFile('user_dora', bySyntax.body.file_id)).toMatch(/\.md$/);
+
+      const byName = await upload(dora(), Buffer.from('Just a sentence about drones.\n'), 'drones.md', 'application/octet-stream');
+      expect(byName.body).toMatchObject({ kind: 'document', content_type: 'text/markdown', name: 'drones.md' });
+    });
+
+    test('text named like a picture is still a document: the bytes decide', async () => {
+      const res = await upload(dora(), Buffer.from('just some text, not a picture\n'), 'x.png', 'image/png');
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ kind: 'document', content_type: 'text/plain', name: 'x.png' });
+    });
+
+    test('the file name is kept as sent in UTF-8, without directories or control characters', async () => {
+      const res = await ctx
+        .http()
+        .post('/api/v1/uploads/content')
+        .set('Authorization', `Bearer ${dora()}`)
+        .attach('file', Buffer.from('Wax is made by young workers.\n'), { filename: '../../Cire d’abeille — notes\u202Egpj.md' });
+      expect(res.status).toBe(201);
+      expect(res.body.name).toBe('Cire d’abeille — notesgpj.md');
+    });
+
+    test.each([
+      ['bad UTF-8', Buffer.from([0x42, 0x65, 0x65, 0x73, 0x20, 0xc3, 0x28, 0x0a])],
+      ['Latin-1 text', Buffer.from('Les abeilles préfèrent le trèfle.\n', 'latin1')],
+      ['NUL bytes', Buffer.from('Bees\0make\0honey\n')],
+      ['an ASCII PDF', Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n')],
+    ])('%s: 415', async (_name, bytes) => {
+      const res = await upload(dora(), bytes, 'doc.txt', 'text/plain');
+      expect(res.status).toBe(415);
+      expect(res.body.error.error_code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    });
+
+    test('a document over 2 MiB is 413; an empty one is 422', async () => {
+      const big = Buffer.alloc(2 * MiB + 1, 'bees ');
+      const res = await upload(dora(), big, 'big.txt', 'text/plain');
+      expect(res.status).toBe(413);
+      expect(res.body.error).toMatchObject({ error_code: 'PAYLOAD_TOO_LARGE', details: { max_bytes: 2 * MiB, size: 2 * MiB + 1 } });
+
+      const blank = await upload(dora(), Buffer.from(' \n\t\n'), 'blank.txt');
+      expect(blank.status).toBe(422);
+      expect(blank.body.error.details.fields).toEqual([{ field: 'file', errors: ['a document must contain some text'] }]);
+    });
+
+    test('listed by kind, read, counted in the quota and deleted like any upload', async () => {
+      const erin = () => ctx.tokenFor('user_erin');
+      const store = ctx.app.get(UploadStore);
+      const first = (await upload(erin(), Buffer.from('First document about pollen.\n'), 'one.txt')).body;
+      const picture = (await upload(erin(), fx.png, 'picture.png')).body;
+      const second = (await upload(erin(), Buffer.from(MARKDOWN), 'two.md')).body;
+      expect(await store.usage('user_erin')).toEqual({ files: 3, bytes: first.size + picture.size + second.size });
+
+      const list = await get(erin(), '/api/v1/uploads?kind=document');
+      expect(list.status).toBe(200);
+      expect(list.body).toMatchObject({ total_count: 2 });
+      expect(list.body.data.map((u: { file_id: string }) => u.file_id)).toEqual([second.file_id, first.file_id]);
+      expect((await get(erin(), `/api/v1/uploads/${first.file_id}`)).body).toEqual(first);
+      expect((await get(bob(), `/api/v1/uploads/${first.file_id}`)).status).toBe(404);
+
+      const file = await keptFile('user_erin', first.file_id);
+      const del = await ctx.http().delete(`/api/v1/uploads/${first.file_id}`).set('Authorization', `Bearer ${erin()}`);
+      expect(del.status).toBe(204);
+      expect(existsSync(file)).toBe(false);
+      expect((await get(erin(), '/api/v1/uploads?kind=document')).body.total_count).toBe(1);
+      expect((await store.usage('user_erin')).files).toBe(2);
+    });
+
+    describe('resolveAssets with use_rag', () => {
+      const frank = () => ctx.tokenFor('user_frank');
+      let docs: Array<{ file_id: string; name: string }>;
+      let picture: string;
+      let bobsDocument: string;
+
+      beforeAll(async () => {
+        docs = [];
+        for (const name of ['a.md', 'b.txt', 'c.md']) docs.push((await upload(frank(), Buffer.from(`Notes ${name} on bees.\n`), name)).body);
+        picture = (await upload(frank(), fx.png, 'p.png')).body.file_id;
+        bobsDocument = (await upload(bob(), Buffer.from('Bob keeps bees too.\n'), 'bob.txt')).body.file_id;
+      });
+
+      test("without document_ids: every document of the caller's, newest first; none without use_rag", async () => {
+        const service = ctx.app.get(UploadsService);
+        const assets = await service.resolveAssets('user_frank', {}, true);
+        expect(assets.documents?.map((d) => [d.fileId, d.name])).toEqual([...docs].reverse().map((d) => [d.file_id, d.name]));
+        expect(assets.documents?.every((d) => existsSync(d.file))).toBe(true);
+        expect(await service.resolveAssets('user_frank', {}, false)).toEqual({ images: {} });
+        expect(await service.resolveAssets('user_nobody', {}, true)).toEqual({ images: {}, documents: [] });
+      });
+
+      test('document_ids narrow them, in the order given, once each; ignored without use_rag', async () => {
+        const service = ctx.app.get(UploadsService);
+        const ids = [docs[2].file_id, docs[0].file_id, docs[2].file_id];
+        const assets = await service.resolveAssets('user_frank', { document_ids: ids }, true);
+        expect(assets.documents?.map((d) => d.name)).toEqual(['c.md', 'a.md']);
+        expect(await service.resolveAssets('user_frank', { document_ids: [bobsDocument] }, false)).toEqual({ images: {} });
+      });
+
+      test("submission with use_rag: another user's document is 404, a picture is 422 on that field, the caller's own is accepted", async () => {
+        const submit = (documentIds: string[]) =>
+          ctx
+            .http()
+            .post('/api/v1/videos/generate')
+            .set('Authorization', `Bearer ${frank()}`)
+            .send({ topic: 'Bees', context: 'How bees keep warm.', quality: 'low', use_rag: true, custom_config: { document_ids: documentIds } });
+
+        const others = await submit([docs[0].file_id, bobsDocument]);
+        expect(others.status).toBe(404);
+        expect(others.body.error).toMatchObject({
+          error_code: 'NOT_FOUND',
+          details: { missing: [{ field: 'custom_config.document_ids[1]', file_id: bobsDocument }] },
+        });
+
+        const image = await submit([picture]);
+        expect(image.status).toBe(422);
+        expect(image.body.error.details.fields).toEqual([{ field: 'custom_config.document_ids[0]', errors: ['must name a document upload'] }]);
+
+        const own = await submit([docs[1].file_id]);
+        expect(own.status).toBe(201);
+        expect(own.body.configuration).toMatchObject({ use_rag: true, custom_config: { document_ids: [docs[1].file_id] } });
+      });
     });
   });
 
@@ -343,10 +504,11 @@ describe('uploads', () => {
     });
 
     test("the user's own files resolve to existing absolute paths", async () => {
-      const assets = await ctx.app.get(UploadsService).resolveAssets('user_alice', {
-        scenes: [{ image_file_id: image }, { title: 'no picture' }, { image_file_id: image }],
-        background_audio_file_id: audio,
-      });
+      const assets = await ctx.app.get(UploadsService).resolveAssets(
+        'user_alice',
+        { scenes: [{ image_file_id: image }, { title: 'no picture' }, { image_file_id: image }], background_audio_file_id: audio },
+        false,
+      );
       expect(Object.keys(assets.images)).toEqual([image]);
       expect(existsSync(assets.images[image])).toBe(true);
       expect(assets.backgroundAudio && existsSync(assets.backgroundAudio)).toBe(true);
@@ -354,15 +516,17 @@ describe('uploads', () => {
 
     test('nothing named: nothing to resolve; values of the wrong JSON type are left to the pipeline check', async () => {
       const service = ctx.app.get(UploadsService);
-      expect(await service.resolveAssets('user_alice', {})).toEqual({ images: {} });
-      expect(await service.resolveAssets('user_alice', { scenes: 'x', background_audio_file_id: 42 })).toEqual({ images: {} });
-      expect(await service.resolveAssets('user_alice', { scenes: [null, 3, { image_file_id: 7 }] })).toEqual({ images: {} });
+      expect(await service.resolveAssets('user_alice', {}, false)).toEqual({ images: {} });
+      expect(await service.resolveAssets('user_alice', { scenes: 'x', background_audio_file_id: 42 }, false)).toEqual({ images: {} });
+      expect(await service.resolveAssets('user_alice', { scenes: [null, 3, { image_file_id: 7 }] }, false)).toEqual({ images: {} });
     });
 
     test("another user's id, an unknown id, or a non-UUID is NOT_FOUND naming the id", async () => {
       const service = ctx.app.get(UploadsService);
       for (const id of [bobsImage, '00000000-0000-4000-8000-000000000000', 'nope']) {
-        const error = await service.resolveAssets('user_alice', { scenes: [{ image_file_id: image }, { image_file_id: id }] }).catch((e: unknown) => e);
+        const error = await service
+          .resolveAssets('user_alice', { scenes: [{ image_file_id: image }, { image_file_id: id }] }, false)
+          .catch((e: unknown) => e);
         expect(error).toBeInstanceOf(AppException);
         expect((error as AppException).errorCode).toBe('NOT_FOUND');
         expect((error as AppException).message).toContain(id);
@@ -373,7 +537,7 @@ describe('uploads', () => {
     test('an upload of the wrong kind is a VALIDATION_ERROR on that field', async () => {
       const error = await ctx
         .app.get(UploadsService)
-        .resolveAssets('user_alice', { scenes: [{ image_file_id: image }, { image_file_id: audio }], background_audio_file_id: image })
+        .resolveAssets('user_alice', { scenes: [{ image_file_id: image }, { image_file_id: audio }], background_audio_file_id: image }, false)
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AppException);
       expect((error as AppException).errorCode).toBe('VALIDATION_ERROR');

@@ -17,7 +17,7 @@ import { stat } from 'node:fs/promises';
 import { AppException } from '../common/error-codes';
 import { runProcess } from '../pipeline/process-runner';
 import { PipelineAbortedError, PipelineError } from '../pipeline/video-pipeline';
-import { SniffedFormat, SniffedType, UploadKind } from './media-sniff';
+import { MediaKind, SniffedFormat, SniffedType } from './media-sniff';
 
 /** Largest frame kept; bigger images are scaled down to fit, keeping their aspect ratio. */
 export const MAX_IMAGE_SIDE = 3840;
@@ -124,7 +124,7 @@ function rejection(error: unknown, type: SniffedType): Error {
   return undecodable(type);
 }
 
-const KIND_WORDS: Record<UploadKind, string> = { image: 'an image', audio: 'audio with an audio stream' };
+const KIND_WORDS: Record<MediaKind, string> = { image: 'an image', audio: 'audio with an audio stream' };
 
 function undecodable(type: SniffedType): AppException {
   return new AppException(

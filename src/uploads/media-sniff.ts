@@ -1,16 +1,19 @@
 /**
- * Recognises the upload formats from their first bytes (magic numbers). The file name and the client's
- * Content-Type are never consulted: both are whatever the client chose to send.
+ * Recognises the media upload formats from their first bytes (magic numbers). The file name and the client's
+ * Content-Type are never consulted: both are whatever the client chose to send. Text documents are
+ * recognised by text-document.ts.
  */
 
-export const UPLOAD_KINDS = ['image', 'audio'] as const;
+export const UPLOAD_KINDS = ['image', 'audio', 'document'] as const;
 export type UploadKind = (typeof UPLOAD_KINDS)[number];
+/** The kinds ffmpeg decodes and re-encodes. */
+export type MediaKind = Exclude<UploadKind, 'document'>;
 
 export type SniffedFormat = 'png' | 'jpeg' | 'webp' | 'wav' | 'mp3' | 'ogg';
 
 export interface SniffedType {
   format: SniffedFormat;
-  kind: UploadKind;
+  kind: MediaKind;
   /** The media type of what was uploaded. */
   contentType: string;
   /** The ffmpeg demuxer forced on the input, so ffmpeg never guesses (and never opens a playlist). */

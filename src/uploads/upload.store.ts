@@ -9,11 +9,15 @@ export interface Upload {
   fileId: string;
   userId: string;
   kind: UploadKind;
+  /** The client's file name, cleaned (documents are cited by it). */
+  name: string;
   contentType: string;
   size: number;
   width: number | null;
   height: number | null;
   duration: number | null;
+  /** Documents: Unicode characters of the kept text. */
+  characters: number | null;
   /** Relative to the storage root. */
   path: string;
   createdAt: string;
@@ -60,6 +64,7 @@ return 1
 
 
 const orNumber = (v: string | undefined) => (v === undefined || v === '' ? null : Number(v));
+const orEmpty = (v: number | null) => (v === null ? '' : String(v));
 
 /**
  * The only owner of upload keys: `upload:{id}` (a hash), `user:{uid}:uploads` and
@@ -96,11 +101,13 @@ export class UploadStore {
       file_id: upload.fileId,
       user_id: upload.userId,
       kind: upload.kind,
+      name: upload.name,
       content_type: upload.contentType,
       size: String(upload.size),
-      width: upload.width === null ? '' : String(upload.width),
-      height: upload.height === null ? '' : String(upload.height),
-      duration: upload.duration === null ? '' : String(upload.duration),
+      width: orEmpty(upload.width),
+      height: orEmpty(upload.height),
+      duration: orEmpty(upload.duration),
+      characters: orEmpty(upload.characters),
       path: upload.path,
       created_at: upload.createdAt,
     };
@@ -157,11 +164,14 @@ function parseUpload(h: Record<string, string>): Upload | null {
     fileId: h.file_id,
     userId: h.user_id,
     kind: h.kind as UploadKind,
+    // Uploads recorded before names were kept go by their stored file's name.
+    name: h.name ?? h.path.slice(h.path.lastIndexOf('/') + 1),
     contentType: h.content_type,
     size: Number(h.size),
     width: orNumber(h.width),
     height: orNumber(h.height),
     duration: orNumber(h.duration),
+    characters: orNumber(h.characters),
     path: h.path,
     createdAt: h.created_at,
   };

@@ -32,21 +32,34 @@ export class UploadsController {
 
   @Post('content')
   @Access({ apiKeyScope: 'jobs:submit' })
-  // Memory storage: the bytes are sniffed, then piped into ffmpeg; only the normalised result touches the disk.
-  @UseInterceptors(MultipartOnlyInterceptor, FileInterceptor('file', { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5 } }))
+  // Memory storage: the bytes are sniffed, then piped into ffmpeg (or decoded as text); only the normalised
+  // result touches the disk. Browsers send file names as raw UTF-8, which multer would read as latin1.
+  @UseInterceptors(
+    MultipartOnlyInterceptor,
+    FileInterceptor('file', { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5 }, defParamCharset: 'utf8' }),
+  )
   @ApiOperation({
     operationId: 'uploadContent',
-    summary: 'Upload an image (PNG, JPEG, WebP ≤ 10 MiB) or audio file (WAV, MP3, OGG ≤ 20 MiB, ≤ 30 min) for use in videos',
+    summary:
+      'Upload an image (PNG, JPEG, WebP ≤ 10 MiB), audio file (WAV, MP3, OGG ≤ 20 MiB, ≤ 30 min) or text document ' +
+      '(UTF-8 text or Markdown ≤ 2 MiB) for use in videos',
     description:
       'The type is recognised from the content, never from the file name or Content-Type. Images are decoded and re-encoded ' +
       '(metadata and anything appended are dropped; larger than 3840x3840 is scaled down to fit). Audio is kept as uploaded, ' +
-      'remuxed without tags. Refer to the result in custom_config: `scenes[].image_file_id`, `background_audio_file_id`.',
+      'remuxed without tags. Documents must be valid UTF-8 without control characters (tab, line feed, form feed and carriage ' +
+      'return aside); they are kept without a byte order mark and with LF line ends, as text/markdown when they look like ' +
+      'Markdown or are named .md, else text/plain. Refer to the result in custom_config: `scenes[].image_file_id`, ' +
+      '`background_audio_file_id`, `document_ids` (with use_rag).',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: UploadContentBody })
   @ApiCreatedResponse({ type: UploadDto, description: 'Kept; Location points at the upload' })
   @ApiResponse({ status: 409, type: ErrorEnvelope, description: 'Upload quota reached (CONFLICT)' })
-  @ApiResponse({ status: 413, type: ErrorEnvelope, description: 'Over 10 MiB for an image or 20 MiB for audio (PAYLOAD_TOO_LARGE)' })
+  @ApiResponse({
+    status: 413,
+    type: ErrorEnvelope,
+    description: 'Over 10 MiB for an image, 20 MiB for audio or 2 MiB for a document (PAYLOAD_TOO_LARGE)',
+  })
   @ApiResponse({
     status: 415,
     type: ErrorEnvelope,

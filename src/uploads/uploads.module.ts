@@ -3,7 +3,7 @@ import { UploadStore } from './upload.store';
 import { UploadsController } from './uploads.controller';
 import { UploadsService } from './uploads.service';
 
-/** Users' image and audio assets; exports the service that resolves them for video requests. */
+/** Users' images, audio and text documents; exports the service that resolves them for video requests. */
 @Module({
   controllers: [UploadsController],
   providers: [UploadsService, UploadStore],

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { access, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AuthUser } from '../auth/auth-user';
 import { AppException, notFound } from '../common/error-codes';
@@ -9,24 +9,35 @@ import { validationException } from '../common/validation';
 import { AppConfig } from '../config/app-config';
 import type { VideoAssets } from '../pipeline/video-pipeline';
 import { ListUploadsQuery, toUploadDto, UploadDto } from './dto/upload.dto';
-import { fileProblem, processUpload, STORED_EXTENSIONS, storedFormatOf } from './media-processing';
-import { sniffMediaType, UploadKind } from './media-sniff';
-import { MAX_BYTES_BY_KIND, USER_UPLOAD_QUOTA } from './upload-limits';
+import { fileProblem, ProcessedMedia, processUpload, STORED_EXTENSIONS, storedFormatOf } from './media-processing';
+import { sniffMediaType, SniffedType, UploadKind } from './media-sniff';
+import { DOCUMENT_EXTENSIONS, sniffTextDocument, TextDocument } from './text-document';
+import { MAX_BYTES_BY_KIND, MAX_RAG_DOCUMENTS, USER_UPLOAD_QUOTA } from './upload-limits';
 import { Upload, UploadStore } from './upload.store';
 
 /** What the route hands over from multer (memory storage). */
 export interface ReceivedFile {
   buffer: Buffer;
   size: number;
+  /** The client's file name (multer decodes it as UTF-8, see the controller). */
+  originalname: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** The only shape a kept file's path may have (relative to the storage root). */
-const STORED_PATH = new RegExp(`^uploads/[0-9a-f]{64}/[0-9a-f-]{36}\\.(${STORED_EXTENSIONS.join('|')})$`);
+const STORED_PATH = new RegExp(`^uploads/[0-9a-f]{64}/[0-9a-f-]{36}\\.(${[...STORED_EXTENSIONS, ...DOCUMENT_EXTENSIONS].join('|')})$`);
 /** Decoding, re-encoding and probing one upload, all together. */
 const PROCESSING_BUDGET_MS = 60_000;
 /** Leftovers of a process that died mid-upload; anything younger may belong to an upload in progress. */
 const STALE_TMP_MS = 60 * 60_000;
+/** Longest kept file name, in characters. */
+const MAX_NAME_CHARS = 200;
+const ACCEPTED_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'audio/wav', 'audio/mpeg', 'audio/ogg', 'text/plain', 'text/markdown'];
+
+/** What an upload was recognised as: a media type ffmpeg re-encodes, or a text document kept as text. */
+type Recognised = { kind: 'media'; type: SniffedType } | { kind: 'document'; document: TextDocument };
+
+const KIND_ARTICLES: Record<UploadKind, string> = { image: 'an image', audio: 'an audio', document: 'a document' };
 
 interface WantedAsset {
   field: string;
@@ -35,7 +46,7 @@ interface WantedAsset {
 }
 
 /**
- * Users' image and audio assets: sniffed, normalised by ffmpeg, kept under
+ * Users' image, audio and document assets: sniffed, normalised (media by ffmpeg, text by text-document), kept under
  * `<STORAGE_DIR>/uploads/<sha256 of the user id>/<file id>.<ext>` and indexed in Redis by UploadStore.
  */
 @Injectable()
@@ -64,36 +75,45 @@ export class UploadsService implements OnModuleInit {
 
   async upload(user: AuthUser, file: ReceivedFile | undefined): Promise<UploadDto> {
     if (!file) throw fileProblem('file is required: send it as the multipart field "file"');
-    const type = sniffMediaType(file.buffer.subarray(0, 16));
-    if (!type) {
-      throw new AppException(
-        'UNSUPPORTED_MEDIA_TYPE',
-        'Unsupported file type: accepted are PNG, JPEG and WebP images and WAV, MP3 and OGG audio, recognised by their content',
-        { accepted: ['image/png', 'image/jpeg', 'image/webp', 'audio/wav', 'audio/mpeg', 'audio/ogg'] },
-      );
-    }
-    const maxBytes = MAX_BYTES_BY_KIND[type.kind];
+    const name = cleanFileName(file.originalname);
+    const recognised = recognise(file.buffer, name);
+    const kind = recognised.kind === 'media' ? recognised.type.kind : 'document';
+    const uploadedType = recognised.kind === 'media' ? recognised.type.contentType : recognised.document.contentType;
+    const maxBytes = MAX_BYTES_BY_KIND[kind];
     if (file.size > maxBytes) {
-      throw new AppException('PAYLOAD_TOO_LARGE', `${type.contentType} uploads may be at most ${maxBytes} bytes; this one has ${file.size}`, {
+      throw new AppException('PAYLOAD_TOO_LARGE', `${uploadedType} uploads may be at most ${maxBytes} bytes; this one has ${file.size}`, {
         max_bytes: maxBytes,
         size: file.size,
       });
     }
+    if (recognised.kind === 'document' && recognised.document.text.trim() === '') throw fileProblem('a document must contain some text');
     // Checked again atomically when the upload is recorded; this spares the processing when already over.
     const usage = await this.store.usage(user.userId);
     if (usage.files >= USER_UPLOAD_QUOTA.maxFiles) throw quotaExceeded('files');
     if (usage.bytes + file.size > USER_UPLOAD_QUOTA.maxBytes) throw quotaExceeded('bytes');
 
     const fileId = randomUUID();
-    const { ext, contentType } = storedFormatOf(type);
+    const { ext, contentType } = recognised.kind === 'media' ? storedFormatOf(recognised.type) : recognised.document;
     const tmpFile = join(this.tmpDir, `${fileId}.${ext}`);
     try {
-      const media = await processUpload(file.buffer, type, tmpFile, AbortSignal.timeout(PROCESSING_BUDGET_MS));
+      const kept =
+        recognised.kind === 'media'
+          ? { ...(await processUpload(file.buffer, recognised.type, tmpFile, AbortSignal.timeout(PROCESSING_BUDGET_MS))), characters: null }
+          : { ...(await keepDocument(recognised.document, tmpFile)), characters: recognised.document.characters };
       const path = `uploads/${userDirName(user.userId)}/${fileId}.${ext}`;
       const absolute = this.absolutePath(path);
       await mkdir(dirname(absolute), { recursive: true });
       await rename(tmpFile, absolute);
-      const upload: Upload = { fileId, userId: user.userId, kind: type.kind, contentType, ...media, path, createdAt: new Date().toISOString() };
+      const upload: Upload = {
+        fileId,
+        userId: user.userId,
+        kind,
+        name: name || `upload.${ext}`,
+        contentType,
+        ...kept,
+        path,
+        createdAt: new Date().toISOString(),
+      };
       const outcome = await this.store.create(upload, USER_UPLOAD_QUOTA).catch(async (error: unknown) => {
         await rm(absolute, { force: true });
         throw error;
@@ -134,23 +154,22 @@ export class UploadsService implements OnModuleInit {
   }
 
   /**
-   * The files a request's custom_config names (`scenes[].image_file_id`, `background_audio_file_id`), as
-   * absolute paths for the pipeline. An id that is missing or another user's is NOT_FOUND; an upload of the
-   * wrong kind is a VALIDATION_ERROR on that field. Values of other JSON types are left to the pipeline's
-   * own custom_config check.
+   * The uploads a job uses, as absolute paths for the pipeline: those its custom_config names
+   * (`scenes[].image_file_id`, `background_audio_file_id`) and, with use_rag, its documents: the
+   * `document_ids` when given, else the caller's newest MAX_RAG_DOCUMENTS. A named id that is missing or
+   * another user's is NOT_FOUND; an upload of the wrong kind is a VALIDATION_ERROR on that field. Values of
+   * other JSON types are left to the pipeline's own custom_config check.
    */
-  async resolveAssets(userId: string, customConfig: Record<string, unknown>): Promise<VideoAssets> {
-    const wanted = assetsNamedIn(customConfig);
+  async resolveAssets(userId: string, customConfig: Record<string, unknown>, useRag: boolean): Promise<VideoAssets> {
+    const wanted = assetsNamedIn(customConfig, useRag);
     const assets: VideoAssets = { images: {} };
+    if (useRag) assets.documents = Array.isArray(customConfig.document_ids) ? [] : await this.newestDocuments(userId);
     if (wanted.length === 0) return assets;
 
     const ids = [...new Set(wanted.map((w) => w.fileId))].filter((id) => UUID.test(id));
     const found = new Map<string, Upload>();
     for (const upload of await this.store.getMany(ids)) {
-      if (!upload || upload.userId !== userId) continue;
-      // A record without its file would only fail later, inside a render.
-      if (await fileExists(this.absolutePath(upload.path))) found.set(upload.fileId, upload);
-      else this.logger.warn({ fileId: upload.fileId }, 'upload recorded but its file is missing');
+      if (upload?.userId === userId && (await this.hasFile(upload))) found.set(upload.fileId, upload);
     }
 
     const missing = wanted.filter((w) => !found.has(w.fileId));
@@ -162,15 +181,34 @@ export class UploadsService implements OnModuleInit {
     }
     const wrongKind = wanted.filter((w) => found.get(w.fileId)?.kind !== w.kind);
     if (wrongKind.length > 0) {
-      throw validationException(wrongKind.map((w) => ({ field: w.field, errors: [`must name an ${w.kind} upload`] })));
+      throw validationException(wrongKind.map((w) => ({ field: w.field, errors: [`must name ${KIND_ARTICLES[w.kind]} upload`] })));
     }
 
     for (const w of wanted) {
-      const path = this.absolutePath((found.get(w.fileId) as Upload).path);
+      const upload = found.get(w.fileId) as Upload;
+      const path = this.absolutePath(upload.path);
       if (w.kind === 'image') assets.images[w.fileId] = path;
-      else assets.backgroundAudio = path;
+      else if (w.kind === 'audio') assets.backgroundAudio = path;
+      else if (!assets.documents?.some((d) => d.fileId === w.fileId)) assets.documents?.push({ fileId: w.fileId, name: upload.name, file: path });
     }
     return assets;
+  }
+
+  /** use_rag without document_ids: every document of the caller's, newest first, up to the cap. */
+  private async newestDocuments(userId: string): Promise<NonNullable<VideoAssets['documents']>> {
+    const { uploads } = await this.store.list(userId, 'document', 0, MAX_RAG_DOCUMENTS);
+    const documents: NonNullable<VideoAssets['documents']> = [];
+    for (const upload of uploads) {
+      if (await this.hasFile(upload)) documents.push({ fileId: upload.fileId, name: upload.name, file: this.absolutePath(upload.path) });
+    }
+    return documents;
+  }
+
+  /** A record without its file would only fail later, inside a render. */
+  private async hasFile(upload: Upload): Promise<boolean> {
+    if (await fileExists(this.absolutePath(upload.path))) return true;
+    this.logger.warn({ fileId: upload.fileId }, 'upload recorded but its file is missing');
+    return false;
   }
 
   private absolutePath(relative: string): string {
@@ -185,7 +223,7 @@ function userDirName(userId: string): string {
   return createHash('sha256').update(userId).digest('hex');
 }
 
-function assetsNamedIn(customConfig: Record<string, unknown>): WantedAsset[] {
+function assetsNamedIn(customConfig: Record<string, unknown>, useRag: boolean): WantedAsset[] {
   const wanted: WantedAsset[] = [];
   const scenes = customConfig.scenes;
   if (Array.isArray(scenes)) {
@@ -196,6 +234,13 @@ function assetsNamedIn(customConfig: Record<string, unknown>): WantedAsset[] {
   }
   const audio = customConfig.background_audio_file_id;
   if (typeof audio === 'string') wanted.push({ field: 'custom_config.background_audio_file_id', fileId: audio, kind: 'audio' });
+  // Documents only ground a plan with use_rag; without it their ids are not looked at.
+  const documents = customConfig.document_ids;
+  if (useRag && Array.isArray(documents)) {
+    documents.forEach((id: unknown, i) => {
+      if (typeof id === 'string') wanted.push({ field: `custom_config.document_ids[${i}]`, fileId: id, kind: 'document' });
+    });
+  }
   return wanted;
 }
 
@@ -206,6 +251,40 @@ async function fileExists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** What an upload's bytes are: one of the media formats (by their signature), else a text document, else refused. */
+function recognise(bytes: Buffer, name: string): Recognised {
+  const type = sniffMediaType(bytes.subarray(0, 16));
+  if (type) return { kind: 'media', type };
+  const document = sniffTextDocument(bytes, name);
+  if (document) return { kind: 'document', document };
+  throw new AppException(
+    'UNSUPPORTED_MEDIA_TYPE',
+    'Unsupported file type: accepted are PNG, JPEG and WebP images, WAV, MP3 and OGG audio, and UTF-8 text or Markdown documents, recognised by their content',
+    { accepted: ACCEPTED_TYPES },
+  );
+}
+
+/** Documents need no decoder: the normalised text is what is kept. */
+async function keepDocument(document: TextDocument, outFile: string): Promise<ProcessedMedia> {
+  await writeFile(outFile, document.text, 'utf8');
+  const { size } = await stat(outFile);
+  return { size, width: null, height: null, duration: null };
+}
+
+/**
+ * The client's file name as a label: its last path segment, NFC, without control or format characters
+ * (bidirectional overrides could disguise an extension), whitespace collapsed, at most MAX_NAME_CHARS.
+ */
+function cleanFileName(raw: string): string {
+  const base = raw.split(/[\\/]/u).pop() ?? '';
+  const clean = base
+    .normalize('NFC')
+    .replace(/[\p{Cc}\p{Cf}]/gu, '')
+    .replace(/\s+/gu, ' ')
+    .trim();
+  return Array.from(clean).slice(0, MAX_NAME_CHARS).join('');
 }
 
 function quotaExceeded(what: 'files' | 'bytes'): AppException {

@@ -58,7 +58,8 @@ export class VideosService {
     if (problems.length > 0) {
       throw validationException(problems.map((p) => ({ field: `${fieldPrefix}${p.field}`, errors: [p.message] })));
     }
-    await this.uploads.resolveAssets(user.userId, customConfig); // every referenced upload exists and is the user's
+    const useRag = request.use_rag ?? saved.use_rag ?? false;
+    await this.uploads.resolveAssets(user.userId, customConfig, useRag); // every referenced upload exists and is the user's
     const quality = request.quality ?? saved.quality ?? (await this.preferences.get(user.userId)).default_quality;
     const model = request.model ?? saved.model;
     return {
@@ -66,7 +67,7 @@ export class VideosService {
       context: request.context,
       ...(model ? { model } : {}),
       quality,
-      use_rag: request.use_rag ?? saved.use_rag ?? false,
+      use_rag: useRag,
       custom_config: customConfig,
       priority: request.priority ?? 'normal',
       ...(request.webhook_url ? { webhook_url: request.webhook_url } : {}),
