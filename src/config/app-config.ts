@@ -47,6 +47,10 @@ export class AppConfig {
   readonly pipelineCommand?: string;
   readonly pipelineTimeoutSeconds: number;
   readonly pipelineKillGraceMs: number;
+  /** Built-in pipeline: the planning model, when LLM_BASE_URL is set. */
+  readonly llm?: { baseUrl: string; apiKey?: string; model: string; timeoutSeconds: number };
+  /** Built-in pipeline: the speech endpoint, when TTS_BASE_URL is set. */
+  readonly tts?: { baseUrl: string; apiKey?: string; model: string; voice: string; timeoutSeconds: number };
   readonly logLevel: Environment['LOG_LEVEL'];
   readonly logPretty: boolean;
   readonly maxQueueDepth: number;
@@ -96,6 +100,18 @@ export class AppConfig {
     this.pipelineCommand = env.PIPELINE_COMMAND;
     this.pipelineTimeoutSeconds = env.PIPELINE_TIMEOUT_S;
     this.pipelineKillGraceMs = env.PIPELINE_KILL_GRACE_MS;
+    if (env.LLM_BASE_URL) {
+      this.llm = { baseUrl: env.LLM_BASE_URL, apiKey: env.LLM_API_KEY, model: env.LLM_MODEL, timeoutSeconds: env.LLM_TIMEOUT_S };
+    }
+    if (env.TTS_BASE_URL) {
+      this.tts = {
+        baseUrl: env.TTS_BASE_URL,
+        apiKey: env.TTS_API_KEY,
+        model: env.TTS_MODEL,
+        voice: env.TTS_VOICE,
+        timeoutSeconds: env.TTS_TIMEOUT_S,
+      };
+    }
     this.logLevel = env.LOG_LEVEL;
     this.logPretty = env.LOG_PRETTY;
     this.maxQueueDepth = env.MAX_QUEUE_DEPTH;

@@ -95,6 +95,35 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(0) @Max(120_000)
   PIPELINE_KILL_GRACE_MS = 5000;
 
+  /** Built-in pipeline: an OpenAI-compatible chat completions endpoint plans the scenes (unset: the deterministic planner). */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  LLM_BASE_URL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(4096)
+  LLM_API_KEY?: string;
+
+  @IsString() @Matches(/^\S{1,100}$/, { message: 'must be a model name (1-100 characters, no spaces)' })
+  LLM_MODEL = 'gpt-4o-mini';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(600)
+  LLM_TIMEOUT_S = 60;
+
+  /** Built-in pipeline: an OpenAI-compatible /v1/audio/speech endpoint speaks (unset: espeak-ng). */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  TTS_BASE_URL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(4096)
+  TTS_API_KEY?: string;
+
+  @IsString() @Matches(/^\S{1,100}$/, { message: 'must be a model name (1-100 characters, no spaces)' })
+  TTS_MODEL = 'tts-1';
+
+  @IsString() @Matches(/^[A-Za-z0-9_.:+-]{1,64}$/, { message: 'must be a voice name (letters, digits, _ . : + -)' })
+  TTS_VOICE = 'alloy';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(600)
+  TTS_TIMEOUT_S = 60;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 

@@ -1,4 +1,4 @@
-import type { Quality } from '../pipeline/video-pipeline';
+import type { GenerationInfo, Quality } from '../pipeline/video-pipeline';
 
 export const JOB_STATUSES = ['queued', 'processing', 'completed', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -40,6 +40,7 @@ export interface VideoInfo {
     processing_seconds: number;
     stages: Record<string, number>;
   };
+  generation?: GenerationInfo;
 }
 
 export interface Job {

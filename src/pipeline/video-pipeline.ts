@@ -14,7 +14,7 @@ export const QUALITY_RESOLUTION: Record<Quality, { width: number; height: number
   ultra: { width: 2560, height: 1440 },
 };
 
-export const PIPELINE_STAGES = ['plan', 'narrate', 'render', 'compose', 'finalize'] as const;
+export const PIPELINE_STAGES = ['ground', 'plan', 'narrate', 'render', 'compose', 'finalize'] as const;
 export type PipelineStage = (typeof PIPELINE_STAGES)[number];
 
 export type PipelineLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -25,6 +25,17 @@ export interface VideoAssets {
   images: Record<string, string>;
   /** custom_config.background_audio_file_id's file. */
   backgroundAudio?: string;
+  /**
+   * use_rag only (absent without it): the caller's text documents (UTF-8, LF line ends) to ground the plan
+   * in — custom_config.document_ids in that order, else the newest ones. Empty when the caller has none.
+   */
+  documents?: Array<{
+    fileId: string;
+    /** The uploaded file name, to cite. */
+    name: string;
+    /** Absolute path of the kept .md or .txt file. */
+    file: string;
+  }>;
 }
 
 export interface VideoRequest {
@@ -68,6 +79,23 @@ export interface ProbedVideo {
   checksumSha256: string;
 }
 
+/** How a video's content was made (snake_case: it is shown to clients in the video's metadata). */
+export interface GenerationInfo {
+  /** Who wrote the scenes: the request itself, the offline planner or a model. */
+  planner: 'custom' | 'deterministic' | 'llm';
+  /** The model that planned, as the endpoint named it. */
+  model?: string;
+  /** Version of the planning prompt file. */
+  prompt_version?: string;
+  /** Tokens the planning model used, over every round. */
+  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  /** The voice that spoke, e.g. "espeak-ng en" or "openai-speech tts-1 alloy". */
+  voice: string;
+  scenes: number;
+  /** use_rag: the documents whose passages grounded the plan. */
+  grounding?: { passages: number; sources: string[] };
+}
+
 export interface PipelineResult {
   /** Absolute path of the MP4, inside ctx.workDir. */
   file: string;
@@ -78,6 +106,8 @@ export interface PipelineResult {
   metadata: ProbedVideo;
   /** Wall-clock seconds spent in each stage. */
   stageSeconds: Record<string, number>;
+  /** Pipelines that plan their own content say how. */
+  generation?: GenerationInfo;
 }
 
 export interface VideoPipeline {

@@ -161,7 +161,7 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
   /** The uploads the job refers to; one deleted since submission fails the job for good (retrying cannot help). */
   private async resolveAssets(job: Job): Promise<VideoAssets> {
     try {
-      return await this.uploads.resolveAssets(job.userId, job.configuration.custom_config);
+      return await this.uploads.resolveAssets(job.userId, job.configuration.custom_config, job.configuration.use_rag);
     } catch (err) {
       if (err instanceof AppException) throw new PipelineError(`an upload this job uses is gone: ${err.message}`, 'ASSET_MISSING', false);
       throw err;
@@ -213,6 +213,7 @@ function videoInfo(job: Job, result: PipelineResult, startedAt: number): VideoIn
       processing_seconds: (Date.now() - startedAt) / 1000,
       stages: result.stageSeconds,
     },
+    ...(result.generation ? { generation: result.generation } : {}),
   };
 }
 

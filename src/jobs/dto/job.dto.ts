@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PageMeta } from '../../common/pagination';
+import type { GenerationInfo } from '../../pipeline/video-pipeline';
 import { Job, JOB_PRIORITIES, JOB_STATUSES, JobConfiguration, JobLogEntry } from '../job.model';
 
 export const API_PREFIX = '/api/v1';
@@ -14,6 +15,28 @@ export class PerformanceDto {
   @ApiProperty({ example: 14.8 }) processing_seconds!: number;
   @ApiProperty({ example: { plan: 0.01, narrate: 1.9, render: 9.5, compose: 0.4, finalize: 0.6 } })
   stages!: Record<string, number>;
+}
+
+export class TokenUsageDto {
+  @ApiProperty({ example: 812 }) prompt_tokens!: number;
+  @ApiProperty({ example: 640 }) completion_tokens!: number;
+  @ApiProperty({ example: 1452 }) total_tokens!: number;
+}
+
+export class GroundingDto {
+  @ApiProperty({ example: 4, description: 'document passages given to the planner' }) passages!: number;
+  @ApiProperty({ type: [String], example: ['lecture-notes.md'] }) sources!: string[];
+}
+
+export class GenerationDto implements GenerationInfo {
+  @ApiProperty({ enum: ['custom', 'deterministic', 'llm'], description: 'who wrote the scenes: the request, the offline planner or a model' })
+  planner!: GenerationInfo['planner'];
+  @ApiPropertyOptional({ example: 'gpt-4o-mini', description: 'the model that planned' }) model?: string;
+  @ApiPropertyOptional({ example: 'plan-v1' }) prompt_version?: string;
+  @ApiPropertyOptional({ type: TokenUsageDto }) usage?: TokenUsageDto;
+  @ApiProperty({ example: 'espeak-ng en' }) voice!: string;
+  @ApiProperty({ example: 7 }) scenes!: number;
+  @ApiPropertyOptional({ type: GroundingDto, description: 'use_rag: the documents that grounded the plan' }) grounding?: GroundingDto;
 }
 
 export class VideoMetadataDto {
@@ -35,6 +58,8 @@ export class VideoMetadataDto {
   @ApiProperty({ nullable: true, type: String, example: '/api/v1/videos/jobs/3f0e…/captions', description: 'WebVTT, when the pipeline made captions' })
   captions_url!: string | null;
   @ApiProperty({ type: PerformanceDto }) performance!: PerformanceDto;
+  @ApiPropertyOptional({ type: GenerationDto, description: 'how the content was made (built-in pipeline)' })
+  generation?: GenerationDto;
 }
 
 export class JobConfigurationDto implements JobConfiguration {
@@ -134,6 +159,7 @@ export function toVideoMetadataDto(job: Job): VideoMetadataDto | undefined {
     ...urls(job.id),
     captions_url: v.captions ? `${API_PREFIX}/videos/jobs/${job.id}/captions` : null,
     performance: v.performance,
+    ...(v.generation ? { generation: v.generation } : {}),
   };
 }
 
