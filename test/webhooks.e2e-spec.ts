@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:https';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import Redis from 'ioredis';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { AppProcess } from './support/app-process';
@@ -27,6 +29,7 @@ describe('webhooks', () => {
   let dir: string;
   let base: string;
   let issuer: TestIssuer;
+  let port: number;
   const secret = `whsec_${randomBytes(32).toString('base64')}`;
   const received: Received[] = [];
   let failuresLeft = 1;
@@ -37,7 +40,7 @@ describe('webhooks', () => {
       'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
       '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
     ], { stdio: 'ignore' });
-    const port = await freePort();
+    port = await freePort();
     receiver = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
@@ -51,8 +54,9 @@ describe('webhooks', () => {
     base = `https://127.0.0.1:${port}`;
     redis = await TestRedis.start();
     issuer = new TestIssuer();
+    // The receiver is on loopback: only WEBHOOK_ALLOW_PRIVATE lets the service reach it.
     const env = testEnv(redis, issuer, dir, {
-      LOG_LEVEL: 'error', WEBHOOK_SECRET: secret, WEBHOOK_BACKOFF_MS: '100', NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'),
+      WEBHOOK_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'error', WEBHOOK_SECRET: secret, WEBHOOK_BACKOFF_MS: '100', NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'),
     });
     app = await AppProcess.start(env, await freePort());
   });
@@ -104,5 +108,73 @@ describe('webhooks', () => {
     await new Promise((r) => setTimeout(r, 500));
     const hooks = received.filter((r) => r.path === '/prefs-hook').map((r) => JSON.parse(r.body) as { type: string; data: { job_id: string } });
     expect(hooks.map((h) => [h.type, h.data.job_id])).toEqual([['job.cancelled', cancelled.body.job_id]]);
+  });
+
+  /** The same service without WEBHOOK_ALLOW_PRIVATE (its own key prefix on the same Redis): no traffic leaves loopback. */
+  describe('without WEBHOOK_ALLOW_PRIVATE', () => {
+    let strict: AppProcess;
+    let keys: Redis;
+    const prefix = 'vgs-strict';
+    beforeAll(async () => {
+      strict = await AppProcess.start(
+        testEnv(redis, issuer, dir, { REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn', WEBHOOK_SECRET: secret, WEBHOOK_BACKOFF_MS: '100', NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') }),
+        await freePort(),
+      );
+      keys = new Redis(redis.url);
+    });
+    afterAll(async () => {
+      keys?.disconnect();
+      await strict?.stop('SIGKILL');
+    });
+
+    const forbidden = () => [`https://127.0.0.1:${port}/`, 'https://[::1]/', 'https://2130706433/', 'https://169.254.169.254/latest/meta-data/', 'https://hooks.localhost/'];
+
+    test('a job, a batch item or preferences naming a forbidden host are 422 at submission, nothing stored', async () => {
+      const token = issuer.token({ sub: 'user_ssrf', azp: AZP });
+      const job = { topic: 'Hooks', context: 'Never sent.', quality: 'low' };
+      for (const url of forbidden()) {
+        const single = await strict.api('POST', '/api/v1/videos/generate', token, { ...job, webhook_url: url });
+        expect([url, single.status, single.body.error?.error_code]).toEqual([url, 422, 'VALIDATION_ERROR']);
+        // Numeric host forms (2130706433) already fail the https-URL rule; the others fail the address check.
+        expect(single.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['webhook_url']);
+
+        const batch = await strict.api('POST', '/api/v1/videos/batch', token, { jobs: [job, { ...job, webhook_url: url }] });
+        expect([url, batch.status]).toEqual([url, 422]);
+        expect(batch.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['jobs[1].webhook_url']);
+
+        const prefs = await strict.api('PUT', '/api/v1/users/me/preferences', token, { notifications: { webhook_url: url } });
+        expect([url, prefs.status]).toEqual([url, 422]);
+        expect(prefs.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['notifications.webhook_url']);
+      }
+      const loopback = await strict.api('POST', '/api/v1/videos/generate', token, { ...job, webhook_url: `https://127.0.0.1:${port}/` });
+      expect(loopback.body.error.details.fields[0].errors).toEqual(['webhook_url must not point at a loopback address']);
+      expect((await strict.api('GET', '/api/v1/jobs', token)).body.data).toEqual([]);
+      expect((await strict.api('GET', '/api/v1/users/me/preferences', token)).body.notifications.webhook_url).toBeNull();
+    });
+
+    test('a name that resolves to loopback passes submission and is refused at delivery, for good', async () => {
+      // This machine's own name resolves to loopback (from /etc/hosts); anything else and the test must not run.
+      const name = hostname();
+      const addresses = await lookup(name, { all: true });
+      expect(addresses.every((a) => a.address.startsWith('127.') || a.address === '::1')).toBe(true);
+
+      const token = issuer.token({ sub: 'user_rebind', azp: AZP });
+      const created = await strict.api('POST', '/api/v1/videos/generate', token, { topic: 'Rebind', context: 'Cancelled at once.', quality: 'low', priority: 'low', webhook_url: `https://${name}:${port}/rebind-hook` });
+      expect(created.status).toBe(201);
+      const id = created.body.job_id as string;
+      await strict.api('POST', `/api/v1/jobs/${id}/cancel`, token);
+      await strict.waitForJob(id, token, terminal);
+
+      // The delivery is BullMQ's job in the webhooks queue: failed once, with the reason, never retried.
+      let delivery: Record<string, string> = {};
+      for (const deadline = Date.now() + 60_000; !delivery.failedReason && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+        const [key] = await keys.keys(`${prefix}:webhooks:msg_${id}_*`);
+        delivery = key ? await keys.hgetall(key) : {};
+      }
+      expect(delivery.failedReason).toMatch(new RegExp(`webhook target refused: ${name} resolves to 127\\.`));
+      expect(delivery.atm ?? delivery.attemptsMade).toBe('1');
+      expect(strict.logs).toContain('webhook target refused');
+      expect(received.filter((r) => r.path === '/rebind-hook')).toEqual([]);
+    });
   });
 });

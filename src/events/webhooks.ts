@@ -2,6 +2,8 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Job as BullJob, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { createHash } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { Webhook } from 'standardwebhooks';
 import { loadOrCreateDevWebhookSecret } from '../auth/dev-signing-key';
 import { AppConfig } from '../config/app-config';
@@ -11,6 +13,7 @@ import { JobStore } from '../jobs/job.store';
 import { bullConnection } from '../queue/bullmq-connection';
 import { PreferencesStore } from '../users/preferences.store';
 import { JobEventBus } from './job-event-bus';
+import { RefusedTargetError, resolveWebhookTarget, WebhookTarget } from './webhook-target';
 
 export const WEBHOOK_QUEUE = 'webhooks';
 
@@ -102,25 +105,43 @@ export class WebhookSender implements OnApplicationBootstrap, OnApplicationShutd
   private async send(job: BullJob<WebhookDelivery>): Promise<void> {
     const { url, payload } = job.data;
     if (this.config.isProduction && !url.startsWith('https://')) throw new UnrecoverableError('webhooks go to https URLs only');
+    let target: WebhookTarget;
+    try {
+      target = await resolveWebhookTarget(url, this.config.webhooks.allowPrivate);
+    } catch (err) {
+      if (!(err instanceof RefusedTargetError)) throw err; // a DNS failure may be passing: retried
+      this.logger.warn(`webhook ${job.id} to ${new URL(url).origin}: ${err.message}`);
+      throw new UnrecoverableError(err.message);
+    }
     const body = JSON.stringify(payload);
     const id = job.id as string;
     const timestamp = new Date();
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'video-job-service-webhooks',
-        'webhook-id': id,
-        'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-        'webhook-signature': this.signer.sign(id, timestamp, body),
-      },
-      body,
-      redirect: 'manual', // a redirect could point anywhere: treat it as a failed delivery
-      signal: AbortSignal.timeout(this.config.webhooks.timeoutMs),
-    });
-    await res.body?.cancel();
-    // 410 Gone: the receiver asks us to stop; other failures are retried with backoff.
-    if (res.status === 410) throw new UnrecoverableError('receiver answered 410 Gone');
-    if (!res.ok) throw new Error(`receiver answered ${res.status}`);
+    const status = await post(target, body, {
+      'content-type': 'application/json',
+      'user-agent': 'video-job-service-webhooks',
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+      'webhook-signature': this.signer.sign(id, timestamp, body),
+    }, this.config.webhooks.timeoutMs);
+    // 410 Gone: the receiver asks us to stop; other failures (a redirect too: it is never followed, it could
+    // point anywhere) are retried with backoff.
+    if (status === 410) throw new UnrecoverableError('receiver answered 410 Gone');
+    if (status < 200 || status > 299) throw new Error(`receiver answered ${status}`);
   }
+}
+
+/**
+ * POSTs to the checked target and answers the status. Node's http client follows no redirects; `lookup` pins
+ * the connection to the checked addresses, on a connection of its own (no pooled socket from another check).
+ */
+function post(target: WebhookTarget, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
+  const request = target.url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(target.url, { method: 'POST', headers, lookup: target.lookup, agent: false, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+      res.resume(); // the answer's body is not read
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

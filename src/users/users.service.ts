@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '../auth/auth-user';
+import { assertWebhookUrlAllowed } from '../common/network-policy';
+import { AppConfig } from '../config/app-config';
 import { ClerkProfiles } from './clerk-profiles';
 import { MeDto, PreferencesDto, PreferencesResponseDto } from './dto/preferences.dto';
 import { DEFAULT_PREFERENCES, PreferencesStore, UserPreferences } from './preferences.store';
@@ -12,6 +14,7 @@ export class UsersService {
   constructor(
     private readonly profiles: ClerkProfiles,
     private readonly preferences: PreferencesStore,
+    private readonly config: AppConfig,
   ) {}
 
   async me(user: AuthUser): Promise<MeDto> {
@@ -34,6 +37,7 @@ export class UsersService {
   }
 
   async putPreferences(user: AuthUser, body: PreferencesDto): Promise<PreferencesResponseDto> {
+    assertWebhookUrlAllowed(body.notifications?.webhook_url, 'notifications.webhook_url', this.config.webhooks.allowPrivate);
     const next: UserPreferences = {
       default_quality: body.default_quality ?? DEFAULT_PREFERENCES.default_quality,
       notifications: {

@@ -5,7 +5,7 @@ import { QUALITIES, Quality } from '../../pipeline/video-pipeline';
 import { NOTIFICATION_EVENTS, NotificationEvent } from '../preferences.store';
 
 export class NotificationSettingsDto {
-  @ApiPropertyOptional({ nullable: true, type: String, example: 'https://example.com/hooks/video', description: 'Where the chosen job events of all your jobs are POSTed, signed per Standard Webhooks' })
+  @ApiPropertyOptional({ nullable: true, type: String, example: 'https://example.com/hooks/video', description: 'Where the chosen job events of all your jobs are POSTed, signed per Standard Webhooks: an https URL on a public host' })
   @IsOptional() @IsString() @MaxLength(2048)
   @IsUrl({ protocols: ['https'], require_protocol: true, require_tld: false }, { message: 'notifications.webhook_url must be an https URL' })
   webhook_url?: string | null;

@@ -49,7 +49,7 @@ export class VideoGenerationRequestDto {
   @IsOptional() @IsUUID('4', { message: 'configuration_id must be a configuration id (UUID)' })
   configuration_id?: string;
 
-  @ApiPropertyOptional({ example: 'https://example.com/hooks/video', description: 'https URL: the job\'s terminal event is POSTed there, signed per Standard Webhooks, retried with backoff' })
+  @ApiPropertyOptional({ example: 'https://example.com/hooks/video', description: 'https URL on a public host (loopback, private and metadata addresses are refused): the job\'s terminal event is POSTed there, signed per Standard Webhooks, retried with backoff' })
   @IsOptional() @IsString() @MaxLength(2048)
   @IsUrl({ protocols: ['https'], require_protocol: true, require_tld: false }, { message: 'webhook_url must be an https URL' })
   webhook_url?: string;
