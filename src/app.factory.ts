@@ -2,12 +2,13 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json, NextFunction, Request, Response } from 'express';
+import { json, NextFunction, Request, RequestHandler, Response } from 'express';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppException } from './common/error-codes';
 import { ErrorEnvelope } from './common/error-envelope';
-import { requireJsonBody } from './common/json-body.middleware';
+import { limitJsonDepth, requireJsonBody } from './common/json-body.middleware';
 import { requestIdMiddleware } from './common/request-id.middleware';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
@@ -22,11 +23,13 @@ export async function createApp(): Promise<INestApplication> {
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 1);
   app.disable('x-powered-by');
+  app.use(securityHeaders());
   app.use(requestIdMiddleware);
   app.use(httpMetrics(app.get(MetricsService)));
   if (!config.runsApi) app.use(apiRoutesOff);
   app.use(requireJsonBody(['/api/v1/uploads'])); // uploads are multipart
   app.use(json({ limit: config.bodyLimit, strict: true }));
+  app.use(limitJsonDepth());
   app.useGlobalPipes(createValidationPipe());
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config));
   if (config.corsOrigins === true || config.corsOrigins.length > 0) {
@@ -35,6 +38,20 @@ export async function createApp(): Promise<INestApplication> {
   app.enableShutdownHooks();
   setUpDocs(app);
   return app;
+}
+
+/**
+ * helmet's defaults (nosniff, frame and referrer policies, a same-origin CSP that suits the API and Swagger UI at
+ * /docs) on every answer; /redoc alone may also load its bundle from the CDN and run its search worker. No
+ * upgrade-insecure-requests: a self-hosted instance may be reached over plain HTTP, where it would break the docs.
+ */
+function securityHeaders(): RequestHandler {
+  const directives = { upgradeInsecureRequests: null };
+  const api = helmet({ contentSecurityPolicy: { directives } });
+  const redoc = helmet({
+    contentSecurityPolicy: { directives: { ...directives, scriptSrc: ["'self'", REDOC_CDN], workerSrc: ["'self'", 'blob:'] } },
+  });
+  return (req, res, next) => (req.path === '/redoc' ? redoc : api)(req, res, next);
 }
 
 /** The worker role serves only probes and docs; API routes answer 404 there. */
@@ -62,7 +79,8 @@ function setUpDocs(app: INestApplication): void {
   http.get('/redoc', (_req: Request, res: Response) => res.type('html').send(REDOC_PAGE));
 }
 
+const REDOC_CDN = 'https://cdn.redoc.ly';
 const REDOC_PAGE = `<!doctype html><html><head><title>Video job service API</title><meta charset="utf-8"/>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head><body>
-<redoc spec-url="/openapi.json"></redoc><script src="https://cdn.redoc.ly/redoc/latest/bundles/redoc.standalone.js"></script>
+<redoc spec-url="/openapi.json"></redoc><script src="${REDOC_CDN}/redoc/latest/bundles/redoc.standalone.js"></script>
 </body></html>`;

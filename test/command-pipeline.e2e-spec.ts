@@ -37,3 +37,46 @@ describe('external generator through the API', () => {
     expect(download.status).toBe(200);
   });
 });
+
+/** The generator runs someone else's code: it sees an allow-listed environment, never the service's secrets. */
+describe('external generator environment', () => {
+  const ENV_GENERATOR = join(__dirname, 'fixtures', 'env-printing-generator.mjs');
+  let ctx: TestContext;
+
+  beforeAll(async () => {
+    ctx = await startTestApp({
+      APP_ROLE: 'all',
+      PIPELINE: 'command',
+      PIPELINE_COMMAND: `"${process.execPath}" "${ENV_GENERATOR}"`,
+      CLERK_SECRET_KEY: 'sk_test_service_secret',
+      WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+      LLM_API_KEY: 'llm-key-of-the-service',
+      TZ: 'UTC',
+      PIPELINE_ENV_OPENAI_API_KEY: 'sk-for-the-generator',
+    });
+  });
+  afterAll(() => ctx.close());
+
+  test('gets PATH, HOME, LANG, TZ and PIPELINE_ENV_<NAME> as <NAME>, and nothing else', async () => {
+    const token = ctx.tokenFor('user_env');
+    const created = await ctx.http().post('/api/v1/videos/generate').set('Authorization', `Bearer ${token}`).send({ topic: 'Environment', context: 'What a generator may see.', quality: 'low' });
+    expect(created.status).toBe(201);
+    const job = await waitForJob(ctx, token, created.body.job_id, (j) => ['completed', 'failed', 'cancelled'].includes(j.status));
+    expect(job.status).toBe('completed'); // ffmpeg was found through PATH
+    const logs = (await ctx.http().get(`/api/v1/jobs/${created.body.job_id}/logs?limit=1000`).set('Authorization', `Bearer ${token}`)).body.logs as Array<{ message: string }>;
+    const seen = new Map(
+      logs.filter((l) => l.message.startsWith('env ')).map((l) => {
+        const [name, ...value] = l.message.slice(4).split('=');
+        return [name, value.join('=')] as const;
+      }),
+    );
+    expect(seen.get('OPENAI_API_KEY')).toBe('sk-for-the-generator');
+    expect(seen.get('TZ')).toBe('UTC');
+    expect(seen.get('PATH')).toBe(process.env.PATH);
+    expect([...seen.keys()].every((name) => ['PATH', 'HOME', 'LANG', 'TZ', 'OPENAI_API_KEY'].includes(name))).toBe(true);
+    const everything = logs.map((l) => l.message).join('\n');
+    for (const secret of ['sk_test_service_secret', 'whsec_', 'llm-key-of-the-service', 'BEGIN PUBLIC KEY', ctx.redis.url]) {
+      expect(everything).not.toContain(secret);
+    }
+  });
+});

@@ -17,3 +17,27 @@ export function requireJsonBody(exceptPrefixes: string[] = []) {
     next(new AppException('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json, got "${type || 'none'}"`));
   };
 }
+
+/** Deeper than any request of the API needs, far shallower than what overflows the validation pipe's recursion. */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * A parsed body nested deeper than maxDepth is a 422 before validation, which recurses through it and would
+ * overflow the stack (a 500). Walks the body with an explicit stack for the same reason.
+ */
+export function limitJsonDepth(maxDepth = MAX_JSON_DEPTH) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    next(jsonDepthExceeds(req.body, maxDepth) ? new AppException('VALIDATION_ERROR', `Request body is nested deeper than ${maxDepth} levels`) : undefined);
+  };
+}
+
+function jsonDepthExceeds(value: unknown, maxDepth: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    const [node, depth] = item;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > maxDepth) return true;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
+}

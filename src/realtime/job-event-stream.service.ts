@@ -53,9 +53,13 @@ export class JobEventStream {
       res.end();
     };
     const send = (event: StoredJobEvent): void => {
-      if (closed || !isAfter(event.event_id, lastSent)) return; // replay and live may overlap: once each
-      lastSent = event.event_id;
-      res.write(`id: ${event.event_id}\nevent: job.update\ndata: ${JSON.stringify(event.job)}\n\n`);
+      if (closed) return;
+      // Replay and live may overlap: each event once.
+      if (isAfter(event.event_id, lastSent)) {
+        lastSent = event.event_id;
+        res.write(`id: ${event.event_id}\nevent: job.update\ndata: ${JSON.stringify(event.job)}\n\n`);
+      }
+      // The terminal event ends the stream even when the client claims to have it already.
       if (TERMINAL_STATUSES.has(event.job.status)) close();
     };
     // Listen before reading the stream, so an event committed in between is buffered, not lost.
@@ -83,6 +87,9 @@ export class JobEventStream {
       replaying = false;
       for (const event of live.splice(0)) send(event);
     }
+    // Resumed after the terminal event: nothing was left to send. The store writes a job's status and its event
+    // together, so a job already terminal when looked up has no event still to come.
+    if (TERMINAL_STATUSES.has(job.status)) close();
   }
 }
 

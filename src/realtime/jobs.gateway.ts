@@ -57,7 +57,11 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     namespace.use((socket, next) => {
       this.authenticate(socket).then(
         () => next(),
-        (err: Error) => next(Object.assign(new Error('UNAUTHORIZED'), { data: { error_code: 'UNAUTHORIZED', message: err.message } })),
+        (err: Error) => {
+          // Why the token failed (expired, wrong azp, …) is for the operator's log, never for the caller.
+          this.logger.debug(`handshake refused: ${err.message}`);
+          next(Object.assign(new Error('UNAUTHORIZED'), { data: { error_code: 'UNAUTHORIZED' } }));
+        },
       );
     });
     const interval = this.config.realtimeProgressIntervalMs;

@@ -29,8 +29,11 @@ export interface CommandPipelineOptions {
   timeoutSeconds: number;
   /** Between SIGTERM and SIGKILL when a run is cancelled or times out (default 5000 ms). */
   killGraceMs?: number;
-  /** The generator's whole environment; when omitted it inherits the worker's. */
-  env?: Record<string, string>;
+  /**
+   * The generator's whole environment; when omitted it inherits the worker's. The service passes an allow-list
+   * (AppConfig.pipelineEnv): the generator runs someone else's code, which must not see the service's secrets.
+   */
+  env?: Readonly<Record<string, string>>;
 }
 
 export const DEFAULT_KILL_GRACE_MS = 5000;
