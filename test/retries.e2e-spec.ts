@@ -75,7 +75,7 @@ describe('retries with backoff for transient faults, none for bad output', () =>
     const job = await app.waitForJob(id, token, terminal);
     expect(job).toEqual(expect.objectContaining({ status: 'completed', attempts: 2, error_message: null }));
     const logs = (await app.api('GET', `/api/v1/jobs/${id}/logs?limit=1000`, token)).body.logs as Array<{ level: string; message: string }>;
-    expect(logs.some((l) => l.level === 'error' && /attempt 1 failed: .*simulated encoder crash/s.test(l.message))).toBe(true);
+    expect(logs.some((l) => l.level === 'error' && /attempt 1 failed \(TOOL_FAILED\): .*simulated encoder crash/s.test(l.message))).toBe(true);
   });
 
   test('a fault that persists fails the job after the last attempt, with the reason', async () => {

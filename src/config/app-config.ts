@@ -47,6 +47,8 @@ export class AppConfig {
   readonly pipelineCommand?: string;
   readonly pipelineTimeoutSeconds: number;
   readonly pipelineKillGraceMs: number;
+  /** PIPELINE=command: the generator's whole environment (allow-listed, never the service's secrets). */
+  readonly pipelineEnv: Readonly<Record<string, string>>;
   /** Built-in pipeline: the planning model, when LLM_BASE_URL is set. */
   readonly llm?: { baseUrl: string; apiKey?: string; model: string; timeoutSeconds: number };
   /** Built-in pipeline: the speech endpoint, when TTS_BASE_URL is set. */
@@ -69,7 +71,8 @@ export class AppConfig {
   readonly realtimeProgressIntervalMs: number;
   readonly sseHeartbeatMs: number;
   readonly dashboardCacheTtlMs: number;
-  readonly webhooks: { secret?: string; maxAttempts: number; backoffMs: number; timeoutMs: number };
+  /** allowPrivate: webhooks may go to loopback and private addresses (development and tests only). */
+  readonly webhooks: { secret?: string; maxAttempts: number; backoffMs: number; timeoutMs: number; allowPrivate: boolean };
 
   constructor(env: Environment) {
     this.nodeEnv = env.NODE_ENV;
@@ -100,6 +103,7 @@ export class AppConfig {
     this.pipelineCommand = env.PIPELINE_COMMAND;
     this.pipelineTimeoutSeconds = env.PIPELINE_TIMEOUT_S;
     this.pipelineKillGraceMs = env.PIPELINE_KILL_GRACE_MS;
+    this.pipelineEnv = env.PIPELINE_ENV;
     if (env.LLM_BASE_URL) {
       this.llm = { baseUrl: env.LLM_BASE_URL, apiKey: env.LLM_API_KEY, model: env.LLM_MODEL, timeoutSeconds: env.LLM_TIMEOUT_S };
     }
@@ -134,6 +138,7 @@ export class AppConfig {
       maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
       backoffMs: env.WEBHOOK_BACKOFF_MS,
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
     };
   }
 }

@@ -32,6 +32,15 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment({ NODE_ENV: 'production', CLERK_SECRET_KEY: 'sk_live_abc', WEBHOOK_SECRET: secret })).not.toThrow();
   });
 
+  test('WEBHOOK_ALLOW_PRIVATE: off by default, refused in production', () => {
+    expect(validateEnvironment({}).WEBHOOK_ALLOW_PRIVATE).toBe(false);
+    expect(new AppConfig(validateEnvironment({ WEBHOOK_ALLOW_PRIVATE: 'true' })).webhooks.allowPrivate).toBe(true);
+    const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const production = { NODE_ENV: 'production', CLERK_SECRET_KEY: 'sk_live_abc', WEBHOOK_SECRET: secret };
+    expect(() => validateEnvironment({ ...production, WEBHOOK_ALLOW_PRIVATE: 'true' })).toThrow(/WEBHOOK_ALLOW_PRIVATE/);
+    expect(() => validateEnvironment({ ...production, WEBHOOK_ALLOW_PRIVATE: 'false' })).not.toThrow();
+  });
+
   test('API keys: format and known scopes', () => {
     const hash = 'a'.repeat(64);
     expect(() => validateEnvironment({ API_KEYS: 'ingest:nothex:jobs:submit' })).toThrow(/API_KEYS/);
@@ -51,6 +60,28 @@ describe('validateEnvironment', () => {
     expect(config.storageDir).toBe('/srv/vgs/storage');
     expect(config.clerk.authorizedParties).toEqual(['https://a.example', 'https://b.example']);
     expect([...config.adminUserIds]).toEqual(['u1', 'u2']);
+  });
+});
+
+describe('the generator environment', () => {
+  test('PATH, HOME, LANG, TZ when set, and PIPELINE_ENV_<NAME> as <NAME>; no secret of the service', () => {
+    const config = new AppConfig(
+      validateEnvironment({
+        PATH: '/usr/bin:/bin',
+        HOME: '/home/svc',
+        LANG: 'C.UTF-8',
+        CLERK_SECRET_KEY: 'sk_test_abc',
+        REDIS_URL: 'redis://:pw@redis:6379',
+        JEST_WORKER_ID: '1',
+        PIPELINE_ENV_OPENAI_API_KEY: 'sk-gen',
+      }),
+    );
+    expect(config.pipelineEnv).toEqual({ PATH: '/usr/bin:/bin', HOME: '/home/svc', LANG: 'C.UTF-8', OPENAI_API_KEY: 'sk-gen' });
+  });
+
+  test('a PIPELINE_ENV_ variable that names no variable is refused', () => {
+    expect(() => validateEnvironment({ PIPELINE_ENV_: 'x' })).toThrow(/PIPELINE_ENV_/);
+    expect(() => validateEnvironment({ 'PIPELINE_ENV_1X': 'x' })).toThrow(/PIPELINE_ENV_1X/);
   });
 });
 

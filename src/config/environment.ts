@@ -95,6 +95,12 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(0) @Max(120_000)
   PIPELINE_KILL_GRACE_MS = 5000;
 
+  /**
+   * PIPELINE=command: the generator's whole environment, set by validateEnvironment (see generatorEnvironment):
+   * it runs someone else's code, which must not see the service's secrets.
+   */
+  PIPELINE_ENV: Record<string, string> = {};
+
   /** Built-in pipeline: an OpenAI-compatible chat completions endpoint plans the scenes (unset: the deterministic planner). */
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
   LLM_BASE_URL?: string;
@@ -186,6 +192,9 @@ export class Environment {
 
   @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
   WEBHOOK_TIMEOUT_MS = 10000;
+
+  @Transform(toBool) @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE = false;
 }
 
 export class ConfigValidationError extends Error {
@@ -224,10 +233,34 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   if (env.NODE_ENV === 'production' && !env.WEBHOOK_SECRET) {
     problems.push('WEBHOOK_SECRET (unset): production signs webhooks with a configured secret');
   }
+  if (env.NODE_ENV === 'production' && env.WEBHOOK_ALLOW_PRIVATE) {
+    problems.push('WEBHOOK_ALLOW_PRIVATE (true): production never sends webhooks to loopback or private addresses');
+  }
   if (env.NODE_ENV === 'production' && !env.CLERK_JWT_KEY && !env.CLERK_SECRET_KEY) {
     problems.push('CLERK_JWT_KEY / CLERK_SECRET_KEY (unset): production needs one of them to verify tokens');
   }
+  env.PIPELINE_ENV = generatorEnvironment(raw, problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
+  return env;
+}
+
+/** Passed to the generator unchanged when set. */
+const GENERATOR_INHERITED_VARIABLES = ['PATH', 'HOME', 'LANG', 'TZ'];
+const GENERATOR_VARIABLE_PREFIX = 'PIPELINE_ENV_';
+
+/** The allow-listed variables plus every PIPELINE_ENV_<NAME> as <NAME> (e.g. the generator's own LLM key). */
+function generatorEnvironment(raw: Record<string, unknown>, problems: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of GENERATOR_INHERITED_VARIABLES) {
+    const value = raw[name];
+    if (typeof value === 'string') env[name] = value;
+  }
+  for (const [key, value] of Object.entries(raw)) {
+    if (!key.startsWith(GENERATOR_VARIABLE_PREFIX) || typeof value !== 'string') continue;
+    const name = key.slice(GENERATOR_VARIABLE_PREFIX.length);
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) env[name] = value;
+    else problems.push(`${key}: must be ${GENERATOR_VARIABLE_PREFIX}<NAME>, NAME a variable name (letters, digits, _, not starting with a digit)`);
+  }
   return env;
 }
 

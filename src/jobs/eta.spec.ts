@@ -15,7 +15,7 @@ describe('ETA', () => {
   });
 
   test('while running: the remaining stages by their measured averages', () => {
-    const measured = { plan: 1, narrate: 2, render: 10, compose: 1, finalize: 1, total: 15 };
+    const measured = { ground: 0, plan: 1, narrate: 2, render: 10, compose: 1, finalize: 1, total: 15 };
     const eta = estimateWhileRunning({ stage: 'render', stageStartedAt: NOW - 4000, startedAt: NOW - 7000, progress: 40, measured }, NOW);
     expect(eta?.getTime()).toBe(NOW + (6 + 1 + 1) * 1000);
     const overdue = estimateWhileRunning({ stage: 'render', stageStartedAt: NOW - 30_000, startedAt: NOW - 33_000, progress: 70, measured }, NOW);

@@ -11,6 +11,7 @@ import { JobsService } from '../jobs/jobs.service';
 import { StorageService, StoredVideo } from '../files/storage.service';
 import { RenderQueue } from '../queue/render-queue.service';
 import { validationException } from '../common/validation';
+import { assertWebhookUrlAllowed } from '../common/network-policy';
 import { ConfigurationsService } from '../configurations/configurations.service';
 import { UploadsService } from '../uploads/uploads.service';
 import { Quality, VideoPipeline } from '../pipeline/video-pipeline';
@@ -49,9 +50,11 @@ export class VideosService {
   /**
    * The request as a job's configuration: a saved configuration's settings first, the request's fields
    * winning (custom_config keys merged), then the user's default quality. Throws 422 for a custom_config the
-   * pipeline refuses (field paths under `fieldPrefix`), 404 for a configuration or upload that is not the user's.
+   * pipeline refuses or a webhook_url on a forbidden host (field paths under `fieldPrefix`), 404 for a
+   * configuration or upload that is not the user's.
    */
   async prepare(user: AuthUser, request: VideoGenerationRequestDto, fieldPrefix = ''): Promise<JobConfiguration> {
+    assertWebhookUrlAllowed(request.webhook_url, `${fieldPrefix}webhook_url`, this.config.webhooks.allowPrivate);
     const saved = request.configuration_id ? await this.configurations.settingsFor(user.userId, request.configuration_id) : {};
     const customConfig = { ...(saved.custom_config ?? {}), ...(request.custom_config ?? {}) };
     const problems = this.pipeline.checkCustomConfig(customConfig);

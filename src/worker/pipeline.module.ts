@@ -19,8 +19,13 @@ export const VIDEO_PIPELINE = Symbol('VIDEO_PIPELINE');
               command: parseCommandLine(config.pipelineCommand ?? ''),
               timeoutSeconds: config.pipelineTimeoutSeconds,
               killGraceMs: config.pipelineKillGraceMs,
+              env: config.pipelineEnv,
             })
-          : createPipeline('builtin', { ffmpegThreads: config.ffmpegThreads }),
+          : createPipeline('builtin', {
+              ffmpegThreads: config.ffmpegThreads,
+              ...(config.llm ? { llm: config.llm } : {}),
+              ...(config.tts ? { voice: { kind: 'openai-speech' as const, ...config.tts } } : {}),
+            }),
     },
   ],
   exports: [VIDEO_PIPELINE],

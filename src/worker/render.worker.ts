@@ -149,7 +149,7 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
     const message = err instanceof Error ? err.message : String(err);
     const retryable = !(err instanceof PipelineError) || err.retryable;
     const lastAttempt = bullJob.attemptsMade + 1 >= (bullJob.opts.attempts ?? 1);
-    reporter.log('error', 'failed', `attempt ${attempt} failed: ${message}`);
+    reporter.log('error', 'failed', `attempt ${attempt} failed (${code}): ${message}`);
     if (retryable && !lastAttempt) {
       await this.store.requeue(job.id, attempt, code, message);
       throw err;
