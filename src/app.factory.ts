@@ -4,8 +4,9 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json, NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { auditLog } from './common/audit-log';
 import { AppException } from './common/error-codes';
 import { ErrorEnvelope } from './common/error-envelope';
 import { limitJsonDepth, requireJsonBody } from './common/json-body.middleware';
@@ -25,6 +26,8 @@ export async function createApp(): Promise<INestApplication> {
   app.disable('x-powered-by');
   app.use(securityHeaders());
   app.use(requestIdMiddleware);
+  // The root logger, not the request's: an audit line carries its own fields and no request serialization.
+  app.use(auditLog((line) => PinoLogger.root.info(line, 'audit')));
   app.use(httpMetrics(app.get(MetricsService)));
   if (!config.runsApi) app.use(apiRoutesOff);
   app.use(requireJsonBody(['/api/v1/uploads'])); // uploads are multipart

@@ -1,4 +1,9 @@
-import { startTestApp, TestContext } from './support/test-app';
+import Redis from 'ioredis';
+import { PinoLogger } from 'nestjs-pino';
+import { createHash } from 'node:crypto';
+import { TokenVerifier } from '../src/auth/token-verifier';
+import { AZP, startTestApp, TestContext } from './support/test-app';
+import { TestIssuer } from './support/tokens';
 
 /** `depth` objects nested inside each other: {"a":{"a":…{}…}}. */
 const nested = (depth: number): string => '{"a":'.repeat(depth - 1) + '{}' + '}'.repeat(depth - 1);
@@ -100,5 +105,102 @@ describe('hardening: security headers', () => {
     const spec = await ctx.http().get('/openapi.json');
     expect(spec.status).toBe(200);
     expectSecurityHeaders(spec.headers);
+  });
+});
+
+/**
+ * Failed authentication is counted per client IP before verification. Past the limit, an IP's requests with
+ * credentials are refused unverified, valid or not, until its minute ends; other IPs are untouched.
+ */
+describe('hardening: failed authentication is rate-limited', () => {
+  let ctx: TestContext;
+
+  beforeAll(async () => {
+    ctx = await startTestApp({ APP_ROLE: 'api', AUTH_FAILURES_PER_MINUTE: '30' });
+  });
+  afterAll(() => ctx.close());
+
+  // Signed by a key the service does not trust.
+  const forgedToken = new TestIssuer().token({ sub: 'user_mallory', azp: AZP });
+  const forged = () => forgedToken;
+
+  test('31 bad tokens from one IP: the 31st is a 429 with Retry-After, not verified; other IPs still authenticate', async () => {
+    for (let i = 0; i < 30; i++) {
+      const res = await ctx.http().get('/api/v1/jobs').set('Authorization', `Bearer ${forged()}`);
+      expect(res.status).toBe(401);
+    }
+    const verify = jest.spyOn(ctx.app.get(TokenVerifier), 'verify');
+    const limited = await ctx.http().get('/api/v1/jobs').set('Authorization', `Bearer ${forged()}`);
+    expect(limited.status).toBe(429);
+    expect(limited.body.error).toEqual(expect.objectContaining({ error_code: 'RATE_LIMIT_EXCEEDED', request_id: expect.any(String) }));
+    const retryAfter = Number(limited.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(limited.body.error.details.retry_after_seconds).toBe(retryAfter);
+
+    // The rule is per IP: while 127.0.0.1 is over its limit, even a valid token from it is refused unverified.
+    const validSameIp = await ctx.http().get('/api/v1/jobs').set('Authorization', `Bearer ${ctx.tokenFor('user_alice')}`);
+    expect(validSameIp.status).toBe(429);
+    expect((await ctx.http().get('/api/v1/jobs').set('X-API-Key', 'sk-guess')).status).toBe(429);
+    expect(verify).not.toHaveBeenCalled();
+
+    // Another client (behind the one trusted proxy hop) is unaffected, and its failures are its own.
+    const other = await ctx.http().get('/api/v1/jobs').set('X-Forwarded-For', '203.0.113.7').set('Authorization', `Bearer ${ctx.tokenFor('user_bob')}`);
+    expect(other.status).toBe(200);
+    const otherBad = await ctx.http().get('/api/v1/jobs').set('X-Forwarded-For', '203.0.113.7').set('Authorization', `Bearer ${forged()}`);
+    expect(otherBad.status).toBe(401);
+    verify.mockRestore();
+
+    // The counters live under the rate limiter's prefix and expire with their window.
+    const redis = new Redis(ctx.redis.url);
+    try {
+      const key = 'vgs-test:throttle:auth-failures:127.0.0.1';
+      expect(await redis.get(key)).toBe('30');
+      const ttl = await redis.pttl(key);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
+
+/** One audit line per state-changing API request: who, what, which resource, the result; never a credential or body. */
+describe('hardening: audit log', () => {
+  let ctx: TestContext;
+  const KEY = 'sk-audit-ingest-0123456789';
+
+  beforeAll(async () => {
+    ctx = await startTestApp({ APP_ROLE: 'api', API_KEYS: `ingest:${createHash('sha256').update(KEY).digest('hex')}:jobs:submit|jobs:read` });
+  });
+  afterAll(() => ctx.close());
+
+  test('lines for submit, cancel, a 404 and a 401, none for reads; no token, key or body in them', async () => {
+    const info = jest.spyOn(PinoLogger.root, 'info');
+    const alice = ctx.tokenFor('user_alice');
+    const body = { topic: 'Audited topic', context: 'Secret-ish body text.' };
+    const created = await ctx.http().post('/api/v1/videos/generate').set('Authorization', `Bearer ${alice}`).set('X-Request-Id', 'audit-1').send(body);
+    expect(created.status).toBe(201);
+    const jobId: string = created.body.job_id;
+    expect((await ctx.http().post(`/api/v1/jobs/${jobId}/cancel`).set('X-API-Key', KEY)).status).toBe(404); // not the key's job
+    expect((await ctx.http().post(`/api/v1/jobs/${jobId}/cancel`).set('Authorization', `Bearer ${alice}`)).status).toBe(200);
+    expect((await ctx.http().delete('/api/v1/jobs/00000000-0000-4000-8000-000000000000').set('Authorization', `Bearer ${alice}`)).status).toBe(404);
+    expect((await ctx.http().post('/api/v1/videos/generate').set('Authorization', 'Bearer not-a-token').send(body)).status).toBe(401);
+    expect((await ctx.http().get(`/api/v1/jobs/${jobId}`).set('Authorization', `Bearer ${alice}`)).status).toBe(200);
+    // 'close' fires just after the answer reaches the client.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const lines = info.mock.calls.map(([line]) => line as unknown as Record<string, unknown>).filter((line) => line?.audit === true);
+    info.mockRestore();
+    const base = { audit: true, request_id: expect.any(String), completed: true, user_id: null, api_key: null, target: {}, created: null };
+    expect(lines).toEqual([
+      { ...base, request_id: 'audit-1', user_id: 'user_alice', method: 'POST', route: '/api/v1/videos/generate', created: `/api/v1/jobs/${jobId}`, status: 201 },
+      { ...base, api_key: 'ingest', method: 'POST', route: '/api/v1/jobs/:job_id/cancel', target: { job_id: jobId }, status: 404 },
+      { ...base, user_id: 'user_alice', method: 'POST', route: '/api/v1/jobs/:job_id/cancel', target: { job_id: jobId }, status: 200 },
+      { ...base, user_id: 'user_alice', method: 'DELETE', route: '/api/v1/jobs/:job_id', target: { job_id: '00000000-0000-4000-8000-000000000000' }, status: 404 },
+      { ...base, method: 'POST', route: '/api/v1/videos/generate', status: 401 },
+    ]);
+    const text = JSON.stringify(lines);
+    for (const secret of [alice, KEY, 'not-a-token', 'Audited topic', 'Secret-ish']) expect(text).not.toContain(secret);
   });
 });

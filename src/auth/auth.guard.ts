@@ -2,12 +2,15 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppException } from '../common/error-codes';
 import { ApiKeyVerifier } from './api-key-verifier';
+import { AuthFailureLimiter } from './auth-failure-limiter';
+import { AuthUser } from './auth-user';
 import { ACCESS_RULE, AccessRule, AuthenticatedRequest, PUBLIC_ROUTE, QUERY_TOKEN_ROUTE } from './auth.decorators';
 import { TokenVerifier } from './token-verifier';
 
 /**
  * Global guard: every route needs a Clerk bearer token or an API key unless marked @Public().
- * 401 for missing or invalid credentials, 403 for valid ones without the right to this route.
+ * 401 for missing or invalid credentials, 403 for valid ones without the right to this route, 429 for
+ * credentials from an IP with too many recent failures (not verified at all, valid or not).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -15,6 +18,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly tokens: TokenVerifier,
     private readonly apiKeys: ApiKeyVerifier,
+    private readonly failures: AuthFailureLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -27,26 +31,42 @@ export class AuthGuard implements CanActivate {
     const queryToken = this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN_ROUTE, targets) ? req.query.access_token : undefined;
     const authorization = req.headers.authorization ?? (typeof queryToken === 'string' ? `Bearer ${queryToken}` : undefined);
     const apiKey = req.headers['x-api-key'];
+    if (!authorization && !(typeof apiKey === 'string' && apiKey.length > 0)) {
+      throw new AppException('UNAUTHORIZED', 'Missing credentials: send Authorization: Bearer <token> or X-API-Key');
+    }
+    // An IP past its failure limit is refused before verification, so guessing costs no verification work.
+    const ip = req.ip ?? 'unknown';
+    const retryAfter = await this.failures.retryAfterSeconds(ip);
+    if (retryAfter !== null) {
+      throw new AppException('RATE_LIMIT_EXCEEDED', 'Too many failed authentications; retry later', { retry_after_seconds: retryAfter }, { 'Retry-After': String(retryAfter) });
+    }
+    try {
+      req.user = authorization ? await this.verifyToken(authorization) : this.verifyApiKey(apiKey as string);
+    } catch (error) {
+      if (error instanceof AppException && error.errorCode === 'UNAUTHORIZED') await this.failures.recordFailure(ip);
+      throw error;
+    }
     if (authorization) {
-      const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-      if (!match) throw new AppException('UNAUTHORIZED', 'Authorization header must be "Bearer <token>"');
-      try {
-        req.user = await this.tokens.verify(match[1]);
-      } catch {
-        throw new AppException('UNAUTHORIZED', 'Invalid or expired token');
-      }
       if (rule.adminOnly && !req.user.isAdmin) throw new AppException('FORBIDDEN', 'This route is for administrators');
-      return true;
+    } else if (!rule.apiKeyScope || !req.user.scopes?.includes(rule.apiKeyScope)) {
+      throw new AppException('FORBIDDEN', 'This API key may not call this route');
     }
-    if (typeof apiKey === 'string' && apiKey.length > 0) {
-      const service = apiKey.length <= 512 ? this.apiKeys.verify(apiKey) : null;
-      if (!service) throw new AppException('UNAUTHORIZED', 'Invalid API key');
-      if (!rule.apiKeyScope || !service.scopes?.includes(rule.apiKeyScope)) {
-        throw new AppException('FORBIDDEN', 'This API key may not call this route');
-      }
-      req.user = service;
-      return true;
+    return true;
+  }
+
+  private async verifyToken(authorization: string): Promise<AuthUser> {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+    if (!match) throw new AppException('UNAUTHORIZED', 'Authorization header must be "Bearer <token>"');
+    try {
+      return await this.tokens.verify(match[1]);
+    } catch {
+      throw new AppException('UNAUTHORIZED', 'Invalid or expired token');
     }
-    throw new AppException('UNAUTHORIZED', 'Missing credentials: send Authorization: Bearer <token> or X-API-Key');
+  }
+
+  private verifyApiKey(apiKey: string): AuthUser {
+    const service = apiKey.length <= 512 ? this.apiKeys.verify(apiKey) : null;
+    if (!service) throw new AppException('UNAUTHORIZED', 'Invalid API key');
+    return service;
   }
 }

@@ -4,6 +4,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
 import { RateLimitStorage } from '../redis/rate-limit.storage';
 import { ApiKeyVerifier } from './api-key-verifier';
+import { AuthFailureLimiter } from './auth-failure-limiter';
 import { AuthGuard } from './auth.guard';
 import { RateLimitGuard } from './rate-limit.guard';
 import { TokenVerifier } from './token-verifier';
@@ -21,6 +22,7 @@ import { TokenVerifier } from './token-verifier';
   providers: [
     TokenVerifier,
     ApiKeyVerifier,
+    AuthFailureLimiter,
     // Order matters: authentication first, so the rate limit can count per user rather than per IP.
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },

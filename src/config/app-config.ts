@@ -66,6 +66,8 @@ export class AppConfig {
   readonly minFreeMemoryBytes: number;
   readonly renderMinFreeDiskBytes: number;
   readonly rateLimitPerMinute: number;
+  /** Failed authentications per client IP per minute before its credentials are no longer even checked. */
+  readonly authFailuresPerMinute: number;
   /** Allowed browser origins for HTTP and Socket.IO; `true` for any, empty for none. */
   readonly corsOrigins: string[] | true;
   readonly realtimeProgressIntervalMs: number;
@@ -129,6 +131,7 @@ export class AppConfig {
     this.minFreeMemoryBytes = env.MIN_FREE_MEMORY_MB * 1024 * 1024;
     this.renderMinFreeDiskBytes = env.RENDER_MIN_FREE_DISK_MB * 1024 * 1024;
     this.rateLimitPerMinute = env.RATE_LIMIT_PER_MINUTE;
+    this.authFailuresPerMinute = env.AUTH_FAILURES_PER_MINUTE;
     this.corsOrigins = env.CORS_ORIGINS.trim() === '*' ? true : list(env.CORS_ORIGINS);
     this.realtimeProgressIntervalMs = env.REALTIME_PROGRESS_INTERVAL_MS;
     this.sseHeartbeatMs = env.SSE_HEARTBEAT_MS;

@@ -169,6 +169,9 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
   RATE_LIMIT_PER_MINUTE = 120;
 
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  AUTH_FAILURES_PER_MINUTE = 30;
+
   @Matches(/^(\*|(https?:\/\/[^\s,]+)(,\s*https?:\/\/[^\s,]+)*)?$/, { message: 'must be empty, * or a comma list of http(s) origins' })
   CORS_ORIGINS = '';
 
