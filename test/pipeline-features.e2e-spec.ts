@@ -135,6 +135,34 @@ describe('built-in pipeline through the API', () => {
     expect(wrongKind.status).toBe(422);
   });
 
+  test('without a model the deterministic planner turns the context\'s markup into math, code and bullet scenes, and the logs say so', async () => {
+    const context = [
+      'A right triangle links its three sides.',
+      '$$a^2 + b^2 = c^2$$',
+      'Three facts to remember:',
+      '- The hypotenuse is the longest side',
+      '- It faces the right angle',
+      '- The theorem fails for other triangles',
+      '```python',
+      'import math',
+      'print(math.hypot(3, 4))',
+      '```',
+    ].join('\n');
+    const created = await submit({ topic: 'Pythagoras', context, model: 'some-model', use_rag: true });
+    expect(created.status).toBe(201);
+    const job = (await waitForJob(ctx, token, created.body.job_id, terminal)) as any;
+    expect(job.status).toBe('completed');
+    expect(job.video.generation).toEqual(expect.objectContaining({ planner: 'deterministic', voice: expect.stringContaining('espeak-ng') }));
+    expect(job.video.generation.model).toBeUndefined();
+    const logs = await ctx.http().get(`/api/v1/jobs/${job.job_id}/logs?limit=1000`).set('Authorization', `Bearer ${token}`);
+    const text = (logs.body.logs as Array<{ message: string }>).map((l) => l.message).join('\n');
+    expect(text).toMatch(/deterministic planner/);
+    expect(text).toMatch(/no planning model is configured/); // the request named a model
+    expect(text).toMatch(/no documents/); // use_rag without documents still renders
+    const scenes = [...text.matchAll(/scene \d+\/(\d+) \(content\)/g)];
+    expect(scenes.length).toBeGreaterThanOrEqual(3); // prose, formula, bullets, code
+  });
+
   test('ETA: estimated_completion comes from the measured render times of the quality', async () => {
     // Earlier tests completed low-quality renders: their timings are the moving average now.
     const measured = await ctx.app.get(JobStore).renderTimes('low');

@@ -11,7 +11,7 @@ import {
   VideoRequest,
 } from '../video-pipeline';
 import { BuiltinVideoPipeline } from './builtin-pipeline';
-import { OUTRO_TITLE } from './planner';
+import { OUTRO_TITLE } from './planning';
 
 // Renders real videos with ffmpeg and espeak-ng (installed in the service image), mostly at low quality.
 jest.setTimeout(60_000);
@@ -194,7 +194,7 @@ describe('BuiltinVideoPipeline', () => {
     const result = await pipeline.run(request({ captions: false, aspect_ratio: '1:1', voice: { voice: 'fr', rate: 200 } }), rec.ctx);
     expect(parseVtt(result.captions ?? '').length).toBeGreaterThanOrEqual(3);
     expect(readdirSync(rec.ctx.workDir).filter((f) => f.includes('-cue-'))).toEqual([]);
-    expect(rec.logs).toContainEqual(expect.objectContaining({ message: expect.stringContaining('with voice fr at 200 wpm') }));
+    expect(rec.logs).toContainEqual(expect.objectContaining({ message: expect.stringContaining('with espeak-ng fr at 200 wpm') }));
   });
 
   it('falls back to the default voice when espeak-ng does not have the one asked for', async () => {
@@ -202,7 +202,7 @@ describe('BuiltinVideoPipeline', () => {
     const result = await pipeline.run(request({ voice: { voice: 'zz-nope' } }, { context: 'Short.' }), rec.ctx);
     expect(result.metadata.audioCodec).toBe('aac');
     expect(rec.logs).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringContaining('voice "zz-nope" failed') }));
-    expect(rec.logs).toContainEqual(expect.objectContaining({ message: expect.stringContaining('with voice en at 165 wpm') }));
+    expect(rec.logs).toContainEqual(expect.objectContaining({ message: expect.stringContaining('with espeak-ng en at 165 wpm') }));
   });
 
   describe('uploads', () => {
@@ -292,6 +292,77 @@ describe('BuiltinVideoPipeline', () => {
       // …and it is still playing near the end, although the file lasts 1.3 s.
       expect(meanVolume(result.file, result.metadata.durationSeconds - 2.5, result.metadata.durationSeconds - 1.5)).toBeGreaterThan(-40);
       expect(rec.logs).toContainEqual(expect.objectContaining({ stage: 'compose', message: expect.stringContaining('ducked') }));
+    });
+  });
+
+  describe('formulas, code and bullets', () => {
+    const CODE = ['def square(x):', '    """The number times itself."""', '    return x * x', '', 'print(square(12))  # 144'].join('\n');
+    const scenes = [
+      { title: 'The quadratic formula', text: 'Its solutions are:', math: 'x = \\frac{-b \\pm \\sqrt{b^2 - 4ac}}{2a}' },
+      {
+        title: 'Squaring in Python',
+        bullets: ['Define the function', 'Multiply x by itself', 'Print the square of twelve'],
+        narration: 'First we define the function. It is short. Then we multiply x by itself. Finally we print the square of twelve.',
+        code: { language: 'python', source: CODE },
+      },
+    ];
+
+    /** Share of the pixels of a region (fractions of the frame) at `at` seconds brighter than `threshold` (0–255). */
+    function brightShare(video: string, at: number, region: { x: number; y: number; w: number; h: number }, threshold = 140): number {
+      const crop = `crop=iw*${region.w}:ih*${region.h}:iw*${region.x}:ih*${region.y}`;
+      const args = ['-v', 'error', '-ss', at.toFixed(3), '-i', video, '-frames:v', '1', '-vf', crop, '-f', 'rawvideo', '-pix_fmt', 'gray', '-'];
+      const pixels = execFileSync('ffmpeg', args);
+      return pixels.filter((p) => p > threshold).length / pixels.length;
+    }
+
+    /** No text (nothing bright) in a strip along each edge of the frame, outside the safe area. */
+    function expectClearEdges(video: string, at: number): void {
+      for (const strip of [
+        { x: 0, y: 0, w: 0.04, h: 1 },
+        { x: 0.96, y: 0, w: 0.04, h: 1 },
+        { x: 0, y: 0, w: 1, h: 0.04 },
+        { x: 0, y: 0.975, w: 1, h: 0.025 },
+      ]) {
+        expect(brightShare(video, at, strip, 100)).toBe(0);
+      }
+    }
+
+    it('typesets the formula and highlights the code, revealing the bullets as the narration reaches them', async () => {
+      const rec = recorder();
+      const result = await pipeline.run(request({ scenes, captions: false }), rec.ctx);
+      const [title, math, code] = sceneSeconds(rec);
+      const mathStart = title - 0.4;
+      const codeStart = mathStart + math - 0.4;
+      expect(code).toBeGreaterThan(4);
+
+      // The formula: white strokes in the middle of the frame, below the text, where the background is dark.
+      const formula = { x: 0.3, y: 0.45, w: 0.4, h: 0.35 };
+      const background = { x: 0.01, y: 0.45, w: 0.05, h: 0.35 };
+      expect(brightShare(result.file, mathStart + 1.5, formula)).toBeGreaterThan(0.03);
+      expect(brightShare(result.file, mathStart + 1.5, background)).toBe(0);
+
+      // The code panel, right of the bullets: light code text on it.
+      const panel = { x: 0.5, y: 0.3, w: 0.4, h: 0.45 };
+      expect(brightShare(result.file, codeStart + code - 0.8, panel)).toBeGreaterThan(0.02);
+      expect(readdirSync(rec.ctx.workDir)).toEqual(expect.arrayContaining(['scene-02-math.png', 'scene-03-code-1.png']));
+
+      // The bullets, left of the code: none before the narration reaches the first, all three by its end.
+      const bullets = { x: 0.08, y: 0.25, w: 0.34, h: 0.6 };
+      const early = brightShare(result.file, codeStart + 0.5, bullets);
+      const late = brightShare(result.file, codeStart + code - 0.8, bullets);
+      expect(late).toBeGreaterThan(early + 0.02);
+
+      for (const at of [mathStart + 1.5, codeStart + code - 0.8]) expectClearEdges(result.file, at);
+    });
+
+    it.each(['9:16', '1:1'])('keeps everything inside a %s frame', async (ratio) => {
+      const rec = recorder();
+      const everything = [{ ...scenes[1], text: 'A function, its output and the formula it computes.', math: 'f(x) = x^2' }];
+      const result = await pipeline.run(request({ scenes: everything, aspect_ratio: ratio }), rec.ctx);
+      const [title, scene] = sceneSeconds(rec);
+      for (const at of [title - 0.4 + 0.6, title - 0.4 + scene - 0.8]) expectClearEdges(result.file, at);
+      // Formula and code drawn, not blank: the middle of the frame has light ink.
+      expect(brightShare(result.file, title - 0.4 + scene - 0.8, { x: 0.08, y: 0.3, w: 0.84, h: 0.5 })).toBeGreaterThan(0.01);
     });
   });
 

@@ -11,6 +11,7 @@ import { ToolRun, renderThumbnail } from '../ffmpeg';
 import { probeDimensions, probeVideo } from '../media-probe';
 import {
   CustomConfigProblem,
+  GenerationInfo,
   PipelineAbortedError,
   PipelineContext,
   PipelineError,
@@ -23,11 +24,14 @@ import {
 import { CaptionCue, splitIntoCues, timeCues, toWebVtt } from './captions';
 import { BuiltinSettings, parseBuiltinConfig } from './custom-config';
 import { FontLibrary } from './font-set';
-import { DEFAULT_VOICE, VoiceSettings, synthesize, wavDurationSeconds } from './narration';
+import { SpokenClip, VoiceEngine, VoiceOptions, createVoiceEngine } from './voices';
 import { FPS, FrameSize, frameSize } from './output-format';
-import { Scene, planScenes } from './planner';
+import { DeterministicPlanner, LlmPlanner, LlmPlannerOptions, Planner, toScenes } from './planning';
+import { groundInDocuments } from './grounding';
 import { MusicBed, NarrationClip, RenderScene, concatList } from './render-graph';
-import { captionStyle, layoutCaption, layoutScene } from './scene-layout';
+import { Passage, Scene, SceneSpec } from './scene';
+import { drawScene } from './scene-drawing';
+import { captionStyle } from './scene-layout';
 import { composeVideo, encodeNarration, renderChunks } from './scene-render';
 import { NARRATION_LEAD_SECONDS, PAUSE_AFTER_NARRATION_SECONDS, TRANSITION_FRAMES, sceneFrames, timeline } from './timeline';
 import { isSpeakable } from './unicode-text';
@@ -37,11 +41,15 @@ export interface BuiltinPipelineOptions {
   fontFile?: string;
   /** ffmpeg threads per process; 0 or unset lets ffmpeg decide. */
   ffmpegThreads?: number;
+  /** Who speaks: espeak-ng (the default) or an OpenAI-compatible speech endpoint. */
+  voice?: VoiceOptions;
+  /** A model behind an OpenAI-compatible chat completions endpoint plans; without it the deterministic planner does. */
+  llm?: LlmPlannerOptions;
 }
 
 /** Tolerated gap between the planned length and what ffprobe measures before we log a warning. */
 const DURATION_TOLERANCE_SECONDS = 0.5;
-/** espeak-ng is single-threaded: two at a time keep two cores busy. */
+/** espeak-ng is single-threaded: two at a time keep two cores busy (and a speech endpoint is not flooded). */
 const NARRATION_CONCURRENCY = 2;
 
 /** Everything one run's stages share. */
@@ -51,6 +59,8 @@ interface Run {
   settings: BuiltinSettings;
   tools: ToolRun;
   report(stage: PipelineStage, percent: number): void;
+  /** Filled in by the stages as they learn it. */
+  generation: GenerationInfo;
 }
 
 interface Plan {
@@ -82,6 +92,8 @@ interface Rendered {
 export class BuiltinVideoPipeline implements VideoPipeline {
   readonly name = 'builtin';
   private fonts?: Promise<FontLibrary>;
+  private readonly voices: VoiceEngine;
+  private readonly planner: Planner;
 
   /** Throws on a misconfiguration, so that it shows at startup rather than in every job. */
   constructor(private readonly options: BuiltinPipelineOptions = {}) {
@@ -92,18 +104,20 @@ export class BuiltinVideoPipeline implements VideoPipeline {
     if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) {
       throw new Error(`builtin pipeline: ffmpegThreads must be a whole number ≥ 0, got ${threads}`);
     }
+    this.voices = createVoiceEngine(options.voice);
+    this.planner = options.llm ? new LlmPlanner(options.llm) : new DeterministicPlanner();
   }
 
   requiredTools(): string[] {
-    return ['ffmpeg', 'ffprobe', 'espeak-ng'];
+    return ['ffmpeg', 'ffprobe', ...this.voices.requiredTools()];
   }
 
   checkCustomConfig(customConfig: Record<string, unknown>): CustomConfigProblem[] {
-    return parseBuiltinConfig(customConfig).problems;
+    return parseBuiltinConfig(customConfig, this.voices.kind).problems;
   }
 
   async run(request: VideoRequest, ctx: PipelineContext): Promise<PipelineResult> {
-    const { settings, problems } = parseBuiltinConfig(request.customConfig);
+    const { settings, problems } = parseBuiltinConfig(request.customConfig, this.voices.kind);
     // Checked before queuing; a job queued before a rule changed fails plainly rather than guessing.
     if (problems.length > 0) {
       const list = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
@@ -115,6 +129,7 @@ export class BuiltinVideoPipeline implements VideoPipeline {
       settings,
       tools: { signal: ctx.signal, cwd: ctx.workDir, threads: this.options.ffmpegThreads },
       report: monotonicProgress(ctx),
+      generation: { planner: 'deterministic', voice: '', scenes: 0 },
     };
     const stageSeconds: Record<string, number> = {};
     const stage = async <T>(name: PipelineStage, work: () => Promise<T>): Promise<T> => {
@@ -128,13 +143,14 @@ export class BuiltinVideoPipeline implements VideoPipeline {
     };
 
     try {
-      const plan = await stage('plan', () => this.plan(run));
+      const passages = await stage('ground', () => this.ground(run));
+      const plan = await stage('plan', () => this.plan(run, passages));
       const narrated = await stage('narrate', () => this.narrate(plan.scenes, run));
       const rendered = await stage('render', () => this.render(narrated, plan, run));
       const file = await stage('compose', () => this.compose(rendered, plan, run));
       const thumbnail = join(ctx.workDir, 'thumbnail.jpg');
       const metadata = await stage('finalize', () => this.finalize(file, thumbnail, rendered.durationSeconds, run));
-      return { file, thumbnail, captions: rendered.captions, metadata, stageSeconds };
+      return { file, thumbnail, captions: rendered.captions, metadata, stageSeconds, generation: run.generation };
     } catch (error) {
       // Whatever broke after cancellation (a stream, a half-written file) is reported as the cancellation.
       if (ctx.signal.aborted && !(error instanceof PipelineAbortedError)) throw new PipelineAbortedError();
@@ -142,10 +158,42 @@ export class BuiltinVideoPipeline implements VideoPipeline {
     }
   }
 
-  /** Scenes, and the uploads they use (pictures measured now, so that layout knows their shape). */
-  private async plan({ request, ctx, settings, report }: Run): Promise<Plan> {
-    report('plan', 0);
-    const scenes = planScenes(request.topic, request.context, settings.scenes);
+  /** use_rag: the passages of the caller's documents that best match topic + context (none without use_rag). */
+  private async ground({ request, ctx, settings, report, generation }: Run): Promise<Passage[]> {
+    // Reported even when skipped, so that every run measures every stage (ETA sums them).
+    report('ground', 0);
+    if (!request.useRag) return [];
+    if (settings.scenes) {
+      ctx.log('info', 'use_rag: the request wrote its own scenes, so there is no plan to ground', 'ground');
+      return [];
+    }
+    const found = await groundInDocuments(request.assets?.documents ?? [], { topic: request.topic, context: request.context }, ctx.signal);
+    if (found.skipped.length > 0) ctx.log('warn', `use_rag: left out ${found.skipped.join(', ')} (unreadable or past the indexing budget)`, 'ground');
+    if (found.documents === 0) {
+      ctx.log('warn', 'use_rag: you have no documents to ground the plan in; planning from the topic and context alone', 'ground');
+      return [];
+    }
+    const sources = [...new Set(found.passages.map((p) => p.source))];
+    generation.grounding = { passages: found.passages.length, sources };
+    ctx.log(
+      'info',
+      found.passages.length > 0
+        ? `use_rag: ${found.passages.length} of ${found.indexed} passages in ${found.documents} documents match: ${sources.join(', ')}`
+        : `use_rag: nothing in ${found.documents} documents matches the topic and context`,
+      'ground',
+    );
+    report('ground', 2);
+    return found.passages;
+  }
+
+  /** Scenes (the request's own, or the planner's), and the uploads they use (pictures measured now, so that layout knows their shape). */
+  private async plan(run: Run, passages: Passage[]): Promise<Plan> {
+    const { request, ctx, settings, report, generation } = run;
+    report('plan', 2);
+    const specs = settings.scenes ?? (await this.planContent(run, passages));
+    if (settings.scenes) generation.planner = 'custom';
+    const scenes = toScenes(request.topic, specs);
+    generation.scenes = scenes.length;
     const pictures: Plan['pictures'] = new Map();
     for (const [i, scene] of scenes.entries()) {
       if (scene.imageFileId === undefined) continue;
@@ -168,42 +216,51 @@ export class BuiltinVideoPipeline implements VideoPipeline {
     return plan;
   }
 
-  /** Speaks every scene (two at a time) and sets each scene's length from its narration. */
+  /** The content scenes from the configured planner, with what it used recorded for the metadata. */
+  private async planContent({ request, ctx, generation }: Run, passages: Passage[]): Promise<SceneSpec[]> {
+    if (this.planner instanceof DeterministicPlanner && request.model !== undefined) {
+      ctx.log('warn', `model "${request.model}" asked for, but no planning model is configured (LLM_BASE_URL): using the deterministic planner`, 'plan');
+    }
+    const outcome = await this.planner.plan({
+      topic: request.topic,
+      context: request.context,
+      model: request.model,
+      passages,
+      signal: ctx.signal,
+      log: (level, message) => ctx.log(level, message, 'plan'),
+    });
+    generation.planner = outcome.planner;
+    if (outcome.model !== undefined) generation.model = outcome.model;
+    if (outcome.promptVersion !== undefined) generation.prompt_version = outcome.promptVersion;
+    if (outcome.usage !== undefined) generation.usage = outcome.usage;
+    return outcome.scenes;
+  }
+
+  /** Speaks every scene (two at a time) and sets each scene's length from the audio the voice returned. */
   private async narrate(scenes: Scene[], run: Run): Promise<NarratedScene[]> {
     const { ctx } = run;
     const names = scenes.map((_, i) => `scene-${String(i + 1).padStart(2, '0')}`);
-    const files = scenes.map((scene, i) => (isSpeakable(scene.narration) ? join(ctx.workDir, `${names[i]}.wav`) : null));
-    const spoken = scenes.flatMap((scene, i) => {
-      const file = files[i];
-      return file ? [{ file, text: scene.narration }] : [];
+    const voice = this.voices.voiceFor(run.settings.voice, (level, message) => ctx.log(level, message, 'narrate'));
+    const spoken = scenes.flatMap((scene, i) => (isSpeakable(scene.narration) ? [i] : []));
+    const clips = new Map<number, SpokenClip>();
+    let done = 0;
+    await forEachLimited(spoken, NARRATION_CONCURRENCY, async (i) => {
+      clips.set(i, await voice.speak(scenes[i].narration, join(ctx.workDir, names[i]), ctx.signal));
+      run.report('narrate', 5 + (20 * ++done) / spoken.length);
     });
-    const speakAll = async (voice: VoiceSettings): Promise<void> => {
-      let done = 0;
-      await forEachLimited(spoken, NARRATION_CONCURRENCY, async ({ file, text }) => {
-        await synthesize(text, file, voice, ctx.signal, ctx.workDir);
-        run.report('narrate', 5 + (20 * ++done) / spoken.length);
-      });
-    };
-    let voice = run.settings.voice;
-    try {
-      await speakAll(voice);
-    } catch (error) {
-      // espeak-ng refuses a voice it does not have: say it with the default voice rather than fail the job.
-      const unknownVoice = error instanceof PipelineError && error.code === 'TOOL_FAILED' && voice.voice !== DEFAULT_VOICE.voice;
-      if (!unknownVoice) throw error;
-      ctx.log('warn', `voice "${voice.voice}" failed, using "${DEFAULT_VOICE.voice}": ${error.message}`, 'narrate');
-      voice = { ...voice, voice: DEFAULT_VOICE.voice };
-      await speakAll(voice);
-    }
-    const seconds = await Promise.all(files.map((file) => (file ? wavDurationSeconds(file, ctx.signal) : 0)));
-    ctx.log('info', `narrated ${spoken.length} scenes with voice ${voice.voice} at ${voice.rate} wpm`, 'narrate');
-    return scenes.map((scene, i) => ({
-      scene,
-      name: names[i],
-      narrationFile: files[i],
-      narrationSeconds: seconds[i],
-      frames: sceneFrames(scene, seconds[i], i === scenes.length - 1),
-    }));
+    run.generation.voice = voice.name;
+    const seconds = [...clips.values()].reduce((sum, clip) => sum + clip.seconds, 0);
+    ctx.log('info', `narrated ${spoken.length} scenes with ${voice.name} at ${run.settings.voice.rate} wpm: ${seconds.toFixed(1)} s of speech`, 'narrate');
+    return scenes.map((scene, i) => {
+      const clip = clips.get(i);
+      return {
+        scene,
+        name: names[i],
+        narrationFile: clip?.file ?? null,
+        narrationSeconds: clip?.seconds ?? 0,
+        frames: sceneFrames(scene, clip?.seconds ?? 0, i === scenes.length - 1),
+      };
+    });
   }
 
   /** Lays out every scene and its captions, writes the WebVTT file, and renders the video in one ffmpeg run. */
@@ -279,9 +336,9 @@ export class BuiltinVideoPipeline implements VideoPipeline {
     return timeCues(lines, NARRATION_LEAD_SECONDS, planned.narrationSeconds, holdUntil);
   }
 
-  /** Layout of one scene, with its text written to files for drawtext. */
+  /** Layout of one scene, its text written to files for drawtext and its formula and code drawn to PNGs. */
   private async drawScene(
-    { scene, name, frames }: NarratedScene,
+    planned: NarratedScene,
     input: {
       frame: FrameSize;
       fonts: FontLibrary;
@@ -291,57 +348,10 @@ export class BuiltinVideoPipeline implements VideoPipeline {
       progress?: number;
     },
   ): Promise<RenderScene> {
-    const { fonts, run, frame } = input;
-    const { theme } = run.settings;
-    const heading = fonts.choose(scene.title, 'bold');
-    const body = fonts.choose(scene.text, 'regular');
-    const missing = heading.missingGlyphs + body.missingGlyphs;
-    if (missing > 0) run.ctx.log('warn', `${name}: no installed font has ${missing} of its characters`, 'render');
-    const layout = layoutScene({
-      kind: scene.kind,
-      heading: heading.text,
-      body: body.text,
-      width: frame.width,
-      height: frame.height,
-      theme,
-      measureHeading: heading.measure,
-      measureBody: body.measure,
-      progress: input.progress,
-      imageAspect: input.picture?.aspect,
-      captions: input.cues.length > 0,
-    });
-    const fontOf = { heading: heading.file, body: body.file };
-    const writeLine = async (text: string, suffix: string): Promise<string> => {
-      const file = join(run.ctx.workDir, `${name}-${suffix}.txt`);
-      await writeFile(file, text, 'utf8');
-      return file;
-    };
-    const texts = await Promise.all(
-      layout.lines.map(async (line, i) => ({
-        line,
-        file: await writeLine(line.text, `line-${i + 1}`),
-        fontFile: fontOf[line.font],
-      })),
-    );
-
-    const captionFont = fonts.choose(scene.narration, 'regular');
-    const style = captionStyle(frame);
-    const captions = await Promise.all(
-      input.cues.map(async (cue, k) => {
-        const drawn = layoutCaption(cue.lines, style, captionFont.measure, theme);
-        const captionTexts = await Promise.all(
-          drawn.lines.map(async (line, j) => ({
-            line,
-            file: await writeLine(line.text, `cue-${k + 1}-${j + 1}`),
-            fontFile: captionFont.file,
-          })),
-        );
-        return { start: cue.start, end: cue.end, box: drawn.box, texts: captionTexts };
-      }),
-    );
-    const drawn: RenderScene = { frames, boxes: layout.boxes, texts, captions };
-    if (input.picture && layout.image) drawn.picture = { file: input.picture.file, rect: layout.image };
-    return drawn;
+    const { run, ...context } = input;
+    const { render, missingGlyphs } = await drawScene(planned, { ...context, theme: run.settings.theme, workDir: run.ctx.workDir });
+    if (missingGlyphs > 0) run.ctx.log('warn', `${planned.name}: no installed font has ${missingGlyphs} of its characters`, 'render');
+    return render;
   }
 
   private async compose(rendered: Rendered, plan: Plan, { ctx, tools, report }: Run): Promise<string> {

@@ -3,7 +3,7 @@
  * than two lines), timed in proportion to their length within the measured narration, and written as WebVTT.
  * Pure: widths come from the same measure function the burned-in captions are drawn with.
  */
-import { chunkText } from './planner';
+import { chunkText } from './planning/chunk-text';
 import { MeasureEm, wrapText } from './text-layout';
 import { speechWeight } from './unicode-text';
 

@@ -128,54 +128,86 @@ describe('parseBuiltinConfig', () => {
   describe('scenes', () => {
     const scene = { title: 'T', text: 'Some text.' };
 
-    it('accepts 1 to 30 scenes, a title-only or text-only scene, and an image-only scene', () => {
-      expect(settings({ scenes: Array.from({ length: 30 }, () => scene) }).scenes).toHaveLength(30);
-      expect(settings({ scenes: [{ title: 'Part one', text: '' }, { title: '', text: 'x' }, { title: '', text: '', image_file_id: ID }] }).scenes)
-        .toEqual([{ title: 'Part one', text: '' }, { title: '', text: 'x' }, { title: '', text: '', imageFileId: ID }]);
+    it('accepts 1 to 40 scenes of the scene vocabulary, normalising their text', () => {
+      expect(settings({ scenes: Array.from({ length: 40 }, () => scene) }).scenes).toHaveLength(40);
+      expect(
+        settings({
+          scenes: [
+            { title: 'Part one', text: '' },
+            { text: ' x\n y ' },
+            { image_file_id: ID },
+            { title: 'Pythagoras', math: 'a^2 + b^2 = c^2', narration: 'A squared plus b squared.' },
+            { bullets: ['one', 'two'], code: { language: 'python', source: 'print(1)\n' } },
+          ],
+        }).scenes,
+      ).toEqual([
+        { title: 'Part one' },
+        { title: '', text: 'x y' },
+        { title: '', imageFileId: ID },
+        { title: 'Pythagoras', math: 'a^2 + b^2 = c^2', narration: 'A squared plus b squared.' },
+        { title: '', bullets: ['one', 'two'], code: { language: 'python', source: 'print(1)' } },
+      ]);
     });
 
     it.each([
       ['not an array', 'nope'],
       ['an empty array', []],
-      ['more than 30 scenes', Array.from({ length: 31 }, () => scene)],
+      ['more than 40 scenes', Array.from({ length: 41 }, () => scene)],
     ])('refuses scenes that are %s', (_label, scenes) => {
-      expect(problems({ scenes })).toEqual([
-        'custom_config.scenes: must be an array of 1 to 30 scenes { title, text, duration?, image_file_id? }',
-      ]);
+      expect(problems({ scenes })).toEqual(['custom_config.scenes: must be an array of 1 to 40 scenes']);
     });
 
-    it('names every bad field of every scene', () => {
+    it('names every bad field of every scene with its path under custom_config', () => {
       expect(
         problems({
           scenes: [
             scene,
             'text',
-            { title: 'x'.repeat(121), text: 'y'.repeat(1001), duration: 0.5, image_file_id: 'abc', voice: 'x' },
+            { title: 'x'.repeat(121), text: 'y'.repeat(601), duration: 0.5, image_file_id: 'abc', voice: 'x' },
             { title: 1, duration: 61 },
             { title: ' ', text: '\n' },
+            { title: 'Bad', math: '\\frac{a', bullets: ['a', '', 'c', 'd'] },
           ],
         }),
       ).toEqual([
-        'custom_config.scenes[1]: must be an object { title, text, duration?, image_file_id? }',
-        'custom_config.scenes[2].voice: unknown key; known keys: title, text, duration, image_file_id',
+        'custom_config.scenes[1]: must be an object with some of: title, narration, text, bullets, math, code, image_file_id, duration',
+        'custom_config.scenes[2].voice: unknown key; known keys: title, narration, text, bullets, math, code, image_file_id, duration',
         'custom_config.scenes[2].title: must be at most 120 characters long',
-        'custom_config.scenes[2].text: must be at most 1000 characters long',
-        'custom_config.scenes[2].duration: must be a number of seconds from 1 to 60',
+        'custom_config.scenes[2].text: must be at most 600 characters long',
         'custom_config.scenes[2].image_file_id: must be an upload file id (a UUID)',
+        'custom_config.scenes[2].duration: must be a number of seconds from 1 to 60',
         'custom_config.scenes[3].title: must be a string of at most 120 characters',
-        'custom_config.scenes[3].text: must be a string of at most 1000 characters',
         'custom_config.scenes[3].duration: must be a number of seconds from 1 to 60',
-        'custom_config.scenes[4]: needs a title, a text or an image_file_id',
+        'custom_config.scenes[4]: needs something to show: a title, text, bullets, math, code or an image_file_id',
+        'custom_config.scenes[5].bullets[1]: must be a non-empty string of at most 140 characters',
+        expect.stringMatching(/^custom_config\.scenes\[5\]\.math: is not valid TeX: /u),
       ]);
     });
 
-    it('counts characters, not UTF-16 units', () => {
-      expect(problems({ scenes: [{ title: '🐝'.repeat(120), text: '' }] })).toEqual([]);
+    it('gives no scenes to the run when any of them is bad', () => {
+      expect(parseBuiltinConfig({ scenes: [scene, { title: 5 }] }).settings.scenes).toBeUndefined();
+    });
+  });
+
+  describe('document_ids', () => {
+    const OTHER = '0b5e6d7f-8a9b-4e8f-a1c2-3f0e8c529d4b';
+
+    it('takes up to 20 upload ids, once each', () => {
+      expect(settings({ document_ids: [ID, OTHER, ID] }).documentIds).toEqual([ID, OTHER]);
+      expect(settings({ document_ids: [] }).documentIds).toEqual([]);
+      expect(settings({}).documentIds).toBeUndefined();
+      expect(settings({ document_ids: Array.from({ length: 20 }, () => ID) }).documentIds).toEqual([ID]);
     });
 
-    it('accepts durations from 1 to 60 seconds', () => {
-      expect(settings({ scenes: [{ ...scene, duration: 1 }] }).scenes?.[0].duration).toBe(1);
-      expect(settings({ scenes: [{ ...scene, duration: 60 }] }).scenes?.[0].duration).toBe(60);
+    it('refuses anything else, naming the bad entry', () => {
+      expect(problems({ document_ids: ID })).toEqual(['custom_config.document_ids: must be an array of at most 20 upload file ids']);
+      expect(problems({ document_ids: Array.from({ length: 21 }, () => ID) })).toEqual([
+        'custom_config.document_ids: must be an array of at most 20 upload file ids',
+      ]);
+      expect(problems({ document_ids: [ID, 'notes.md', 7] })).toEqual([
+        'custom_config.document_ids[1]: must be an upload file id (a UUID)',
+        'custom_config.document_ids[2]: must be an upload file id (a UUID)',
+      ]);
     });
   });
 

@@ -3,8 +3,10 @@
  * (checkCustomConfig → 422 field errors) and gives the run its settings, so the two cannot drift apart.
  */
 import { CustomConfigProblem } from '../video-pipeline';
-import { DEFAULT_VOICE, VoiceSettings } from './narration';
+import { VoiceKind, VoiceSettings, parseVoiceSettings } from './voices';
 import { ASPECT_RATIOS, AspectRatio } from './output-format';
+import { checkScenes } from './planning/scene-rules';
+import { SceneSpec } from './scene';
 import {
   DEFAULT_THEME_PRESET,
   HEX_COLOR,
@@ -15,7 +17,6 @@ import {
   ThemePreset,
   resolveTheme,
 } from './theme';
-import { normalizeText } from './unicode-text';
 
 export const BUILTIN_CONFIG_KEYS = [
   'theme',
@@ -25,38 +26,26 @@ export const BUILTIN_CONFIG_KEYS = [
   'captions',
   'background_audio_file_id',
   'background_music_volume',
+  'document_ids',
 ] as const;
 
-export const MAX_SCENES = 30;
-export const MAX_SCENE_TITLE_CHARS = 120;
-export const MAX_SCENE_TEXT_CHARS = 1000;
-export const SCENE_SECONDS = { min: 1, max: 60 };
-export const VOICE_RATE = { min: 80, max: 400 };
+export const MAX_DOCUMENT_IDS = 20;
 export const DEFAULT_MUSIC_VOLUME = 0.15;
 
-/** espeak-ng voice names: a language code with an optional "+variant" — nothing that could become an option. */
-const VOICE_NAME = /^[a-z]{2,3}([-_][a-z0-9]{1,8}){0,3}(\+[a-z0-9]{1,12})?$/iu;
 const FILE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
-
-/** A scene the request wrote itself (custom_config.scenes[]), with its text normalised. */
-export interface CustomScene {
-  title: string;
-  text: string;
-  /** Minimum seconds on screen; the scene still lasts as long as its narration needs. */
-  duration?: number;
-  imageFileId?: string;
-}
 
 export interface BuiltinSettings {
   aspectRatio: AspectRatio;
   theme: Theme;
   voice: VoiceSettings;
   /** Replaces the planned content scenes when set (never empty). */
-  scenes?: CustomScene[];
+  scenes?: SceneSpec[];
   /** Burn captions into the picture (the WebVTT file is written either way). */
   captions: boolean;
   backgroundAudioFileId?: string;
   backgroundMusicVolume: number;
+  /** use_rag: only these documents ground the plan (upload ids). */
+  documentIds?: string[];
 }
 
 export interface ParsedConfig {
@@ -67,7 +56,8 @@ export interface ParsedConfig {
 
 type Problems = CustomConfigProblem[];
 
-export function parseBuiltinConfig(config: Record<string, unknown>): ParsedConfig {
+/** `voiceKind`: the engine that will speak, which decides what custom_config.voice may name. */
+export function parseBuiltinConfig(config: Record<string, unknown>, voiceKind: VoiceKind = 'espeak'): ParsedConfig {
   const problems: Problems = [];
   const report = (field: string, message: string): void => {
     problems.push({ field: `custom_config${field}`, message });
@@ -77,7 +67,7 @@ export function parseBuiltinConfig(config: Record<string, unknown>): ParsedConfi
   const settings: BuiltinSettings = {
     aspectRatio: parseAspectRatio(config.aspect_ratio, report),
     theme: resolveTheme(parseTheme(config.theme, report)),
-    voice: parseVoice(config.voice, report),
+    voice: parseVoiceSettings(voiceKind, config.voice, report),
     captions: parseBoolean(config.captions, true, '.captions', report),
     backgroundMusicVolume: parseMusicVolume(config.background_music_volume, report),
   };
@@ -85,6 +75,8 @@ export function parseBuiltinConfig(config: Record<string, unknown>): ParsedConfi
   if (scenes) settings.scenes = scenes;
   const audio = parseFileId(config.background_audio_file_id, '.background_audio_file_id', report);
   if (audio) settings.backgroundAudioFileId = audio;
+  const documentIds = parseDocumentIds(config.document_ids, report);
+  if (documentIds) settings.documentIds = documentIds;
   return { settings, problems };
 }
 
@@ -150,68 +142,21 @@ function parseGradient(value: unknown, fallback: [string, string], report: Repor
   return [colors[0], colors[1]];
 }
 
-/** { language?, voice?, rate? }: voice (e.g. "en-us+f3") wins over language (e.g. "fr"). */
-function parseVoice(value: unknown, report: Report): VoiceSettings {
-  if (value === undefined) return DEFAULT_VOICE;
-  if (!isObject(value)) {
-    report('.voice', 'must be an object { language?, voice?, rate? }');
-    return DEFAULT_VOICE;
-  }
-  rejectUnknownKeys(value, ['language', 'voice', 'rate'], '.voice', report);
-  const name = (key: 'language' | 'voice'): string | undefined => {
-    const v = value[key];
-    if (v === undefined) return undefined;
-    if (typeof v === 'string' && VOICE_NAME.test(v)) return v;
-    report(`.voice.${key}`, 'must be an espeak-ng voice name such as "en", "en-us", "pt-br" or "en+f3"');
-    return undefined;
-  };
-  const voice = name('voice') ?? name('language') ?? DEFAULT_VOICE.voice;
-  let rate = DEFAULT_VOICE.rate;
-  if (value.rate !== undefined) {
-    if (isNumberIn(value.rate, VOICE_RATE.min, VOICE_RATE.max)) rate = Math.round(value.rate);
-    else report('.voice.rate', `must be a number of words per minute from ${VOICE_RATE.min} to ${VOICE_RATE.max}`);
-  }
-  return { voice, rate };
-}
-
-function parseScenes(value: unknown, report: Report): CustomScene[] | undefined {
+function parseScenes(value: unknown, report: Report): SceneSpec[] | undefined {
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_SCENES) {
-    report('.scenes', `must be an array of 1 to ${MAX_SCENES} scenes { title, text, duration?, image_file_id? }`);
-    return undefined;
-  }
-  const scenes: CustomScene[] = [];
-  value.forEach((item: unknown, i) => {
-    const at = `.scenes[${i}]`;
-    if (!isObject(item)) {
-      report(at, 'must be an object { title, text, duration?, image_file_id? }');
-      return;
-    }
-    rejectUnknownKeys(item, ['title', 'text', 'duration', 'image_file_id'], at, report);
-    const title = parseText(item.title, MAX_SCENE_TITLE_CHARS, `${at}.title`, report);
-    const text = parseText(item.text, MAX_SCENE_TEXT_CHARS, `${at}.text`, report);
-    const scene: CustomScene = { title, text };
-    if (item.duration !== undefined) {
-      if (isNumberIn(item.duration, SCENE_SECONDS.min, SCENE_SECONDS.max)) scene.duration = item.duration;
-      else report(`${at}.duration`, `must be a number of seconds from ${SCENE_SECONDS.min} to ${SCENE_SECONDS.max}`);
-    }
-    const image = parseFileId(item.image_file_id, `${at}.image_file_id`, report);
-    if (image) scene.imageFileId = image;
-    if (!title && !text && !image && typeof item.title === 'string' && typeof item.text === 'string') {
-      report(at, 'needs a title, a text or an image_file_id');
-    }
-    scenes.push(scene);
-  });
-  return scenes;
+  const { scenes, problems } = checkScenes(value, 'scenes', { allowImages: true });
+  for (const problem of problems) report(`.${problem.path}`, problem.message);
+  return problems.length === 0 ? scenes : undefined;
 }
 
-function parseText(value: unknown, maxChars: number, at: string, report: Report): string {
-  if (typeof value !== 'string') {
-    report(at, `must be a string of at most ${maxChars} characters`);
-    return '';
+function parseDocumentIds(value: unknown, report: Report): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length > MAX_DOCUMENT_IDS) {
+    report('.document_ids', `must be an array of at most ${MAX_DOCUMENT_IDS} upload file ids`);
+    return undefined;
   }
-  if (Array.from(value).length > maxChars) report(at, `must be at most ${maxChars} characters long`);
-  return normalizeText(value);
+  const ids = value.flatMap((id: unknown, i) => parseFileId(id, `.document_ids[${i}]`, report) ?? []);
+  return [...new Set(ids)];
 }
 
 function parseFileId(value: unknown, at: string, report: Report): string | undefined {

@@ -58,6 +58,16 @@ describe('FontLibrary', () => {
     expect(choice.measure('WWWW')).toBeGreaterThan(choice.measure('iiii'));
   });
 
+  it('finds a monospaced face for code', () => {
+    expect(fonts.mono).toEqual({ file: '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf', family: 'DejaVu Sans Mono' });
+  });
+
+  it('cleans other text for the chosen font the way it cleaned the text it was chosen for', () => {
+    const choice = fonts.choose('Rain and  sun ', 'regular');
+    expect(choice.text).toBe('Rain and sun');
+    expect(choice.clean('  Rain  and sun')).toBe(choice.text);
+  });
+
   it('puts a preferred font first', async () => {
     const serif = await FontLibrary.load(DEJAVU_SERIF, signal);
     expect(serif.choose('Hello', 'bold').file).toBe(DEJAVU_SERIF);

@@ -41,6 +41,17 @@ const DEFAULT_FAMILIES: FontFamily[] = [
   noto('NotoSansSymbols2'),
 ];
 
+/** Monospaced faces for code, by preference, with the family names the SVG renderer knows them by. */
+const MONO_FONTS: MonoFont[] = [
+  { file: `${DEJAVU}/DejaVuSansMono.ttf`, family: 'DejaVu Sans Mono' },
+  { file: `${NOTO}/NotoSansMono-Regular.ttf`, family: 'Noto Sans Mono' },
+];
+
+export interface MonoFont {
+  file: string;
+  family: string;
+}
+
 /** Zero-width format characters (variation selectors, joiners…): rendered as boxes by fonts that lack them. */
 const INVISIBLE = /\p{Default_Ignorable_Code_Point}/u;
 /**
@@ -53,6 +64,8 @@ export interface FontChoice {
   file: string;
   /** The text without the invisible characters and emoji that the font cannot draw. */
   text: string;
+  /** The same cleaning for other text drawn with this font (the items of a list chosen for together). */
+  clean(text: string): string;
   measure: MeasureEm;
   /** Visible characters the font has no glyph for (shown as boxes, or dropped if they are emoji). */
   missingGlyphs: number;
@@ -70,7 +83,11 @@ interface LoadedFamily {
 }
 
 export class FontLibrary {
-  private constructor(private readonly families: LoadedFamily[]) {}
+  private constructor(
+    private readonly families: LoadedFamily[],
+    /** For code; without a monospaced face installed, the first family's regular face (columns still align). */
+    readonly mono: MonoFont,
+  ) {}
 
   /**
    * Installed default families, with `preferredFile` (if any) first; when none of the defaults exists,
@@ -91,7 +108,14 @@ export class FontLibrary {
       const face = await loadFace(await fcMatchSans(signal));
       families.push({ regular: face, bold: face });
     }
-    return new FontLibrary(families);
+    let mono: MonoFont = { file: families[0].regular.file, family: 'sans-serif' };
+    for (const candidate of MONO_FONTS) {
+      if (await exists(candidate.file)) {
+        mono = candidate;
+        break;
+      }
+    }
+    return new FontLibrary(families, mono);
   }
 
   choose(text: string, weight: FontWeight): FontChoice {
@@ -107,12 +131,15 @@ export class FontLibrary {
       if (covered === visible.length) break;
     }
     const face = best[weight];
-    return {
-      file: face.file,
-      text: text
+    const clean = (raw: string): string =>
+      raw
         .replace(DROPPABLE, (ch) => (hasGlyph(face, ch) ? ch : ''))
         .replace(/\s{2,}/gu, ' ')
-        .trim(),
+        .trim();
+    return {
+      file: face.file,
+      text: clean(text),
+      clean,
       measure: face.metrics ? measureWith(face.metrics) : estimateWidthEm,
       missingGlyphs: visible.length - bestCovered,
     };

@@ -1,64 +1,17 @@
-/** Speech synthesis with espeak-ng. The voice settings are validated by custom-config before they get here. */
-import { open } from 'node:fs/promises';
-import { probeDurationSeconds } from '../media-probe';
-import { runProcess } from '../process-runner';
-
-export interface VoiceSettings {
-  /** espeak-ng voice: a language code with an optional "+variant" (e.g. "en-us", "fr", "en+f3"). */
-  voice: string;
-  /** Words per minute. */
-  rate: number;
-}
-
-export const DEFAULT_VOICE: VoiceSettings = { voice: 'en', rate: 165 };
-
-/** Writes `text` spoken with `voice` to a WAV file. The text goes through stdin, never the command line. */
-export async function synthesize(
-  text: string,
-  wavFile: string,
-  voice: VoiceSettings,
-  signal: AbortSignal,
-  cwd: string,
-): Promise<void> {
-  const args = ['-w', wavFile, '-s', String(voice.rate), '-v', voice.voice, '--stdin'];
-  await runProcess('espeak-ng', args, { signal, cwd, stdin: text, timeoutMs: 120_000 });
-}
-
 /**
- * Seconds of audio in a PCM WAV file, read from its header (byte rate) and its size — an ffprobe per scene
- * would cost a process start each; ffprobe remains the fallback for anything but a plain RIFF/WAVE file.
+ * Transitional: builtin-pipeline.ts's old narration entry points, now served by voices/. Delete this file once
+ * the narrate stage speaks through createVoiceEngine(...).voiceFor(...).
  */
-export async function wavDurationSeconds(file: string, signal: AbortSignal): Promise<number> {
-  const handle = await open(file, 'r');
-  try {
-    const { size } = await handle.stat();
-    const header = Buffer.alloc(Math.min(size, 4096));
-    await handle.read(header, 0, header.length, 0);
-    const seconds = pcmSeconds(header, size);
-    if (seconds !== undefined) return seconds;
-  } finally {
-    await handle.close();
-  }
-  return probeDurationSeconds(file, signal);
-}
+import { VoiceSettings, defaultVoiceSettings } from './voices';
+import { synthesize as speak } from './voices/espeak-voice';
+import { ESPEAK_DEFAULT_VOICE } from './voices/voice-settings';
 
-/** Walks the RIFF chunks: 'fmt ' gives the byte rate, 'data' where the samples start (they run to the end). */
-export function pcmSeconds(header: Buffer, fileSize: number): number | undefined {
-  if (header.length < 12 || header.toString('latin1', 0, 4) !== 'RIFF' || header.toString('latin1', 8, 12) !== 'WAVE') {
-    return undefined;
-  }
-  let byteRate: number | undefined;
-  for (let at = 12; at + 8 <= header.length; ) {
-    const id = header.toString('latin1', at, at + 4);
-    const length = header.readUInt32LE(at + 4);
-    if (id === 'fmt ' && at + 16 <= header.length) {
-      const pcm = header.readUInt16LE(at + 8) === 1;
-      byteRate = pcm ? header.readUInt32LE(at + 16) : undefined;
-      if (byteRate === undefined) return undefined;
-    }
-    // The data chunk's own length may be a placeholder when the writer streamed it: trust the file size.
-    if (id === 'data') return byteRate ? (fileSize - (at + 8)) / byteRate : undefined;
-    at += 8 + length + (length % 2);
-  }
-  return undefined;
+export { wavDurationSeconds } from './voices/wav';
+export type { VoiceSettings } from './voices';
+
+export const DEFAULT_VOICE = defaultVoiceSettings('espeak');
+
+/** The old signature (the working directory is now the WAV file's own). */
+export async function synthesize(text: string, wavFile: string, voice: VoiceSettings, signal: AbortSignal, _cwd?: string): Promise<void> {
+  await speak(text, wavFile, voice.voice ?? ESPEAK_DEFAULT_VOICE, voice.rate, signal);
 }

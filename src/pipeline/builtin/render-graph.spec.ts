@@ -16,7 +16,7 @@ const line = { text: 'SECRET user text', font: 'body' as const, fontSize: 20, x:
 const box = { x: 100, y: 300, width: 50, height: 20, color: '0x000000@0.62' };
 
 function scene(frames: number, overrides: Partial<RenderScene> = {}): RenderScene {
-  return { frames, boxes: [], texts: [{ line, file: '/w/line.txt', fontFile: '/f/font.ttf' }], captions: [], ...overrides };
+  return { frames, boxes: [], graphics: [], texts: [{ line, file: '/w/line.txt', fontFile: '/f/font.ttf' }], steps: [], captions: [], ...overrides };
 }
 
 function caption(start: number, end: number) {
@@ -85,7 +85,7 @@ describe('chunkArgs', () => {
     expect(graph).toContain('[from0][to1]overlay=format=yuv420[x1]');
     expect(graph).toContain('[from1][to2]overlay=format=yuv420[x2]');
     expect(graph).toContain('[body0][x1][body1][x2][body2]concat=n=5:v=1:a=0');
-    expect(graph).toContain(`[body1in]loop=loop=-1:size=1,settb=1/30,setpts=N,trim=end_frame=${120 - 2 * TRANSITION_FRAMES}[body1]`);
+    expect(graph).toContain(`[body1s0in]loop=loop=-1:size=1,settb=1/30,setpts=N,trim=end_frame=${120 - 2 * TRANSITION_FRAMES}[body1]`);
     expect(graph).toMatch(/fade=t=out:st=[\d.]+:d=0\.6,null\[v\]$/u); // the end fades to black
     expect(graph).not.toContain('xfade');
   });
@@ -118,6 +118,59 @@ describe('chunkArgs', () => {
     expect(graph).not.toContain('[cue1x'); // captions belong to their own scene's chunk
     const first = graphOf(chunkArgs(render, { first: 0, last: 1 }, '/w/chunk-01.mp4'));
     expect(first).not.toMatch(/fade=t=out:st=[\d.]+:d=0\.6/u); // only the last chunk fades to black
+  });
+});
+
+describe('chunkArgs with graphics and steps', () => {
+  const marker = (k: number) => ({ x: 20, y: 100 + 30 * k, width: 8, height: 8, color: '0x38bdf8' });
+  const bullet = (k: number) => ({ line: { ...line, text: `bullet ${k}` }, file: `/w/bullet-${k}.txt`, fontFile: '/f/font.ttf' });
+  const page1 = { file: '/w/code-1.png', x: 300, y: 40 };
+  const page2 = { file: '/w/code-2.png', x: 300, y: 40 };
+  const stepped = scene(150, {
+    graphics: [{ file: '/w/math.png', x: 40, y: 50 }],
+    steps: [
+      { startFrame: 0, boxes: [marker(0)], graphics: [page1], texts: [bullet(0)] },
+      { startFrame: 60, boxes: [marker(0), marker(1)], graphics: [page1], texts: [bullet(0), bullet(1)] },
+      { startFrame: 100, boxes: [marker(0), marker(1)], graphics: [page2], texts: [bullet(0), bullet(1)] },
+    ],
+  });
+  const steppedRender: VideoRender = { ...render, scenes: [scene(75), stepped, scene(90)] };
+  const args = chunkArgs(steppedRender, { first: 0, last: 2 }, '/w/chunk-01.mp4');
+  const graph = graphOf(args);
+
+  it('reads each graphic once, however many stills show it', () => {
+    expect(inputsOf(args)).toEqual(['/w/math.png', '/w/code-1.png', '/w/code-2.png']);
+    expect(graph).toContain('[1:v]split=2[g1u0][g1u1]');
+    expect(graph).toContain('[0:v]split=1[g0u0]');
+  });
+
+  it('bakes graphics into the stills: overlaid once each, never on the running video', () => {
+    expect(graph).toMatch(/\[bg1\]\[g0u0\]overlay=x=40:y=50:format=gbrp,drawtext=[^;]*\[base1\]/u);
+    expect(graph).toContain('[base1]split=3[base1s0][base1s1][base1s2]');
+    expect(graph).toMatch(/\[base1s0\]drawbox=[^;]*\[still1s0g0\];\[still1s0g0\]\[g1u0\]overlay=x=300:y=40:format=gbrp,drawtext=[^;]*bullet-0\.txt[^;]*\[still1s0\]/u);
+    expect(graph).toMatch(/\[still1s2g0\]\[g2u0\]overlay=x=300:y=40:format=gbrp/u);
+    // The only layers on the timeline are the captions and pictures (there are none here).
+    expect(graph).not.toContain('eof_action=pass');
+  });
+
+  it('plays the steps as a sequence of held stills, the crossfades showing the first step in and the last out', () => {
+    expect(graph).toContain('[still1s0]format=yuv420p,split=2[to1s0in][body1s0in]');
+    expect(graph).toContain('[still1s1]format=yuv420p,split=1[body1s1in]');
+    expect(graph).toContain('[still1s2]format=yuv420p,split=2[body1s2in][from1s2in]');
+    expect(graph).toContain(`[body1s0in]loop=loop=-1:size=1,settb=1/30,setpts=N,trim=end_frame=${60 - TRANSITION_FRAMES}[body1]`);
+    expect(graph).toContain('[body1s1in]loop=loop=-1:size=1,settb=1/30,setpts=N,trim=end_frame=40[body1s1]');
+    expect(graph).toContain(`[body1s2in]loop=loop=-1:size=1,settb=1/30,setpts=N,trim=end_frame=${150 - TRANSITION_FRAMES - 100}[body1s2]`);
+    expect(graph).toContain('[to1s0in]loop');
+    expect(graph).toContain('[from1s2in]loop');
+    expect(graph).toContain('[body0][x1][body1][body1s1][body1s2][x2][body2]concat=n=7:v=1:a=0');
+  });
+
+  it('draws only the last step of the scene before a chunk, for the crossfade out of it', () => {
+    const later = graphOf(chunkArgs(steppedRender, { first: 2, last: 2 }, '/w/chunk-02.mp4'));
+    expect(later).not.toContain('[body1');
+    expect(later).not.toContain('bullet-0.txt:expansion=none:fontsize=20:fontcolor=0xffffff:x=10:y=40-ascent[still1s0]');
+    expect(later).toContain('[still1s2]format=yuv420p,split=1[from1s2in]');
+    expect(later).toContain('[x2][body2]concat=n=2');
   });
 });
 

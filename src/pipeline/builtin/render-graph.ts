@@ -4,9 +4,11 @@
  * The video stream is rendered in chunks of a few scenes, one ffmpeg process each (a short video is a single
  * chunk), and the chunks are joined with `-c copy`; the narration is encoded by its own process alongside.
  * Within a chunk the graph is one timeline:
- *  - the base: each scene's static parts (background, boxes, text) drawn once on a still that is repeated
- *    (repeats are references to one frame, so they cost next to nothing), crossfading into the next scene's
- *    still over 12 frames, the pieces joined by the concat filter;
+ *  - the base: each scene's static parts (background, boxes, text, and graphics such as formulas and code —
+ *    PNG inputs overlaid once) drawn once on a still that is repeated (repeats are references to one frame,
+ *    so they cost next to nothing), crossfading into the next scene's still over 12 frames, the pieces joined
+ *    by the concat filter. A scene whose content changes (bullets revealed, pages of code) is a sequence of
+ *    such stills, one piece each: the crossfade into it shows its first step, the crossfade out its last;
  *  - layers on that timeline for what changes over time — each picture's slow zoom and each caption cue, a
  *    small canvas drawn once — every layer a stream that exists only for its own frames.
  * Why this shape (measured on ffmpeg 5.1): xfade copies every frame it passes (~0.7 ms per 720p frame, even
@@ -50,10 +52,33 @@ export interface CaptionDrawing {
   texts: DrawnText[];
 }
 
-export interface RenderScene {
-  frames: number;
+/** A picture drawn once into a still (a formula, a page of code): a PNG at its own pixel size, placed at (x, y). */
+export interface Graphic {
+  file: string;
+  x: number;
+  y: number;
+}
+
+/** What a still shows on the scene's background, in drawing order: boxes, graphics, text. */
+export interface StillContent {
   boxes: Box[];
+  graphics: Graphic[];
   texts: DrawnText[];
+}
+
+/** From `startFrame` (counted from the scene's first frame) until the next step, the still also shows this. */
+export interface SceneStep extends StillContent {
+  startFrame: number;
+}
+
+export interface RenderScene extends StillContent {
+  frames: number;
+  /**
+   * What changes during the scene, in order, the first starting at frame 0; empty for a scene that shows
+   * one still throughout. A step should start after the crossfade into the scene, or it is only seen from
+   * then on.
+   */
+  steps: SceneStep[];
   picture?: { file: string; rect: Rect };
   captions: CaptionDrawing[];
 }
@@ -97,37 +122,75 @@ export function chunkArgs(render: VideoRender, chunk: Chunk, output: string, thr
   // The scene before the chunk is needed for the crossfade into the chunk's first scene.
   const drawn = range(Math.max(0, chunk.first - 1), chunk.last);
   const graph = [`${background(render.frame, render.theme)},split=${drawn.length}${drawn.map((i) => `[bg${i}]`).join('')}`];
+  const inputs: string[] = [];
+  let inputCount = 0;
+  const addInput = (...args: string[]): number => {
+    inputs.push(...args);
+    return inputCount++;
+  };
+  // Each graphic file is one input, split when several stills show it (a page of code while bullets appear).
+  const graphicUses = new Map<string, { input: number; uses: number }>();
+  const graphic = (file: string): string => {
+    const known = graphicUses.get(file) ?? { input: addInput('-i', file), uses: 0 };
+    graphicUses.set(file, { ...known, uses: known.uses + 1 });
+    return `[g${known.input}u${known.uses}]`;
+  };
 
-  // The base timeline: each scene's still held for its frames, crossfading into the next one.
+  // The base timeline: each scene's stills held for their frames, crossfading into the next scene.
   const pieces: string[] = [];
   for (const i of drawn) {
+    const scene = scenes[i];
     const ownScene = i >= chunk.first;
     const head = i > 0 ? TRANSITION_FRAMES : 0;
     const tail = i < last ? TRANSITION_FRAMES : 0;
-    const uses = [
-      ...(ownScene ? ['body'] : []),
-      ...(ownScene && head ? ['to'] : []),
-      ...(i < chunk.last ? ['from'] : []),
-    ];
-    const still = [...scenes[i].boxes.map(drawBox), ...scenes[i].texts.map(drawText), 'format=yuv420p'];
-    graph.push(`[bg${i}]${[...still, `split=${uses.length}${uses.map((use) => `[${use}${i}in]`).join('')}`].join(',')}`);
-    if (uses.includes('from')) graph.push(`[from${i}in]${hold(TRANSITION_FRAMES)}[from${i}]`);
+    const steps: SceneStep[] = scene.steps.length > 0 ? scene.steps : [{ startFrame: 0, boxes: [], graphics: [], texts: [] }];
+    const lastStep = steps.length - 1;
+    // The frames of the body (between the crossfades) each step holds.
+    const bodyFrames = steps.map((step, k) => {
+      const end = k < lastStep ? Math.min(steps[k + 1].startFrame, scene.frames - tail) : scene.frames - tail;
+      return Math.max(0, end - Math.max(step.startFrame, head));
+    });
+    const uses = steps.map((_, k) => [
+      ...(ownScene && head && k === 0 ? ['to'] : []),
+      ...(ownScene && bodyFrames[k] > 0 ? ['body'] : []),
+      ...(k === lastStep && i < chunk.last ? ['from'] : []),
+    ]);
+    const shown = steps.flatMap((_, k) => (uses[k].length > 0 ? [k] : []));
+    const stillOf = (k: number): string => `still${i}s${k}`;
+    if (shown.length === 1) {
+      drawStill(graph, `bg${i}`, merge(scene, steps[shown[0]]), stillOf(shown[0]), graphic);
+    } else {
+      drawStill(graph, `bg${i}`, scene, `base${i}`, graphic);
+      graph.push(`[base${i}]split=${shown.length}${shown.map((k) => `[base${i}s${k}]`).join('')}`);
+      for (const k of shown) drawStill(graph, `base${i}s${k}`, steps[k], stillOf(k), graphic);
+    }
+    for (const k of shown) {
+      const labels = uses[k].map((use) => `[${use}${i}s${k}in]`);
+      graph.push(`[${stillOf(k)}]format=yuv420p,split=${labels.length}${labels.join('')}`);
+    }
+    if (i < chunk.last) graph.push(`[from${i}s${lastStep}in]${hold(TRANSITION_FRAMES)}[from${i}]`);
     if (!ownScene) continue;
     if (head) {
       // The incoming still fades in (alpha) over the outgoing one: a crossfade on overlay's SIMD blend.
       const fadeIn = `format=yuva420p,fade=t=in:st=0:d=${seconds(TRANSITION_FRAMES)}:alpha=1`;
-      graph.push(`[to${i}in]${hold(TRANSITION_FRAMES)},${fadeIn}[to${i}]`);
+      graph.push(`[to${i}s0in]${hold(TRANSITION_FRAMES)},${fadeIn}[to${i}]`);
       graph.push(`[from${i - 1}][to${i}]overlay=format=yuv420[x${i}]`);
       pieces.push(`[x${i}]`);
     }
-    graph.push(`[body${i}in]${hold(scenes[i].frames - head - tail)}[body${i}]`);
-    pieces.push(`[body${i}]`);
+    for (const k of shown) {
+      if (bodyFrames[k] === 0) continue;
+      const label = k === 0 ? `body${i}` : `body${i}s${k}`;
+      graph.push(`[body${i}s${k}in]${hold(bodyFrames[k])}[${label}]`);
+      pieces.push(`[${label}]`);
+    }
+  }
+  for (const { input, uses } of graphicUses.values()) {
+    graph.push(`[${input}:v]split=${uses}${Array.from({ length: uses }, (_, k) => `[g${input}u${k}]`).join('')}`);
   }
   // concat answers in microseconds: back to the frame time base for the layers below.
   graph.push(`${pieces.join('')}concat=n=${pieces.length}:v=1:a=0,settb=1/${FPS},setpts=N[base]`);
 
   // What changes over time is laid on that timeline, each layer only for its own frames.
-  const inputs: string[] = [];
   let current = '[base]';
   const overlay = (stream: string, rect: { x: number; y: number }): void => {
     const output = `[layer${graph.length}]`;
@@ -142,14 +205,13 @@ export function chunkArgs(render: VideoRender, chunk: Chunk, output: string, thr
     const a = Math.max(startFrames[i], from);
     const b = Math.min(startFrames[i] + scenes[i].frames, to);
     if (b <= a) continue;
-    inputs.push('-framerate', String(FPS), '-i', picture.file);
+    const input = addInput('-framerate', String(FPS), '-i', picture.file);
     const fadeOutAt = startFrames[i] + scenes[i].frames - TRANSITION_FRAMES;
     const fades = [
       ...(i > 0 && a < startFrames[i] + TRANSITION_FRAMES ? [`fade=t=in:st=0:d=${seconds(TRANSITION_FRAMES)}:alpha=1`] : []),
       ...(i < last && b > fadeOutAt ? [`fade=t=out:st=${seconds(fadeOutAt - a)}:d=${seconds(TRANSITION_FRAMES)}:alpha=1`] : []),
     ];
     const zoom = kenBurns(picture.rect, scenes[i].frames, a - startFrames[i], b - a);
-    const input = inputs.filter((arg) => arg === '-i').length - 1;
     graph.push(`[${input}:v]${[zoom, ...fades, `settb=1/${FPS}`, `setpts=N+${a - from}`].join(',')}[pic${i}]`);
     overlay(`[pic${i}]`, picture.rect);
   }
@@ -175,6 +237,34 @@ export function chunkArgs(render: VideoRender, chunk: Chunk, output: string, thr
     ...(threads ? ['-threads', String(threads)] : []),
     output,
   ];
+}
+
+/** A scene's own content with one step's on top. */
+function merge(scene: StillContent, step: StillContent): StillContent {
+  return {
+    boxes: [...scene.boxes, ...step.boxes],
+    graphics: [...scene.graphics, ...step.graphics],
+    texts: [...scene.texts, ...step.texts],
+  };
+}
+
+/**
+ * Draws `content` on the still [from] as [to]: boxes, then each graphic (a stream of its input, overlaid
+ * once), then text. The still stays in RGB until it is held, so graphics blend at full colour resolution.
+ */
+function drawStill(graph: string[], from: string, content: StillContent, to: string, graphicStream: (file: string) => string): void {
+  let head = `[${from}]`;
+  let filters = content.boxes.map(drawBox);
+  content.graphics.forEach((graphic, k) => {
+    if (filters.length > 0) {
+      graph.push(`${head}${filters.join(',')}[${to}g${k}]`);
+      head = `[${to}g${k}]`;
+    }
+    head += graphicStream(graphic.file);
+    filters = [filter('overlay', { x: graphic.x, y: graphic.y, format: 'gbrp' })];
+  });
+  filters.push(...content.texts.map(drawText));
+  graph.push(`${head}${filters.length > 0 ? filters.join(',') : 'null'}[${to}]`);
 }
 
 function range(first: number, last: number): number[] {

@@ -1,9 +1,10 @@
 import { QUALITIES } from '../video-pipeline';
 import { ASPECT_RATIOS, frameSize } from './output-format';
-import { SceneKind } from './planner';
+import { SceneKind } from './scene';
 import { Rect, SAFE_MARGIN, SceneLayout, SceneLayoutInput, captionStyle, fitInside, layoutCaption, layoutScene } from './scene-layout';
 import { ASCENT_EM, DESCENT_EM, estimateWidthEm } from './text-layout';
 import { PRESET_COLORS, resolveTheme } from './theme';
+import { codeColumns, codeMetrics, codePanelHeight, columnsOf } from './visuals/code';
 
 const LONG = 'An extraordinarily long sentence about the water cycle, with clauses, asides and details, '.repeat(12);
 const theme = resolveTheme(PRESET_COLORS.midnight);
@@ -132,6 +133,156 @@ describe('layoutScene', () => {
     const bar = (progress: number): number[] => layoutScene(input({ body: 'Body.', progress })).boxes.map((b) => b.width);
     const [, track, half] = bar(0.5);
     expect(half).toBe(Math.round(track / 2));
+  });
+});
+
+describe('layoutScene with bullets, formulas and code', () => {
+  const longBullets = Array.from({ length: 6 }, (_, i) => `Point ${i + 1}: ${LONG.slice(0, 128)}`);
+  const code = Array.from({ length: 40 }, (_, i) =>
+    i % 7 === 3 ? `    result_${i} = compute(alpha, beta, gamma) + transform(delta, epsilon) * scale_factor_${i} - offset` : `    x${i} = f(x${i - 1})`,
+  );
+  const wideFormula = { widthEm: 48, heightEm: 2.6 };
+  const tallFormula = { widthEm: 7, heightEm: 14 };
+  const variants: Array<[string, Partial<SceneLayoutInput>]> = [
+    ['text above a long formula', { body: LONG.slice(0, 300), math: wideFormula }],
+    ['a tall formula alone', { body: '', math: tallFormula }],
+    ['six long bullets beside 40 lines of code', { body: '', bullets: longBullets, code }],
+    ['six long bullets alone', { body: '', bullets: longBullets }],
+    ['everything at once', { body: LONG.slice(0, 600), bullets: longBullets, math: wideFormula, code }],
+  ];
+
+  /** Every part inside the safe area (above the caption band when kept free), none overlapping another. */
+  function expectReadable(layout: SceneLayout, scene: SceneLayoutInput): void {
+    expectWellPlaced(layout, scene);
+    const { width, height, captions } = scene;
+    const left = Math.round(width * SAFE_MARGIN);
+    const top = Math.round(height * SAFE_MARGIN);
+    const bottom = captions ? captionStyle({ width, height }).bandTop : height - top;
+    const inside = (rect: Rect): void => {
+      expect(rect.x).toBeGreaterThanOrEqual(left);
+      expect(rect.x + rect.width).toBeLessThanOrEqual(width - left);
+      expect(rect.y).toBeGreaterThanOrEqual(top);
+      expect(rect.y + rect.height).toBeLessThanOrEqual(bottom);
+      expect(rect.width).toBeGreaterThan(0);
+      expect(rect.height).toBeGreaterThan(0);
+    };
+    const bulletLines = layout.bullets.flatMap((bullet) => bullet.lines);
+    for (const line of bulletLines) inside(lineRect(line));
+    for (const bullet of layout.bullets) inside(bullet.marker);
+    const figures = [layout.math, layout.code?.panel, layout.image].filter((rect): rect is Rect => rect !== undefined);
+    figures.forEach(inside);
+    const texts = [...layout.lines, ...bulletLines].map(lineRect);
+    for (const [i, figure] of figures.entries()) {
+      for (const text of texts) expect(overlaps(text, figure)).toBe(false);
+      for (const other of figures.slice(i + 1)) expect(overlaps(figure, other)).toBe(false);
+    }
+    // Consecutive lines' estimated boxes may touch by a fraction of a pixel (1.3 em tall at a 1.3 pitch, rounded).
+    const inset = (rect: Rect): Rect => ({ x: rect.x, y: rect.y + 0.5, width: rect.width, height: rect.height - 1 });
+    for (const [i, text] of texts.entries()) {
+      for (const other of texts.slice(i + 1)) expect(overlaps(inset(text), inset(other))).toBe(false);
+    }
+  }
+
+  for (const quality of QUALITIES) {
+    for (const ratio of ASPECT_RATIOS) {
+      const { width, height } = frameSize(quality, ratio);
+      it.each(variants)(`places %s inside the safe area at ${quality} ${ratio}, with and without a picture and captions`, (label, parts) => {
+        for (const captions of [false, true]) {
+          for (const imageAspect of [undefined, 4 / 3]) {
+            const scene = input({ ...parts, width, height, captions, imageAspect, progress: 0.5 });
+            const layout = layoutScene(scene);
+            expectReadable(layout, scene);
+            // Only a scene crowded beyond reason (600 characters of text, six long bullets, a wide formula and
+            // 40 lines of code beside a picture above captions) may leave its last bullet out.
+            const bullets = parts.bullets?.length ?? 0;
+            expect(layout.bullets.length).toBeGreaterThanOrEqual(label === 'everything at once' ? bullets - 2 : bullets);
+            expect(layout.math !== undefined).toBe(parts.math !== undefined);
+            expect(layout.code !== undefined).toBe(parts.code !== undefined);
+            if (layout.math && parts.math) {
+              const aspect = parts.math.widthEm / parts.math.heightEm;
+              expect(Math.abs(layout.math.width / layout.math.height - aspect) / aspect).toBeLessThan(0.1);
+            }
+            if (layout.code) {
+              // Every page fits its panel; the rows cover the source in order, each within the columns.
+              const metrics = codeMetrics(layout.code.fontSize);
+              expect(layout.code.fontSize).toBeGreaterThanOrEqual(Math.floor(Math.min(width, height) * 0.024));
+              expect(codeColumns(metrics, layout.code.panel.width)).toBeLessThanOrEqual(layout.code.columns);
+              const rowsEach = Math.max(...layout.code.pages.map((page) => page.length));
+              expect(layout.code.panel.height).toBe(codePanelHeight(metrics, rowsEach));
+              const rows = layout.code.pages.flat();
+              expect(rows.map((row) => row.line)).toEqual([...rows.map((row) => row.line)].sort((a, b) => a - b));
+              expect(new Set(rows.map((row) => row.line)).size).toBe(code.length);
+              for (const row of rows) {
+                expect(row.indent + columnsOf(Array.from(code[row.line]).slice(row.start, row.end).join(''))).toBeLessThanOrEqual(
+                  layout.code.columns,
+                );
+              }
+            }
+          }
+        }
+      });
+    }
+  }
+
+  it('sets a short formula large, and scales a wide one down to the width it has', () => {
+    const short = layoutScene(input({ body: '', math: { widthEm: 4, heightEm: 1.2 } })).math as Rect;
+    expect(Math.abs(short.height / 1.2 - 7.5 * 7.2)).toBeLessThan(1); // 7.5% of the short side per em
+    expect(short.x + short.width / 2).toBeCloseTo(640, -1); // centred
+    const wide = layoutScene(input({ body: '', math: { widthEm: 60, heightEm: 2 } })).math as Rect;
+    expect(wide.width).toBeLessThanOrEqual(1280 - 2 * Math.round(1280 * SAFE_MARGIN));
+    expect(wide.width).toBeGreaterThan(1000);
+  });
+
+  it('puts text above a formula, and bullets beside code in landscape frames but above it in portrait and square ones', () => {
+    const math = layoutScene(input({ body: 'Every quadratic equation has two solutions:', math: { widthEm: 8, heightEm: 2.5 } }));
+    const lastLine = lineRect(math.lines[math.lines.length - 1]);
+    expect(math.math?.y).toBeGreaterThan(lastLine.y + lastLine.height);
+
+    const bullets = ['Compare every pair', 'Keep the smallest'];
+    const landscape = layoutScene(input({ body: '', bullets, code: ['def f(x):', '    return x * x'] }));
+    const firstBullet = lineRect(landscape.bullets[0].lines[0]);
+    expect(landscape.code?.panel.x).toBeGreaterThan(firstBullet.x + firstBullet.width);
+    for (const [width, height] of [
+      [720, 1280],
+      [720, 720],
+    ]) {
+      const stacked = layoutScene(input({ width, height, body: '', bullets, code: ['def f(x):', '    return x * x'] }));
+      const lastBullet = stacked.bullets[stacked.bullets.length - 1].lines;
+      const rect = lineRect(lastBullet[lastBullet.length - 1]);
+      expect(stacked.code?.panel.y).toBeGreaterThan(rect.y + rect.height);
+    }
+  });
+
+  it('marks each bullet with an accent square beside its first line, in reading order', () => {
+    const layout = layoutScene(input({ body: '', bullets: ['One', 'Two', 'Three'] }));
+    expect(layout.bullets.map((b) => b.lines[0].text)).toEqual(['One', 'Two', 'Three']);
+    for (const bullet of layout.bullets) {
+      expect(bullet.marker.color).toBe(theme.accent);
+      expect(bullet.marker.x + bullet.marker.width).toBeLessThan(bullet.lines[0].x);
+      expect(bullet.marker.y).toBeLessThan(bullet.lines[0].baseline);
+      expect(bullet.marker.y).toBeGreaterThan(bullet.lines[0].baseline - bullet.lines[0].fontSize);
+      expect(bullet.lines[0].font).toBe('bullet');
+    }
+    expect(layout.bullets[1].lines[0].baseline).toBeGreaterThan(layout.bullets[0].lines[0].baseline);
+  });
+
+  it('shows short code on one page, unwrapped, and long code on several pages of the least size', () => {
+    const short = layoutScene(input({ body: '', code: ['def square(x):', '    return x * x'] })).code;
+    expect(short?.pages).toEqual([
+      [
+        { line: 0, start: 0, end: 14, indent: 0 },
+        { line: 1, start: 0, end: 16, indent: 0 },
+      ],
+    ]);
+    const long = layoutScene(input({ body: '', code: Array.from({ length: 40 }, (_, i) => `line_${i} = ${i}`) })).code;
+    expect(long?.pages.length).toBeGreaterThan(1);
+    expect(long?.fontSize).toBe(Math.floor(720 * 0.024));
+  });
+
+  it('lays out a title card with bullets like a content scene', () => {
+    const card = layoutScene(input({ kind: 'title', body: '', bullets: ['One', 'Two'] }));
+    expect(card.bullets).toHaveLength(2);
+    expect(card.lines[0].align).toBe('left');
   });
 });
 

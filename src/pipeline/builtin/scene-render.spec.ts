@@ -55,11 +55,20 @@ describe('renderVideo and composeVideo', () => {
       fontFile: font,
     });
     const scenes: RenderScene[] = [
-      { frames: 45, boxes: [{ x: 20, y: 120, width: 40, height: 3, color: '0x38bdf8' }], texts: [line("100% %{pts} it's \\ a:b", 60)], captions: [] },
+      {
+        frames: 45,
+        boxes: [{ x: 20, y: 120, width: 40, height: 3, color: '0x38bdf8' }],
+        graphics: [],
+        texts: [line("100% %{pts} it's \\ a:b", 60)],
+        steps: [],
+        captions: [],
+      },
       {
         frames: 60,
         boxes: [],
+        graphics: [],
         texts: [line('second', 30)],
+        steps: [],
         picture: { file: picture, rect: { x: 180, y: 40, width: 120, height: 90 } },
         captions: [{ start: 0.4, end: 1.5, box: { x: 60, y: 140, width: 200, height: 24, color: '0x000000@0.6' }, texts: [line('a cue: [1]', 158)] }],
       },

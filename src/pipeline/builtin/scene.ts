@@ -45,3 +45,13 @@ export interface Scene {
   /** Upload shown beside or under the text. */
   imageFileId?: string;
 }
+
+/** A passage of one of the caller's documents, ranked against topic + context (use_rag). */
+export interface Passage {
+  fileId: string;
+  /** The document's file name, to cite. */
+  source: string;
+  text: string;
+  /** Relevance from the full-text index; higher is better. */
+  score: number;
+}

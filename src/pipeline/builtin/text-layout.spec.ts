@@ -1,4 +1,4 @@
-import { ASCENT_EM, DESCENT_EM, MeasureEm, estimateWidthEm, fitText, wrapText } from './text-layout';
+import { ASCENT_EM, DESCENT_EM, ListBlock, ListOptions, MeasureEm, estimateWidthEm, fitList, fitText, wrapText } from './text-layout';
 
 /** Every character half an em wide: a line of maxWidthEm em holds 2 × maxWidthEm characters. */
 const mono: MeasureEm = (text) => Array.from(text).length * 0.5;
@@ -89,5 +89,67 @@ describe('fitText', () => {
     const text = 'WWWWWWWWWW MMMMMMMMMM 漢字漢字漢字漢字漢字漢字 😀😀😀😀😀😀 mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm';
     const block = fitText(text, area, estimateWidthEm);
     expectInside(block, estimateWidthEm);
+  });
+});
+
+describe('fitList', () => {
+  const options: ListOptions = { maxWidth: 400, maxHeight: 300, fontSize: 40, minFontSize: 16, lineHeight: 1.3, indentEm: 1, gapEm: 0.5 };
+  const items = ['Heat evaporates water', 'Vapour condenses into clouds', 'Rain falls'];
+
+  /** Every line fits beside the marker, and the list's height is what its last line needs. */
+  function expectInside(list: ListBlock, opts: ListOptions): void {
+    for (const item of list.items) {
+      for (const line of item.lines) expect(mono(line) * list.fontSize).toBeLessThanOrEqual(opts.maxWidth - list.indent);
+    }
+    const lastItem = list.items[list.items.length - 1];
+    const last = lastItem.baselines[lastItem.baselines.length - 1];
+    expect(list.height).toBe(last + Math.round(DESCENT_EM * list.fontSize));
+    expect(list.height).toBeLessThanOrEqual(opts.maxHeight);
+  }
+
+  it('keeps the preferred size when the list fits, items one after another with a gap', () => {
+    const list = fitList(items, options, mono);
+    expect(list.fontSize).toBe(40);
+    expect(list.indent).toBe(40);
+    expect(list.items.map((item) => item.lines.join(' '))).toEqual(items);
+    const [a, b] = list.items;
+    expect(b.baselines[0] - a.baselines[a.baselines.length - 1]).toBe(Math.round(40 * 1.3) + 20);
+    expect(list.truncated).toBe(false);
+    expectInside(list, options);
+  });
+
+  it('shrinks all items together until the list fits', () => {
+    const long = items.map((item) => `${item}, ${PARAGRAPH.slice(0, 80)}`);
+    const list = fitList(long, options, mono);
+    expect(list.fontSize).toBeLessThan(40);
+    expect(list.fontSize).toBeGreaterThanOrEqual(16);
+    expect(list.items.map((item) => item.lines.join(' '))).toEqual(long);
+    expectInside(list, options);
+  });
+
+  it('cuts the longest items with an ellipsis at the least size, keeping every item', () => {
+    const long = [PARAGRAPH, 'Short one', PARAGRAPH];
+    const list = fitList(long, { ...options, maxHeight: 150 }, mono);
+    expect(list.fontSize).toBe(16);
+    expect(list.truncated).toBe(true);
+    expect(list.items).toHaveLength(3);
+    expect(list.items[1].lines).toEqual(['Short one']);
+    expect(list.items[0].lines[list.items[0].lines.length - 1]).toMatch(/…$/u);
+    expectInside(list, { ...options, maxHeight: 150 });
+  });
+
+  it('shrinks below the least size (to half of it) only when one line an item cannot fit otherwise', () => {
+    const six = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const list = fitList(six, { ...options, maxHeight: 90 }, mono);
+    expect(list.fontSize).toBeLessThan(16);
+    expect(list.fontSize).toBeGreaterThanOrEqual(8);
+    expect(list.items).toHaveLength(6);
+    expectInside(list, { ...options, maxHeight: 90 });
+    // Past that, the last items are left out rather than drawn too small to read.
+    const cut = fitList(six, { ...options, maxHeight: 40 }, mono);
+    expect(cut).toMatchObject({ fontSize: 8, truncated: true });
+    expect(cut.items.map((item) => item.lines[0])).toEqual(['a', 'b', 'c']);
+    expect(fitList(six, { ...options, maxHeight: -5 }, mono)).toMatchObject({ items: [], height: 0 });
+    expect(fitList([], options, mono)).toMatchObject({ items: [], height: 0 });
   });
 });

@@ -154,3 +154,76 @@ function withEllipsis(line: string, maxWidthEm: number, measure: MeasureEm): str
   if (parts.length < whole && atSpace > kept.length / 2) kept = kept.slice(0, atSpace);
   return kept.trimEnd() + ELLIPSIS;
 }
+
+export interface ListOptions extends FitOptions {
+  /** Room left of each item's text for its marker, in em. */
+  indentEm: number;
+  /** Extra space between two items, in em. */
+  gapEm: number;
+}
+
+export interface ListBlock {
+  /** Each item's lines and baselines (pixels from the top of the list). */
+  items: Array<{ lines: string[]; baselines: number[] }>;
+  fontSize: number;
+  /** Left edge of the items' text, in pixels from the list's left edge. */
+  indent: number;
+  height: number;
+  /** True when an item was cut with an ellipsis (or, in a hopeless space, left out). */
+  truncated: boolean;
+}
+
+/**
+ * A list of items (bullets) at one common font size, each wrapped beside its marker, shrunk to fit like
+ * fitText. Below minFontSize nothing shrinks further: the longest items lose lines (ending with "…") until
+ * the list fits; only in a space too small for one line per item do items shrink below the minimum (to half
+ * of it), and only in one too small for that are the last items left out.
+ */
+export function fitList(items: readonly string[], options: ListOptions, measure: MeasureEm): ListBlock {
+  const minSize = Math.max(1, Math.floor(options.minFontSize));
+  const widthAt = (size: number): number => (options.maxWidth - Math.round(options.indentEm * size)) * WIDTH_SAFETY;
+  const heightOf = (lineCounts: readonly number[], size: number): number => {
+    const { ascent, descent, pitch } = pixelMetrics(size, options.lineHeight);
+    const lines = lineCounts.reduce((sum, n) => sum + n, 0);
+    return lines === 0 ? 0 : ascent + (lines - 1) * pitch + (lineCounts.length - 1) * Math.round(options.gapEm * size) + descent;
+  };
+  for (let size = Math.max(minSize, Math.floor(options.fontSize)); ; size = Math.max(minSize, Math.floor(size * SHRINK_STEP))) {
+    const wrapped = items.map((item) => wrapText(item, widthAt(size) / size, measure));
+    const counts = wrapped.map((lines) => Math.max(1, lines.length));
+    if (heightOf(counts, size) <= options.maxHeight) return list(wrapped, size, options, false);
+    if (size === minSize) break;
+  }
+  // At the smallest size: cut the longest items a line at a time; in a space too small for one line an item,
+  // shrink further (to half the smallest size), and past that leave out the last items.
+  const floor = Math.max(4, Math.floor(minSize / 2));
+  for (let size = minSize; ; size = Math.max(floor, Math.floor(size * SHRINK_STEP))) {
+    const wrapped = items.map((item) => wrapText(item, widthAt(size) / size, measure));
+    const counts = wrapped.map((lines) => Math.max(1, lines.length));
+    while (heightOf(counts, size) > options.maxHeight && Math.max(...counts) > 1) counts[counts.indexOf(Math.max(...counts))]--;
+    while (size === floor && counts.length > 0 && heightOf(counts, size) > options.maxHeight) counts.pop();
+    if (counts.length === 0 || heightOf(counts, size) <= options.maxHeight) {
+      const cut = counts.map((count, i) => {
+        const lines = wrapped[i];
+        if (lines.length <= count) return lines;
+        const kept = lines.slice(0, count);
+        kept[kept.length - 1] = withEllipsis(kept[kept.length - 1], widthAt(size) / size, measure);
+        return kept;
+      });
+      return list(cut, size, options, true);
+    }
+  }
+}
+
+function list(wrapped: string[][], size: number, options: ListOptions, truncated: boolean): ListBlock {
+  const { ascent, descent, pitch } = pixelMetrics(size, options.lineHeight);
+  const gap = Math.round(options.gapEm * size);
+  let baseline = ascent;
+  const items = wrapped.map((lines) => {
+    const shown = lines.length > 0 ? lines : [''];
+    const baselines = shown.map((_, i) => baseline + i * pitch);
+    baseline += shown.length * pitch + gap;
+    return { lines: shown, baselines };
+  });
+  const height = items.length === 0 ? 0 : baseline - pitch - gap + descent;
+  return { items, fontSize: size, indent: Math.round(options.indentEm * size), height, truncated };
+}

@@ -8,6 +8,7 @@ import { SVG } from 'mathjax-full/js/output/svg.js';
 import { liteAdaptor, LiteAdaptor } from 'mathjax-full/js/adaptors/liteAdaptor.js';
 import { RegisterHTMLHandler } from 'mathjax-full/js/handlers/html.js';
 import { AllPackages } from 'mathjax-full/js/input/tex/AllPackages.js';
+import { RasterFonts, svgToPng } from './raster';
 
 type Converter = { adaptor: LiteAdaptor; doc: ReturnType<typeof mathjax.document> };
 let converter: Converter | undefined;
@@ -48,4 +49,36 @@ export function texProblem(tex: string): string | undefined {
   } catch (error) {
     return `is not valid TeX: ${error instanceof Error ? error.message : String(error)}`;
   }
+}
+
+/** A typeset formula and its natural size in em (MathJax's SVG units are thousandths of an em). */
+export interface TypesetMath {
+  svg: string;
+  widthEm: number;
+  heightEm: number;
+}
+
+/** Typesets `tex` (display style); throws like texToSvg. */
+export function typesetMath(tex: string): TypesetMath {
+  const svg = texToSvg(tex);
+  const viewBox = /<svg[^>]*\sviewBox="([-\d.]+) ([-\d.]+) ([\d.]+) ([\d.]+)"/u.exec(svg);
+  if (!viewBox) throw new Error('MathJax returned an SVG without a viewBox');
+  return { svg, widthEm: Number(viewBox[3]) / 1000, heightEm: Number(viewBox[4]) / 1000 };
+}
+
+/**
+ * The formula as an SVG of exactly `width` × `height` pixels (its aspect ratio kept, centred), drawn in
+ * `color` (#rrggbb) wherever MathJax used currentColor.
+ */
+export function sizedMathSvg(math: TypesetMath, width: number, height: number, color: string): string {
+  const root = /^<svg[^>]*>/u.exec(math.svg)?.[0] ?? '<svg>';
+  const sized = root
+    .replace(/\s(width|height|style)="[^"]*"/gu, '')
+    .replace(/^<svg/u, `<svg width="${width}" height="${height}" preserveAspectRatio="xMidYMid meet"`);
+  return sized + math.svg.slice(root.length).replace(/currentColor/gu, color);
+}
+
+/** The formula as a transparent PNG of exactly `width` × `height` pixels, in `color` (#rrggbb). */
+export function renderMath(math: TypesetMath, size: { width: number; height: number }, color: string, fonts: RasterFonts): Buffer {
+  return svgToPng(sizedMathSvg(math, size.width, size.height, color), fonts);
 }
