@@ -1,5 +1,5 @@
 import { BUILTIN_CONFIG_KEYS, DEFAULT_MUSIC_VOLUME, parseBuiltinConfig } from './custom-config';
-import { DEFAULT_VOICE } from './narration';
+import { defaultVoiceSettings } from './voices';
 import { PRESET_COLORS, resolveTheme } from './theme';
 
 const ID = '3f0e8c52-9d4b-4e8f-a1c2-0b5e6d7f8a9b';
@@ -18,7 +18,7 @@ describe('parseBuiltinConfig', () => {
     expect(settings({})).toEqual({
       aspectRatio: '16:9',
       theme: resolveTheme(PRESET_COLORS.midnight),
-      voice: DEFAULT_VOICE,
+      voice: defaultVoiceSettings('espeak'),
       captions: true,
       backgroundMusicVolume: DEFAULT_MUSIC_VOLUME,
     });
