@@ -53,6 +53,7 @@ describe('explainer engine with a model and a voice (OpenAI-compatible stand-in 
       TTS_MODEL: 'kokoro',
       TTS_VOICE: 'af_heart',
       JOB_MAX_ATTEMPTS: '2',
+      RATE_LIMIT_PER_MINUTE: '100000', // polling through several renders in one minute
     });
     token = ctx.tokenFor('user_teacher');
   });

@@ -88,7 +88,9 @@ export async function waitForJob(
     const res = await ctx.http().get(`/api/v1/jobs/${jobId}`).set('Authorization', `Bearer ${token}`);
     last = res.body as Record<string, unknown>;
     if (res.status === 200 && done(res.body)) return last;
-    await new Promise((r) => setTimeout(r, 150));
+    // Polling counts against the caller's rate limit like any request: a long wait backs off when told to.
+    const pause = res.status === 429 ? Number(res.headers['retry-after'] ?? 1) * 1000 : 150;
+    await new Promise((r) => setTimeout(r, pause));
   }
   throw new Error(`job ${jobId} did not reach the expected state; last seen ${JSON.stringify(last).slice(0, 500)}`);
 }
