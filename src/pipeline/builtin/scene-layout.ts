@@ -24,7 +24,7 @@ const MATH_LEAST_EM_UNITS = 4;
 /** Code's preferred and least font sizes, in hundredths of the short side. */
 const CODE_FONT_UNITS = { preferred: 3.8, minimum: 2.4 };
 /** Prose stacked above figures takes at most this share of the room's height (unless the figures are small)… */
-const PROSE_SHARE_WITH_FIGURES = 0.42;
+const PROSE_SHARE_WITH_FIGURES = 0.36;
 /** Code keeps room for this many rows a page, unless the prose needs it at its least sizes (up to a share of the room). */
 const MIN_CODE_ROWS = 12;
 const MAX_RESERVED_PROSE_SHARE = 0.5;
