@@ -32,7 +32,7 @@ export async function createApp(): Promise<INestApplication> {
   if (!config.runsApi) app.use(apiRoutesOff);
   app.use(requireJsonBody(['/api/v1/uploads'])); // uploads are multipart
   app.use(json({ limit: config.bodyLimit, strict: true }));
-  app.use(limitJsonDepth());
+  app.use(limitJsonDepth);
   app.useGlobalPipes(createValidationPipe());
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config));
   if (config.corsOrigins === true || config.corsOrigins.length > 0) {

@@ -121,16 +121,15 @@ describe('hardening: failed authentication is rate-limited', () => {
   afterAll(() => ctx.close());
 
   // Signed by a key the service does not trust.
-  const forgedToken = new TestIssuer().token({ sub: 'user_mallory', azp: AZP });
-  const forged = () => forgedToken;
+  const forged = new TestIssuer().token({ sub: 'user_mallory', azp: AZP });
 
   test('31 bad tokens from one IP: the 31st is a 429 with Retry-After, not verified; other IPs still authenticate', async () => {
     for (let i = 0; i < 30; i++) {
-      const res = await ctx.http().get('/api/v1/jobs').set('Authorization', `Bearer ${forged()}`);
+      const res = await ctx.http().get('/api/v1/jobs').set('Authorization', `Bearer ${forged}`);
       expect(res.status).toBe(401);
     }
     const verify = jest.spyOn(ctx.app.get(TokenVerifier), 'verify');
-    const limited = await ctx.http().get('/api/v1/jobs').set('Authorization', `Bearer ${forged()}`);
+    const limited = await ctx.http().get('/api/v1/jobs').set('Authorization', `Bearer ${forged}`);
     expect(limited.status).toBe(429);
     expect(limited.body.error).toEqual(expect.objectContaining({ error_code: 'RATE_LIMIT_EXCEEDED', request_id: expect.any(String) }));
     const retryAfter = Number(limited.headers['retry-after']);
@@ -147,7 +146,7 @@ describe('hardening: failed authentication is rate-limited', () => {
     // Another client (behind the one trusted proxy hop) is unaffected, and its failures are its own.
     const other = await ctx.http().get('/api/v1/jobs').set('X-Forwarded-For', '203.0.113.7').set('Authorization', `Bearer ${ctx.tokenFor('user_bob')}`);
     expect(other.status).toBe(200);
-    const otherBad = await ctx.http().get('/api/v1/jobs').set('X-Forwarded-For', '203.0.113.7').set('Authorization', `Bearer ${forged()}`);
+    const otherBad = await ctx.http().get('/api/v1/jobs').set('X-Forwarded-For', '203.0.113.7').set('Authorization', `Bearer ${forged}`);
     expect(otherBad.status).toBe(401);
     verify.mockRestore();
 

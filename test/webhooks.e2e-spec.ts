@@ -4,9 +4,10 @@ import { lookup } from 'node:dns/promises';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:https';
 import { hostname, tmpdir } from 'node:os';
-import Redis from 'ioredis';
 import { join } from 'node:path';
+import { Job as BullJob, Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
+import { WEBHOOK_QUEUE } from '../src/events/webhooks';
 import { AppProcess } from './support/app-process';
 import { freePort, TestRedis } from './support/redis-server';
 import { AZP, testEnv } from './support/test-app';
@@ -113,17 +114,17 @@ describe('webhooks', () => {
   /** The same service without WEBHOOK_ALLOW_PRIVATE (its own key prefix on the same Redis): no traffic leaves loopback. */
   describe('without WEBHOOK_ALLOW_PRIVATE', () => {
     let strict: AppProcess;
-    let keys: Redis;
+    let deliveries: Queue;
     const prefix = 'vgs-strict';
     beforeAll(async () => {
       strict = await AppProcess.start(
         testEnv(redis, issuer, dir, { REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn', WEBHOOK_SECRET: secret, WEBHOOK_BACKOFF_MS: '100', NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') }),
         await freePort(),
       );
-      keys = new Redis(redis.url);
+      deliveries = new Queue(WEBHOOK_QUEUE, { connection: { url: redis.url }, prefix });
     });
     afterAll(async () => {
-      keys?.disconnect();
+      await deliveries?.close();
       await strict?.stop('SIGKILL');
     });
 
@@ -166,13 +167,12 @@ describe('webhooks', () => {
       await strict.waitForJob(id, token, terminal);
 
       // The delivery is BullMQ's job in the webhooks queue: failed once, with the reason, never retried.
-      let delivery: Record<string, string> = {};
-      for (const deadline = Date.now() + 60_000; !delivery.failedReason && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-        const [key] = await keys.keys(`${prefix}:webhooks:msg_${id}_*`);
-        delivery = key ? await keys.hgetall(key) : {};
+      let delivery: BullJob | undefined;
+      for (const deadline = Date.now() + 60_000; !delivery && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+        delivery = (await deliveries.getFailed()).find((job) => job.id?.startsWith(`msg_${id}_`));
       }
-      expect(delivery.failedReason).toMatch(new RegExp(`webhook target refused: ${name} resolves to 127\\.`));
-      expect(delivery.atm ?? delivery.attemptsMade).toBe('1');
+      expect(delivery?.failedReason).toMatch(new RegExp(`webhook target refused: ${name} resolves to 127\\.`));
+      expect(delivery?.attemptsMade).toBe(1);
       expect(strict.logs).toContain('webhook target refused');
       expect(received.filter((r) => r.path === '/rebind-hook')).toEqual([]);
     });

@@ -19,16 +19,14 @@ export function requireJsonBody(exceptPrefixes: string[] = []) {
 }
 
 /** Deeper than any request of the API needs, far shallower than what overflows the validation pipe's recursion. */
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 
 /**
- * A parsed body nested deeper than maxDepth is a 422 before validation, which recurses through it and would
+ * A parsed body nested deeper than MAX_JSON_DEPTH is a 422 before validation, which recurses through it and would
  * overflow the stack (a 500). Walks the body with an explicit stack for the same reason.
  */
-export function limitJsonDepth(maxDepth = MAX_JSON_DEPTH) {
-  return (req: Request, _res: Response, next: NextFunction): void => {
-    next(jsonDepthExceeds(req.body, maxDepth) ? new AppException('VALIDATION_ERROR', `Request body is nested deeper than ${maxDepth} levels`) : undefined);
-  };
+export function limitJsonDepth(req: Request, _res: Response, next: NextFunction): void {
+  next(jsonDepthExceeds(req.body, MAX_JSON_DEPTH) ? new AppException('VALIDATION_ERROR', `Request body is nested deeper than ${MAX_JSON_DEPTH} levels`) : undefined);
 }
 
 function jsonDepthExceeds(value: unknown, maxDepth: number): boolean {

@@ -39,7 +39,10 @@ describe('DashboardCache', () => {
     expect(cache.get('bob', '/api/v1/dashboard/stats')?.body).toBe('b1');
     expect(cache.size).toBe(1);
     // A user's entries evicted by the LRU leave no bookkeeping behind to invalidate later.
+    const trackedUsers = () => [...(cache as unknown as { keysByUser: Map<string, unknown> }).keysByUser.keys()];
+    expect(trackedUsers()).toEqual(['bob']);
     for (let i = 0; i < DASHBOARD_CACHE_MAX_ENTRIES; i++) cache.set('carol', `/q${i}`, i);
+    expect(trackedUsers()).toEqual(['carol']);
     emit('bob');
     expect(cache.size).toBe(DASHBOARD_CACHE_MAX_ENTRIES);
   });

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Redis, { ChainableCommander } from 'ioredis';
+import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import { execOrThrow } from '../redis/exec-or-throw';
 import { defineScripts, ScriptRunner } from '../redis/lua-scripts';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
@@ -394,14 +395,6 @@ function newJobFields(id: string, userId: string, configuration: JobConfiguratio
     estimated_completion: iso(eta),
     video: '',
   };
-}
-
-async function execOrThrow<T>(pipe: ChainableCommander): Promise<T[]> {
-  const results = (await pipe.exec()) ?? [];
-  return results.map(([err, value]) => {
-    if (err) throw err;
-    return value as T;
-  });
 }
 
 const orNull = (v: string | undefined) => (v === undefined || v === '' ? null : v);

@@ -1,16 +1,33 @@
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
+import { execOrThrow } from './exec-or-throw';
+
+const authFailuresKey = (ip: string): string => `auth-failures:${ip}`;
 
 /**
- * @nestjs/throttler's counters in Redis (shared by every API replica), on a client of their own whose
- * ioredis keyPrefix keeps them under the service's prefix.
+ * @nestjs/throttler's counters in Redis (shared by every API replica), and the failed-authentication counters
+ * per client IP, on a client of their own whose ioredis keyPrefix keeps them under `<prefix>:throttle:`.
  */
 export class RateLimitStorage extends ThrottlerStorageRedisService implements OnApplicationShutdown {
   constructor(shared: Redis, prefix: string) {
     super(shared.duplicate({ keyPrefix: `${prefix}:throttle:`, connectionName: 'vgs-rate-limit' }));
     // Outages are reported by the shared client and the health checks; a throttled request then fails fast.
     this.redis.on('error', () => undefined);
+  }
+
+  /** Failed authentications from `ip` in its current window, and the milliseconds the window has left. */
+  async authFailures(ip: string): Promise<{ count: number; windowLeftMs: number }> {
+    const key = authFailuresKey(ip);
+    const [count, ttlMs] = await execOrThrow<string | number | null>(this.redis.multi().get(key).pttl(key));
+    return { count: Number(count ?? 0), windowLeftMs: Number(ttlMs) };
+  }
+
+  /** Counts one more failure from `ip`; the window opens with the first and is not extended by later ones. */
+  async recordAuthFailure(ip: string, windowMs: number): Promise<void> {
+    const key = authFailuresKey(ip);
+    // INCR keeps the TTL that SET NX gave the window.
+    await execOrThrow(this.redis.multi().set(key, 0, 'PX', windowMs, 'NX').incr(key));
   }
 
   async onApplicationShutdown(): Promise<void> {

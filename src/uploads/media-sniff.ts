@@ -29,6 +29,9 @@ const TYPES: Record<SniffedFormat, SniffedType> = {
   ogg: { format: 'ogg', kind: 'audio', contentType: 'audio/ogg', demuxer: 'ogg' },
 };
 
+/** The media types recognised here, as named to a client whose upload is none of them. */
+export const MEDIA_CONTENT_TYPES = Object.values(TYPES).map((type) => type.contentType);
+
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 const ascii = (bytes: Buffer, offset: number, text: string) =>

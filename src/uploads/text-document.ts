@@ -8,10 +8,11 @@
 export type DocumentFormat = 'markdown' | 'text';
 /** File extensions of kept documents. */
 export const DOCUMENT_EXTENSIONS = ['md', 'txt'] as const;
+export const DOCUMENT_CONTENT_TYPES = ['text/plain', 'text/markdown'] as const;
 
 export interface TextDocument {
   format: DocumentFormat;
-  contentType: 'text/markdown' | 'text/plain';
+  contentType: (typeof DOCUMENT_CONTENT_TYPES)[number];
   ext: (typeof DOCUMENT_EXTENSIONS)[number];
   /** UTF-8 without a byte order mark, lines ending in LF. */
   text: string;

@@ -10,8 +10,8 @@ import { AppConfig } from '../config/app-config';
 import type { VideoAssets } from '../pipeline/video-pipeline';
 import { ListUploadsQuery, toUploadDto, UploadDto } from './dto/upload.dto';
 import { fileProblem, ProcessedMedia, processUpload, STORED_EXTENSIONS, storedFormatOf } from './media-processing';
-import { sniffMediaType, SniffedType, UploadKind } from './media-sniff';
-import { DOCUMENT_EXTENSIONS, sniffTextDocument, TextDocument } from './text-document';
+import { MEDIA_CONTENT_TYPES, sniffMediaType, UploadKind } from './media-sniff';
+import { DOCUMENT_CONTENT_TYPES, DOCUMENT_EXTENSIONS, sniffTextDocument } from './text-document';
 import { MAX_BYTES_BY_KIND, MAX_RAG_DOCUMENTS, USER_UPLOAD_QUOTA } from './upload-limits';
 import { Upload, UploadStore } from './upload.store';
 
@@ -32,10 +32,24 @@ const PROCESSING_BUDGET_MS = 60_000;
 const STALE_TMP_MS = 60 * 60_000;
 /** Longest kept file name, in characters. */
 const MAX_NAME_CHARS = 200;
-const ACCEPTED_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'audio/wav', 'audio/mpeg', 'audio/ogg', 'text/plain', 'text/markdown'];
+const ACCEPTED_TYPES = [...MEDIA_CONTENT_TYPES, ...DOCUMENT_CONTENT_TYPES];
 
-/** What an upload was recognised as: a media type ffmpeg re-encodes, or a text document kept as text. */
-type Recognised = { kind: 'media'; type: SniffedType } | { kind: 'document'; document: TextDocument };
+/** What is recorded of a kept file besides its place. */
+type KeptFile = ProcessedMedia & Pick<Upload, 'characters'>;
+
+/** What an upload was recognised as (media that ffmpeg re-encodes, or a text document kept as text), and how to keep it. */
+interface Recognised {
+  kind: UploadKind;
+  /** The media type of what was uploaded. */
+  uploadedType: string;
+  /** Extension and media type of the kept file. */
+  ext: string;
+  contentType: string;
+  /** Nothing worth keeping: a document of white space alone. */
+  blank: boolean;
+  /** Writes the kept form to `outFile` and measures it. */
+  keep(outFile: string): Promise<KeptFile>;
+}
 
 const KIND_ARTICLES: Record<UploadKind, string> = { image: 'an image', audio: 'an audio', document: 'a document' };
 
@@ -77,29 +91,24 @@ export class UploadsService implements OnModuleInit {
     if (!file) throw fileProblem('file is required: send it as the multipart field "file"');
     const name = cleanFileName(file.originalname);
     const recognised = recognise(file.buffer, name);
-    const kind = recognised.kind === 'media' ? recognised.type.kind : 'document';
-    const uploadedType = recognised.kind === 'media' ? recognised.type.contentType : recognised.document.contentType;
-    const maxBytes = MAX_BYTES_BY_KIND[kind];
+    const maxBytes = MAX_BYTES_BY_KIND[recognised.kind];
     if (file.size > maxBytes) {
-      throw new AppException('PAYLOAD_TOO_LARGE', `${uploadedType} uploads may be at most ${maxBytes} bytes; this one has ${file.size}`, {
+      throw new AppException('PAYLOAD_TOO_LARGE', `${recognised.uploadedType} uploads may be at most ${maxBytes} bytes; this one has ${file.size}`, {
         max_bytes: maxBytes,
         size: file.size,
       });
     }
-    if (recognised.kind === 'document' && recognised.document.text.trim() === '') throw fileProblem('a document must contain some text');
+    if (recognised.blank) throw fileProblem('a document must contain some text');
     // Checked again atomically when the upload is recorded; this spares the processing when already over.
     const usage = await this.store.usage(user.userId);
     if (usage.files >= USER_UPLOAD_QUOTA.maxFiles) throw quotaExceeded('files');
     if (usage.bytes + file.size > USER_UPLOAD_QUOTA.maxBytes) throw quotaExceeded('bytes');
 
     const fileId = randomUUID();
-    const { ext, contentType } = recognised.kind === 'media' ? storedFormatOf(recognised.type) : recognised.document;
+    const { kind, ext, contentType } = recognised;
     const tmpFile = join(this.tmpDir, `${fileId}.${ext}`);
     try {
-      const kept =
-        recognised.kind === 'media'
-          ? { ...(await processUpload(file.buffer, recognised.type, tmpFile, AbortSignal.timeout(PROCESSING_BUDGET_MS))), characters: null }
-          : { ...(await keepDocument(recognised.document, tmpFile)), characters: recognised.document.characters };
+      const kept = await recognised.keep(tmpFile);
       const path = `uploads/${userDirName(user.userId)}/${fileId}.${ext}`;
       const absolute = this.absolutePath(path);
       await mkdir(dirname(absolute), { recursive: true });
@@ -167,10 +176,8 @@ export class UploadsService implements OnModuleInit {
     if (wanted.length === 0) return assets;
 
     const ids = [...new Set(wanted.map((w) => w.fileId))].filter((id) => UUID.test(id));
-    const found = new Map<string, Upload>();
-    for (const upload of await this.store.getMany(ids)) {
-      if (upload?.userId === userId && (await this.hasFile(upload))) found.set(upload.fileId, upload);
-    }
+    const owned = (await this.store.getMany(ids)).filter((upload): upload is Upload => upload?.userId === userId);
+    const found = new Map((await this.withFiles(owned)).map((upload) => [upload.fileId, upload]));
 
     const missing = wanted.filter((w) => !found.has(w.fileId));
     if (missing.length > 0) {
@@ -189,7 +196,7 @@ export class UploadsService implements OnModuleInit {
       const path = this.absolutePath(upload.path);
       if (w.kind === 'image') assets.images[w.fileId] = path;
       else if (w.kind === 'audio') assets.backgroundAudio = path;
-      else if (!assets.documents?.some((d) => d.fileId === w.fileId)) assets.documents?.push({ fileId: w.fileId, name: upload.name, file: path });
+      else if (!assets.documents?.some((d) => d.fileId === w.fileId)) assets.documents?.push(this.documentAsset(upload));
     }
     return assets;
   }
@@ -197,18 +204,20 @@ export class UploadsService implements OnModuleInit {
   /** use_rag without document_ids: every document of the caller's, newest first, up to the cap. */
   private async newestDocuments(userId: string): Promise<NonNullable<VideoAssets['documents']>> {
     const { uploads } = await this.store.list(userId, 'document', 0, MAX_RAG_DOCUMENTS);
-    const documents: NonNullable<VideoAssets['documents']> = [];
-    for (const upload of uploads) {
-      if (await this.hasFile(upload)) documents.push({ fileId: upload.fileId, name: upload.name, file: this.absolutePath(upload.path) });
-    }
-    return documents;
+    return (await this.withFiles(uploads)).map((upload) => this.documentAsset(upload));
   }
 
-  /** A record without its file would only fail later, inside a render. */
-  private async hasFile(upload: Upload): Promise<boolean> {
-    if (await fileExists(this.absolutePath(upload.path))) return true;
-    this.logger.warn({ fileId: upload.fileId }, 'upload recorded but its file is missing');
-    return false;
+  private documentAsset(upload: Upload): NonNullable<VideoAssets['documents']>[number] {
+    return { fileId: upload.fileId, name: upload.name, file: this.absolutePath(upload.path) };
+  }
+
+  /** The uploads whose file is there: a record without its file would only fail later, inside a render. */
+  private async withFiles(uploads: Upload[]): Promise<Upload[]> {
+    const present = await Promise.all(uploads.map((upload) => fileExists(this.absolutePath(upload.path))));
+    return uploads.filter((upload, i) => {
+      if (!present[i]) this.logger.warn({ fileId: upload.fileId }, 'upload recorded but its file is missing');
+      return present[i];
+    });
   }
 
   private absolutePath(relative: string): string {
@@ -256,21 +265,37 @@ async function fileExists(path: string): Promise<boolean> {
 /** What an upload's bytes are: one of the media formats (by their signature), else a text document, else refused. */
 function recognise(bytes: Buffer, name: string): Recognised {
   const type = sniffMediaType(bytes.subarray(0, 16));
-  if (type) return { kind: 'media', type };
+  if (type) {
+    return {
+      kind: type.kind,
+      uploadedType: type.contentType,
+      ...storedFormatOf(type),
+      blank: false,
+      keep: async (outFile) => ({ ...(await processUpload(bytes, type, outFile, AbortSignal.timeout(PROCESSING_BUDGET_MS))), characters: null }),
+    };
+  }
   const document = sniffTextDocument(bytes, name);
-  if (document) return { kind: 'document', document };
+  if (document) {
+    const { ext, contentType, text, characters } = document;
+    return {
+      kind: 'document',
+      uploadedType: contentType,
+      ext,
+      contentType,
+      blank: text.trim() === '',
+      // Documents need no decoder: the normalised text is what is kept.
+      keep: async (outFile) => {
+        const kept = Buffer.from(text, 'utf8');
+        await writeFile(outFile, kept);
+        return { size: kept.length, width: null, height: null, duration: null, characters };
+      },
+    };
+  }
   throw new AppException(
     'UNSUPPORTED_MEDIA_TYPE',
     'Unsupported file type: accepted are PNG, JPEG and WebP images, WAV, MP3 and OGG audio, and UTF-8 text or Markdown documents, recognised by their content',
     { accepted: ACCEPTED_TYPES },
   );
-}
-
-/** Documents need no decoder: the normalised text is what is kept. */
-async function keepDocument(document: TextDocument, outFile: string): Promise<ProcessedMedia> {
-  await writeFile(outFile, document.text, 'utf8');
-  const { size } = await stat(outFile);
-  return { size, width: null, height: null, duration: null };
 }
 
 /**

@@ -13,7 +13,7 @@ const urls = (jobId: string) => ({
 export class PerformanceDto {
   @ApiProperty({ example: 1.2 }) queued_seconds!: number;
   @ApiProperty({ example: 14.8 }) processing_seconds!: number;
-  @ApiProperty({ example: { plan: 0.01, narrate: 1.9, render: 9.5, compose: 0.4, finalize: 0.6 } })
+  @ApiProperty({ example: { ground: 0, plan: 0.01, narrate: 1.9, render: 9.5, compose: 0.4, finalize: 0.6 } })
   stages!: Record<string, number>;
 }
 

@@ -26,10 +26,10 @@ import { BuiltinSettings, parseBuiltinConfig } from './custom-config';
 import { FontLibrary } from './font-set';
 import { SpokenClip, VoiceEngine, VoiceOptions, createVoiceEngine } from './voices';
 import { FPS, FrameSize, frameSize } from './output-format';
-import { DeterministicPlanner, LlmPlanner, LlmPlannerOptions, Planner, toScenes } from './planning';
+import { DeterministicPlanner, LlmPlanner, LlmPlannerOptions, PlanOutcome, Planner, toScenes } from './planning';
 import { groundInDocuments } from './grounding';
 import { MusicBed, NarrationClip, RenderScene, concatList } from './render-graph';
-import { Passage, Scene, SceneSpec } from './scene';
+import { Passage, Scene } from './scene';
 import { drawScene } from './scene-drawing';
 import { captionStyle } from './scene-layout';
 import { composeVideo, encodeNarration, renderChunks } from './scene-render';
@@ -129,7 +129,7 @@ export class BuiltinVideoPipeline implements VideoPipeline {
       settings,
       tools: { signal: ctx.signal, cwd: ctx.workDir, threads: this.options.ffmpegThreads },
       report: monotonicProgress(ctx),
-      generation: { planner: 'deterministic', voice: '', scenes: 0 },
+      generation: { planner: 'custom', voice: '', scenes: 0 }, // each stage fills in what it learns
     };
     const stageSeconds: Record<string, number> = {};
     const stage = async <T>(name: PipelineStage, work: () => Promise<T>): Promise<T> => {
@@ -190,9 +190,12 @@ export class BuiltinVideoPipeline implements VideoPipeline {
   private async plan(run: Run, passages: Passage[]): Promise<Plan> {
     const { request, ctx, settings, report, generation } = run;
     report('plan', 2);
-    const specs = settings.scenes ?? (await this.planContent(run, passages));
-    if (settings.scenes) generation.planner = 'custom';
-    const scenes = toScenes(request.topic, specs);
+    const outcome: PlanOutcome = settings.scenes ? { scenes: settings.scenes, planner: 'custom' } : await this.planContent(run, passages);
+    generation.planner = outcome.planner;
+    if (outcome.model !== undefined) generation.model = outcome.model;
+    if (outcome.promptVersion !== undefined) generation.prompt_version = outcome.promptVersion;
+    if (outcome.usage !== undefined) generation.usage = outcome.usage;
+    const scenes = toScenes(request.topic, outcome.scenes);
     generation.scenes = scenes.length;
     const pictures: Plan['pictures'] = new Map();
     for (const [i, scene] of scenes.entries()) {
@@ -216,12 +219,9 @@ export class BuiltinVideoPipeline implements VideoPipeline {
     return plan;
   }
 
-  /** The content scenes from the configured planner, with what it used recorded for the metadata. */
-  private async planContent({ request, ctx, generation }: Run, passages: Passage[]): Promise<SceneSpec[]> {
-    if (this.planner instanceof DeterministicPlanner && request.model !== undefined) {
-      ctx.log('warn', `model "${request.model}" asked for, but no planning model is configured (LLM_BASE_URL): using the deterministic planner`, 'plan');
-    }
-    const outcome = await this.planner.plan({
+  /** The content scenes from the configured planner. */
+  private planContent({ request, ctx }: Run, passages: Passage[]): Promise<PlanOutcome> {
+    return this.planner.plan({
       topic: request.topic,
       context: request.context,
       model: request.model,
@@ -229,11 +229,6 @@ export class BuiltinVideoPipeline implements VideoPipeline {
       signal: ctx.signal,
       log: (level, message) => ctx.log(level, message, 'plan'),
     });
-    generation.planner = outcome.planner;
-    if (outcome.model !== undefined) generation.model = outcome.model;
-    if (outcome.promptVersion !== undefined) generation.prompt_version = outcome.promptVersion;
-    if (outcome.usage !== undefined) generation.usage = outcome.usage;
-    return outcome.scenes;
   }
 
   /** Speaks every scene (two at a time) and sets each scene's length from the audio the voice returned. */
@@ -263,7 +258,7 @@ export class BuiltinVideoPipeline implements VideoPipeline {
     });
   }
 
-  /** Lays out every scene and its captions, writes the WebVTT file, and renders the video in one ffmpeg run. */
+  /** Draws every scene and its captions, writes the WebVTT file, and renders the video stream (in chunks) and the narration track. */
   private async render(narrated: NarratedScene[], plan: Plan, run: Run): Promise<Rendered> {
     const { ctx, settings, report } = run;
     report('render', 25);
@@ -287,16 +282,17 @@ export class BuiltinVideoPipeline implements VideoPipeline {
         narration.push({ file: planned.narrationFile, startSeconds: startSeconds + NARRATION_LEAD_SECONDS });
       }
       const burn = settings.captions && sceneCues.length > 0 && !headingSaysIt(scene);
-      scenes.push(
-        await this.drawScene(planned, {
-          frame,
-          fonts,
-          run,
-          cues: burn ? sceneCues : [],
-          picture: plan.pictures.get(i),
-          progress: scene.kind === 'content' ? contentShown / contentCount : undefined,
-        }),
-      );
+      const drawn = await drawScene(planned, {
+        frame,
+        fonts,
+        theme: settings.theme,
+        workDir: ctx.workDir,
+        cues: burn ? sceneCues : [],
+        picture: plan.pictures.get(i),
+        progress: scene.kind === 'content' ? contentShown / contentCount : undefined,
+      });
+      if (drawn.missingGlyphs > 0) ctx.log('warn', `${planned.name}: no installed font has ${drawn.missingGlyphs} of its characters`, 'render');
+      scenes.push(drawn.render);
       ctx.log('debug', `scene ${i + 1}/${narrated.length} (${scene.kind}): ${(planned.frames / FPS).toFixed(3)}s`, 'render');
     }
 
@@ -334,24 +330,6 @@ export class BuiltinVideoPipeline implements VideoPipeline {
     // Captions stay up through the pause after the narration, but are gone before the scene fades out.
     const holdUntil = Math.min(speechEnd + PAUSE_AFTER_NARRATION_SECONDS, sceneSeconds - TRANSITION_FRAMES / FPS);
     return timeCues(lines, NARRATION_LEAD_SECONDS, planned.narrationSeconds, holdUntil);
-  }
-
-  /** Layout of one scene, its text written to files for drawtext and its formula and code drawn to PNGs. */
-  private async drawScene(
-    planned: NarratedScene,
-    input: {
-      frame: FrameSize;
-      fonts: FontLibrary;
-      run: Run;
-      cues: CaptionCue[];
-      picture?: { file: string; aspect: number };
-      progress?: number;
-    },
-  ): Promise<RenderScene> {
-    const { run, ...context } = input;
-    const { render, missingGlyphs } = await drawScene(planned, { ...context, theme: run.settings.theme, workDir: run.ctx.workDir });
-    if (missingGlyphs > 0) run.ctx.log('warn', `${planned.name}: no installed font has ${missingGlyphs} of its characters`, 'render');
-    return render;
   }
 
   private async compose(rendered: Rendered, plan: Plan, { ctx, tools, report }: Run): Promise<string> {

@@ -5,7 +5,7 @@
 import { CustomConfigProblem } from '../video-pipeline';
 import { VoiceKind, VoiceSettings, parseVoiceSettings } from './voices';
 import { ASPECT_RATIOS, AspectRatio } from './output-format';
-import { checkScenes } from './planning/scene-rules';
+import { UPLOAD_ID, checkScenes, isObject } from './planning/scene-rules';
 import { SceneSpec } from './scene';
 import {
   DEFAULT_THEME_PRESET,
@@ -31,8 +31,6 @@ export const BUILTIN_CONFIG_KEYS = [
 
 export const MAX_DOCUMENT_IDS = 20;
 export const DEFAULT_MUSIC_VOLUME = 0.15;
-
-const FILE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
 
 export interface BuiltinSettings {
   aspectRatio: AspectRatio;
@@ -86,10 +84,6 @@ function rejectUnknownKeys(value: object, known: readonly string[], at: string, 
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) report(`${at}.${key}`, `unknown key; known keys: ${known.join(', ')}`);
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function parseAspectRatio(value: unknown, report: Report): AspectRatio {
@@ -161,7 +155,7 @@ function parseDocumentIds(value: unknown, report: Report): string[] | undefined 
 
 function parseFileId(value: unknown, at: string, report: Report): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === 'string' && FILE_ID.test(value)) return value;
+  if (typeof value === 'string' && UPLOAD_ID.test(value)) return value;
   report(at, 'must be an upload file id (a UUID)');
   return undefined;
 }

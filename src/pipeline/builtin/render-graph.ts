@@ -122,12 +122,9 @@ export function chunkArgs(render: VideoRender, chunk: Chunk, output: string, thr
   // The scene before the chunk is needed for the crossfade into the chunk's first scene.
   const drawn = range(Math.max(0, chunk.first - 1), chunk.last);
   const graph = [`${background(render.frame, render.theme)},split=${drawn.length}${drawn.map((i) => `[bg${i}]`).join('')}`];
-  const inputs: string[] = [];
-  let inputCount = 0;
-  const addInput = (...args: string[]): number => {
-    inputs.push(...args);
-    return inputCount++;
-  };
+  // Each input's arguments; its index is its number in the graph ([0:v], [1:v]…).
+  const inputs: string[][] = [];
+  const addInput = (...args: string[]): number => inputs.push(args) - 1;
   // Each graphic file is one input, split when several stills show it (a page of code while bullets appear).
   const graphicUses = new Map<string, { input: number; uses: number }>();
   const graphic = (file: string): string => {
@@ -232,7 +229,7 @@ export function chunkArgs(render: VideoRender, chunk: Chunk, output: string, thr
   return [
     ...QUIET_FFMPEG,
     ...['-progress', 'pipe:1', '-nostats'],
-    ...inputs,
+    ...inputs.flat(),
     ...['-filter_complex', graph.join(';'), '-map', '[v]', ...videoEncodeArgs(render.frame)],
     ...(threads ? ['-threads', String(threads)] : []),
     output,

@@ -11,10 +11,9 @@ import { FrameSize } from './output-format';
 import { CaptionDrawing, DrawnText, Graphic, RenderScene, SceneStep } from './render-graph';
 import { Scene } from './scene';
 import { TextLine, captionStyle, layoutCaption, layoutScene } from './scene-layout';
-import { Theme } from './theme';
+import { Theme, hexColor } from './theme';
 import { bulletRevealFrames, pageStartFrames, stepFrame } from './timeline';
-import { CodeLine, lineText, renderCodePages, tokenizeCode } from './visuals/code';
-import { hexColor } from './visuals/color';
+import { lineText, renderCodePages, tokenizeCode } from './visuals/code';
 import { renderMath, typesetMath } from './visuals/math';
 
 export interface SceneToDraw {
@@ -49,8 +48,8 @@ export async function drawScene({ scene, name, frames, narrationSeconds }: Scene
   const heading = fonts.choose(scene.title, 'bold');
   const body = fonts.choose(scene.text, 'regular');
   const bulletFont = fonts.choose(scene.bullets.join(' '), 'regular');
-  const math = scene.math !== undefined ? typesetMath(scene.math) : undefined;
-  const code: CodeLine[] | undefined = scene.code ? tokenizeCode(scene.code) : undefined;
+  const math = scene.math === undefined ? undefined : { tex: scene.math, ...typesetMath(scene.math) };
+  const code = scene.code && { ...scene.code, lines: tokenizeCode(scene.code) };
   const layout = layoutScene({
     kind: scene.kind,
     heading: heading.text,
@@ -65,18 +64,19 @@ export async function drawScene({ scene, name, frames, narrationSeconds }: Scene
     captions: ctx.cues.length > 0,
     bullets: scene.bullets.map(bulletFont.clean),
     measureBullets: bulletFont.measure,
-    math: math && { widthEm: math.widthEm, heightEm: math.heightEm },
-    code: code?.map(lineText),
+    math,
+    code: code?.lines.map(lineText),
   });
 
   const file = (suffix: string): string => join(ctx.workDir, `${name}-${suffix}`);
   const fontOf: Record<TextLine['font'], string> = { heading: heading.file, body: body.file, bullet: bulletFont.file };
-  const writeLines = (lines: readonly TextLine[], prefix: string): Promise<DrawnText[]> =>
+  /** Each line to a file for drawtext, drawn with `fontFile` or else the font chosen for its kind of text. */
+  const writeLines = (lines: readonly TextLine[], prefix: string, fontFile?: string): Promise<DrawnText[]> =>
     Promise.all(
       lines.map(async (line, i) => {
         const path = file(`${prefix}-${i + 1}.txt`);
         await writeFile(path, line.text, 'utf8');
-        return { line, file: path, fontFile: fontOf[line.font] };
+        return { line, file: path, fontFile: fontFile ?? fontOf[line.font] };
       }),
     );
 
@@ -84,20 +84,17 @@ export async function drawScene({ scene, name, frames, narrationSeconds }: Scene
   if (math && layout.math) {
     const png = file('math.png');
     // MathJax draws its own glyphs as paths; only \text{…} outside its fonts needs one of ours.
-    const textFont = { files: [fonts.choose(scene.math ?? '', 'regular').file] };
+    const textFont = { files: [fonts.choose(math.tex, 'regular').file] };
     await writeFile(png, renderMath(math, layout.math, hexColor(theme.heading), textFont));
     graphics.push({ file: png, x: layout.math.x, y: layout.math.y });
   }
   let pages: Graphic[] = [];
-  if (code && scene.code && layout.code) {
-    const { panel, pages: rows } = layout.code;
+  if (code && layout.code) {
+    const { panel, pages: rows, fontSize } = layout.code;
     // Characters the monospaced font lacks (CJK in a comment…) come from the font the text would get.
-    const fallbacks = [fonts.choose(scene.code.source, 'regular').file];
-    const size = { width: panel.width, height: panel.height, fontSize: layout.code.fontSize };
-    const pngs = renderCodePages({ lines: code, language: scene.code.language, pages: rows }, size, theme, {
-      ...fonts.mono,
-      fallbacks,
-    });
+    const fallbacks = [fonts.choose(code.source, 'regular').file];
+    const size = { width: panel.width, height: panel.height, fontSize };
+    const pngs = renderCodePages({ lines: code.lines, language: code.language, pages: rows }, size, theme, { ...fonts.mono, fallbacks });
     pages = await Promise.all(
       pngs.map(async (png, k) => {
         const path = file(`code-${k + 1}.png`);
@@ -138,8 +135,7 @@ export async function drawScene({ scene, name, frames, narrationSeconds }: Scene
   const captions: CaptionDrawing[] = await Promise.all(
     ctx.cues.map(async (cue, k) => {
       const drawn = layoutCaption(cue.lines, style, captionFont.measure, theme);
-      const texts = (await writeLines(drawn.lines, `cue-${k + 1}`)).map((text) => ({ ...text, fontFile: captionFont.file }));
-      return { start: cue.start, end: cue.end, box: drawn.box, texts };
+      return { start: cue.start, end: cue.end, box: drawn.box, texts: await writeLines(drawn.lines, `cue-${k + 1}`, captionFont.file) };
     }),
   );
 

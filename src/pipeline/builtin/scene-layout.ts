@@ -11,7 +11,7 @@
  * sizes given (see visuals/).
  */
 import { SceneKind } from './scene';
-import { ASCENT_EM, DESCENT_EM, FitOptions, ListBlock, MeasureEm, TextBlock, fitList, fitText } from './text-layout';
+import { ASCENT_EM, DESCENT_EM, FitOptions, ListBlock, MeasureEm, TextBlock, fitList, fitText, listHeight } from './text-layout';
 import { Theme } from './theme';
 import { CodeRowRef, codeColumns, codeMetrics, codePanelHeight, codeRows, columnsOf } from './visuals/code';
 
@@ -93,6 +93,12 @@ export interface SceneLayout {
   code?: CodeLayout;
 }
 
+/** A formula's natural size in em. */
+export interface MathSize {
+  widthEm: number;
+  heightEm: number;
+}
+
 export interface SceneLayoutInput {
   kind: SceneKind;
   heading: string;
@@ -111,7 +117,7 @@ export interface SceneLayoutInput {
   bullets?: readonly string[];
   measureBullets?: MeasureEm;
   /** The formula's natural size in em, when the scene has one. */
-  math?: { widthEm: number; heightEm: number };
+  math?: MathSize;
   /** The code's lines (tabs expanded), when the scene has code. */
   code?: readonly string[];
 }
@@ -130,18 +136,22 @@ interface Frame {
   bottom: number;
   /** 1% of the frame's short side (a little more in portrait, where phones show it small): sizes scale with the quality. */
   unit: number;
+  /** Space between the parts of a layout (text, list, figures): 4 units. */
+  gap: number;
   portrait: boolean;
 }
 
 function safeArea(input: { width: number; height: number }): Frame {
   const left = Math.round(input.width * SAFE_MARGIN);
   const top = Math.round(input.height * SAFE_MARGIN);
+  const unit = (Math.min(input.width, input.height) / 100) * (input.height > input.width ? PORTRAIT_TEXT_SCALE : 1);
   return {
     left,
     top,
     width: input.width - 2 * left,
     bottom: input.height - top,
-    unit: (Math.min(input.width, input.height) / 100) * (input.height > input.width ? PORTRAIT_TEXT_SCALE : 1),
+    unit,
+    gap: Math.round(4 * unit),
     portrait: input.height > input.width,
   };
 }
@@ -193,7 +203,11 @@ function contentLayout(input: SceneLayoutInput): SceneLayout {
   return layout;
 }
 
-type Figure = 'math' | 'code' | 'picture';
+/** What a content scene shows besides its prose, with what its layout needs to know of it. */
+type Figure =
+  | { kind: 'math'; size: MathSize }
+  | { kind: 'code'; lines: readonly string[] }
+  | { kind: 'picture'; aspect: number };
 
 interface Parts {
   lines: TextLine[];
@@ -211,24 +225,25 @@ interface Parts {
 function placeParts(input: SceneLayoutInput, room: Rect, area: Frame): Parts {
   const bullets = input.bullets ?? [];
   const hasProse = input.body !== '' || bullets.length > 0;
-  const figures: Figure[] = [
-    ...(input.math ? (['math'] as const) : []),
-    ...(input.code ? (['code'] as const) : []),
-    ...(input.imageAspect !== undefined ? (['picture'] as const) : []),
-  ];
+  const figures: Figure[] = [];
+  if (input.math) figures.push({ kind: 'math', size: input.math });
+  if (input.code) figures.push({ kind: 'code', lines: input.code });
+  if (input.imageAspect !== undefined) figures.push({ kind: 'picture', aspect: input.imageAspect });
   const wide = input.width > input.height * 1.2;
+  const picture = figures.find((f) => f.kind === 'picture');
+  const code = figures.find((f) => f.kind === 'code');
   let side: Figure | undefined;
-  if (figures.includes('picture') && !area.portrait && figures.length + (hasProse ? 1 : 0) > 1) side = 'picture';
-  else if (figures.includes('code') && wide && hasProse) side = 'code';
+  if (picture && !area.portrait && figures.length + (hasProse ? 1 : 0) > 1) side = picture;
+  else if (code && wide && hasProse) side = code;
   if (side === undefined) return stack(input, room, area, figures);
 
-  const [mainShare, sideShare] = side === 'picture' ? [0.54, 0.42] : [0.38, 0.58];
+  const [mainShare, sideShare] = side.kind === 'picture' ? [0.54, 0.42] : [0.38, 0.58];
   const main: Rect = { ...room, width: Math.round(room.width * mainShare) };
   const sideWidth = Math.round(room.width * sideShare);
   const beside: Rect = { ...room, x: room.x + room.width - sideWidth, width: sideWidth };
   const parts = stack(input, main, area, figures.filter((f) => f !== side));
-  if (side === 'picture') parts.image = fitInside(input.imageAspect ?? 1, beside);
-  else parts.code = placeCode(input.code ?? [], beside, area, 0.3);
+  if (side.kind === 'picture') parts.image = fitInside(side.aspect, beside);
+  else if (side.kind === 'code') parts.code = placeCode(side.lines, beside, area, 0.3);
   return parts;
 }
 
@@ -239,29 +254,28 @@ function placeParts(input: SceneLayoutInput, room: Rect, area: Frame): Parts {
  * getting more than it can use, and the whole stack sits a little above the middle of the column.
  */
 function stack(input: SceneLayoutInput, column: Rect, area: Frame, figures: readonly Figure[]): Parts {
-  const { unit } = area;
+  const { gap } = area;
   const { theme } = input;
-  const gap = Math.round(4 * unit);
-  const natural = figures.map((figure) => naturalHeight(figure, input, column.width, area));
-  const least = figures.map((figure, i) => Math.min(natural[i], leastHeight(figure, input, column.width, area, MIN_CODE_ROWS)));
-  const floor = figures.map((figure, i) => Math.min(least[i], leastHeight(figure, input, column.width, area, LEAST_CODE_ROWS)));
+  const natural = figures.map((figure) => naturalHeight(figure, column.width, area));
+  const least = figures.map((figure, i) => Math.min(natural[i], leastHeight(figure, column.width, area, MIN_CODE_ROWS)));
+  const floor = figures.map((figure, i) => Math.min(least[i], leastHeight(figure, column.width, area, LEAST_CODE_ROWS)));
   const figureGaps = gap * figures.length;
   const sum = (heights: readonly number[]): number => heights.reduce((total, h) => total + h, 0);
   let proseCap = figures.length > 0 ? Math.max(Math.round(column.height * PROSE_SHARE_WITH_FIGURES), column.height - figureGaps - sum(natural)) : column.height;
   if (figures.length > 0) {
     proseCap = Math.min(proseCap, column.height - figureGaps - sum(least));
-    const reserved = Math.min(proseMinimum(input, unit), Math.round(column.height * MAX_RESERVED_PROSE_SHARE), column.height - figureGaps - sum(floor));
+    const reserved = Math.min(proseMinimum(input, area), Math.round(column.height * MAX_RESERVED_PROSE_SHARE), column.height - figureGaps - sum(floor));
     proseCap = Math.max(proseCap, reserved);
   }
 
-  const { text, list } = fitProse(input, column, unit, proseCap);
+  const { text, list } = fitProse(input, column, area, proseCap);
   const prose = proseHeight(text, list, gap);
 
   const figureRoom = column.height - prose - (prose > 0 ? gap : 0) - gap * Math.max(0, figures.length - 1);
   const heights = shareHeight(figureRoom, natural, least);
 
   // Figures are drawn at their fitted sizes, which may be smaller than their share.
-  const drawn = figures.map((figure, i) => fitFigure(figure, input, { ...column, height: heights[i] }, area));
+  const drawn = figures.map((figure, i) => fitFigure(figure, { ...column, height: heights[i] }, area));
   const used = prose + sum(drawn.map((d) => d.rect.height)) + gap * (drawn.length + (prose > 0 ? 1 : 0) - 1);
   let y = column.y + Math.round(Math.max(0, column.height - used) * 0.3);
 
@@ -272,7 +286,7 @@ function stack(input: SceneLayoutInput, column: Rect, area: Frame, figures: read
   for (const fitted of drawn) {
     const rect = { ...fitted.rect, y };
     y += rect.height + gap;
-    switch (fitted.figure) {
+    switch (fitted.kind) {
       case 'math':
         parts.math = rect;
         break;
@@ -293,9 +307,9 @@ function stack(input: SceneLayoutInput, column: Rect, area: Frame, figures: read
  * as far as needed) and the text gets what is left: at least one line, or none when the bullets would
  * otherwise be squeezed below their least size.
  */
-function fitProse(input: SceneLayoutInput, column: Rect, unit: number, maxHeight: number): { text: TextBlock; list: ListBlock } {
+function fitProse(input: SceneLayoutInput, column: Rect, area: Frame, maxHeight: number): { text: TextBlock; list: ListBlock } {
   const bullets = input.bullets ?? [];
-  const gap = Math.round(4 * unit);
+  const { unit, gap } = area;
   // A narrow column (beside a picture in a square frame) gets a smaller preferred size: about 25 characters a line.
   const preferred = (size: number): number => Math.min(size, column.width / 11 / unit);
   const [textUnits, listUnits] = [preferred(BODY_UNITS.preferred), preferred(BULLET_UNITS.preferred)];
@@ -331,12 +345,11 @@ function proseHeight(text: TextBlock, list: ListBlock, gap: number): number {
 }
 
 /** The least height the prose needs: two lines of text and one line a bullet, at their least sizes. */
-function proseMinimum(input: SceneLayoutInput, unit: number): number {
-  const bullets = input.bullets?.length ?? 0;
-  const text = input.body ? linesHeight(2, BODY_UNITS.minimum * unit, BODY_LINE_HEIGHT) : 0;
-  const size = Math.floor(BULLET_UNITS.minimum * unit);
-  const list = bullets > 0 ? linesHeight(bullets, size, BULLET_LINE_HEIGHT) + (bullets - 1) * Math.round(BULLET_GAP_EM * size) : 0;
-  return text + list + (text > 0 && list > 0 ? Math.round(4 * unit) : 0);
+function proseMinimum(input: SceneLayoutInput, area: Frame): number {
+  const oneLineEach = (input.bullets ?? []).map(() => 1);
+  const text = input.body ? linesHeight(2, BODY_UNITS.minimum * area.unit, BODY_LINE_HEIGHT) : 0;
+  const list = listHeight(oneLineEach, Math.floor(BULLET_UNITS.minimum * area.unit), { lineHeight: BULLET_LINE_HEIGHT, gapEm: BULLET_GAP_EM });
+  return text + list + (text > 0 && list > 0 ? area.gap : 0);
 }
 
 /** Height of `lines` lines of text at `fontSize` (as fitText counts it). */
@@ -345,32 +358,32 @@ function linesHeight(lines: number, fontSize: number, lineHeight: number): numbe
   return textHeight(lines, size, Math.round(size * lineHeight));
 }
 
-type FittedFigure = { figure: 'math' | 'picture'; rect: Rect } | { figure: 'code'; rect: Rect; code: CodeLayout };
+type FittedFigure = { kind: 'math' | 'picture'; rect: Rect } | { kind: 'code'; rect: Rect; code: CodeLayout };
 
 /** A figure at the size it takes inside `slot`, centred across it (its y is the slot's). */
-function fitFigure(figure: Figure, input: SceneLayoutInput, slot: Rect, area: Frame): FittedFigure {
-  switch (figure) {
+function fitFigure(figure: Figure, slot: Rect, area: Frame): FittedFigure {
+  switch (figure.kind) {
     case 'math':
-      return { figure, rect: fitMath(input.math ?? { widthEm: 1, heightEm: 1 }, slot, area) };
+      return { kind: 'math', rect: fitMath(figure.size, slot, area) };
     case 'code': {
-      const code = placeCode(input.code ?? [], slot, area, 0);
-      return { figure, rect: code.panel, code };
+      const code = placeCode(figure.lines, slot, area, 0);
+      return { kind: 'code', rect: code.panel, code };
     }
     case 'picture':
-      return { figure, rect: { ...fitInside(input.imageAspect ?? 1, slot), y: slot.y } };
+      return { kind: 'picture', rect: { ...fitInside(figure.aspect, slot), y: slot.y } };
   }
 }
 
 /** Height a figure would take across `width` with all the height it wants. */
-function naturalHeight(figure: Figure, input: SceneLayoutInput, width: number, area: Frame): number {
+function naturalHeight(figure: Figure, width: number, area: Frame): number {
   const unbounded = { x: 0, y: 0, width, height: Number.MAX_SAFE_INTEGER };
-  switch (figure) {
+  switch (figure.kind) {
     case 'math':
-      return fitMath(input.math ?? { widthEm: 1, heightEm: 1 }, unbounded, area).height;
+      return fitMath(figure.size, unbounded, area).height;
     case 'code':
-      return fitCode(input.code ?? [], unbounded, area).height;
+      return fitCode(figure.lines, unbounded, area).height;
     case 'picture':
-      return width / (input.imageAspect ?? 1);
+      return width / figure.aspect;
   }
 }
 
@@ -395,23 +408,23 @@ function shareHeight(room: number, wanted: readonly number[], least: readonly nu
 
 /**
  * The height below which a figure stops being readable: a formula at MATH_LEAST_EM_UNITS an em, code at its
- * least size showing `codeRows` rows (or all of them if fewer), a picture at a third of the column's width.
+ * least size showing `codeRowCount` rows (or all of them if fewer), a picture at a third of the column's width.
  */
-function leastHeight(figure: Figure, input: SceneLayoutInput, width: number, area: Frame, codeRows: number): number {
-  switch (figure) {
+function leastHeight(figure: Figure, width: number, area: Frame, codeRowCount: number): number {
+  switch (figure.kind) {
     case 'math': {
-      const math = input.math ?? { widthEm: 1, heightEm: 1 };
-      return Math.floor(math.heightEm * Math.min(MATH_LEAST_EM_UNITS * area.unit, width / math.widthEm));
+      const { widthEm, heightEm } = figure.size;
+      return Math.floor(heightEm * Math.min(MATH_LEAST_EM_UNITS * area.unit, width / widthEm));
     }
     case 'code':
-      return minimumCodeHeight(input.code ?? [], width, area, codeRows);
+      return minimumCodeHeight(figure.lines, width, area, codeRowCount);
     case 'picture':
-      return Math.floor(width / 3 / (input.imageAspect ?? 1));
+      return Math.floor(width / 3 / figure.aspect);
   }
 }
 
 /** The formula as large as MATH_EM_UNITS allows, scaled down to fit `slot`, centred in it. */
-function fitMath(math: { widthEm: number; heightEm: number }, slot: Rect, area: Frame): Rect {
+function fitMath(math: MathSize, slot: Rect, area: Frame): Rect {
   const em = Math.min(MATH_EM_UNITS * area.unit, slot.width / math.widthEm, slot.height / math.heightEm);
   const width = Math.max(1, Math.floor(math.widthEm * em));
   const height = Math.max(1, Math.floor(math.heightEm * em));
@@ -425,18 +438,9 @@ function fitMath(math: { widthEm: number; heightEm: number }, slot: Rect, area: 
 
 /** The code panel fitted to `slot`, centred across it, placed `align` of the way down its free height (0 top, 0.5 middle). */
 function placeCode(lines: readonly string[], slot: Rect, area: Frame, align: number): CodeLayout {
-  const fitted = fitCode(lines, slot, area);
-  return {
-    panel: {
-      x: slot.x + Math.floor((slot.width - fitted.width) / 2),
-      y: slot.y + Math.floor((slot.height - fitted.height) * align),
-      width: fitted.width,
-      height: fitted.height,
-    },
-    fontSize: fitted.fontSize,
-    columns: fitted.columns,
-    pages: fitted.pages,
-  };
+  const { width, height, ...code } = fitCode(lines, slot, area);
+  const panel = { x: slot.x + Math.floor((slot.width - width) / 2), y: slot.y + Math.floor((slot.height - height) * align), width, height };
+  return { panel, ...code };
 }
 
 /** Height of a code panel of `rows` rows (fewer if the code has fewer) at the least font size. */
@@ -544,7 +548,7 @@ function cardLayout(input: SceneLayoutInput): SceneLayout {
     { ...sizes(area.width, unit, 4.6, 3, 1.35), maxHeight: height * 0.25, maxLines: 3 },
     input.measureBody,
   );
-  const gap = Math.round(4 * unit);
+  const { gap } = area;
   const ruleHeight = Math.max(3, Math.round(0.7 * unit));
   const total = heading.height + gap + ruleHeight + (subtitle.height > 0 ? gap + subtitle.height : 0);
   const top = Math.round(area.top + (height - total) / 2);

@@ -155,7 +155,8 @@ function withEllipsis(line: string, maxWidthEm: number, measure: MeasureEm): str
   return kept.trimEnd() + ELLIPSIS;
 }
 
-export interface ListOptions extends FitOptions {
+/** fitList's options: fitText's, less maxLines (a list is fitted by height alone). */
+export interface ListOptions extends Omit<FitOptions, 'maxLines'> {
   /** Room left of each item's text for its marker, in em. */
   indentEm: number;
   /** Extra space between two items, in em. */
@@ -181,32 +182,28 @@ export interface ListBlock {
  */
 export function fitList(items: readonly string[], options: ListOptions, measure: MeasureEm): ListBlock {
   const minSize = Math.max(1, Math.floor(options.minFontSize));
-  const widthAt = (size: number): number => (options.maxWidth - Math.round(options.indentEm * size)) * WIDTH_SAFETY;
-  const heightOf = (lineCounts: readonly number[], size: number): number => {
-    const { ascent, descent, pitch } = pixelMetrics(size, options.lineHeight);
-    const lines = lineCounts.reduce((sum, n) => sum + n, 0);
-    return lines === 0 ? 0 : ascent + (lines - 1) * pitch + (lineCounts.length - 1) * Math.round(options.gapEm * size) + descent;
-  };
+  const widthEmAt = (size: number): number => ((options.maxWidth - Math.round(options.indentEm * size)) * WIDTH_SAFETY) / size;
+  const wrapAt = (size: number): string[][] => items.map((item) => wrapText(item, widthEmAt(size), measure));
+  const fits = (lineCounts: readonly number[], size: number): boolean => listHeight(lineCounts, size, options) <= options.maxHeight;
   for (let size = Math.max(minSize, Math.floor(options.fontSize)); ; size = Math.max(minSize, Math.floor(size * SHRINK_STEP))) {
-    const wrapped = items.map((item) => wrapText(item, widthAt(size) / size, measure));
-    const counts = wrapped.map((lines) => Math.max(1, lines.length));
-    if (heightOf(counts, size) <= options.maxHeight) return list(wrapped, size, options, false);
+    const wrapped = wrapAt(size);
+    if (fits(shownLineCounts(wrapped), size)) return list(wrapped, size, options, false);
     if (size === minSize) break;
   }
   // At the smallest size: cut the longest items a line at a time; in a space too small for one line an item,
   // shrink further (to half the smallest size), and past that leave out the last items.
   const floor = Math.max(4, Math.floor(minSize / 2));
   for (let size = minSize; ; size = Math.max(floor, Math.floor(size * SHRINK_STEP))) {
-    const wrapped = items.map((item) => wrapText(item, widthAt(size) / size, measure));
-    const counts = wrapped.map((lines) => Math.max(1, lines.length));
-    while (heightOf(counts, size) > options.maxHeight && Math.max(...counts) > 1) counts[counts.indexOf(Math.max(...counts))]--;
-    while (size === floor && counts.length > 0 && heightOf(counts, size) > options.maxHeight) counts.pop();
-    if (counts.length === 0 || heightOf(counts, size) <= options.maxHeight) {
+    const wrapped = wrapAt(size);
+    const counts = shownLineCounts(wrapped);
+    while (!fits(counts, size) && Math.max(...counts) > 1) counts[counts.indexOf(Math.max(...counts))]--;
+    while (size === floor && counts.length > 0 && !fits(counts, size)) counts.pop();
+    if (counts.length === 0 || fits(counts, size)) {
       const cut = counts.map((count, i) => {
         const lines = wrapped[i];
         if (lines.length <= count) return lines;
         const kept = lines.slice(0, count);
-        kept[kept.length - 1] = withEllipsis(kept[kept.length - 1], widthAt(size) / size, measure);
+        kept[kept.length - 1] = withEllipsis(kept[kept.length - 1], widthEmAt(size), measure);
         return kept;
       });
       return list(cut, size, options, true);
@@ -214,8 +211,20 @@ export function fitList(items: readonly string[], options: ListOptions, measure:
   }
 }
 
+/** Lines each item takes on screen: an item that wraps to nothing still takes one (see list). */
+function shownLineCounts(wrapped: readonly string[][]): number[] {
+  return wrapped.map((lines) => Math.max(1, lines.length));
+}
+
+/** Height of a list at `size` whose items take `lineCounts` lines each, as fitList lays them out. */
+export function listHeight(lineCounts: readonly number[], size: number, { lineHeight, gapEm }: Pick<ListOptions, 'lineHeight' | 'gapEm'>): number {
+  const { ascent, descent, pitch } = pixelMetrics(size, lineHeight);
+  const lines = lineCounts.reduce((sum, n) => sum + n, 0);
+  return lines === 0 ? 0 : ascent + (lines - 1) * pitch + (lineCounts.length - 1) * Math.round(gapEm * size) + descent;
+}
+
 function list(wrapped: string[][], size: number, options: ListOptions, truncated: boolean): ListBlock {
-  const { ascent, descent, pitch } = pixelMetrics(size, options.lineHeight);
+  const { ascent, pitch } = pixelMetrics(size, options.lineHeight);
   const gap = Math.round(options.gapEm * size);
   let baseline = ascent;
   const items = wrapped.map((lines) => {
@@ -224,6 +233,6 @@ function list(wrapped: string[][], size: number, options: ListOptions, truncated
     baseline += shown.length * pitch + gap;
     return { lines: shown, baselines };
   });
-  const height = items.length === 0 ? 0 : baseline - pitch - gap + descent;
+  const height = listHeight(shownLineCounts(wrapped), size, options);
   return { items, fontSize: size, indent: Math.round(options.indentEm * size), height, truncated };
 }

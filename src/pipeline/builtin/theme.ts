@@ -66,6 +66,16 @@ export function resolveTheme(colors: ThemeColors): Theme {
 
 type Rgb = [number, number, number];
 
+/** #rrggbb of a theme colour (ffmpeg's 0xRRGGBB[@alpha], its alpha dropped), for SVG drawings. */
+export function hexColor(ffmpegColor: string): string {
+  return `#${ffmpegColor.slice(2, 8)}`;
+}
+
+/** True for theme colours light enough that dark ones read well on them (relative luminance above 0.5). */
+export function isLightColor(ffmpegColor: string): boolean {
+  return luminance(parseHex(hexColor(ffmpegColor))) > 0.5;
+}
+
 function parseHex(hex: string): Rgb {
   const value = Number.parseInt(hex.slice(1), 16);
   return [(value >> 16) & 0xff, (value >> 8) & 0xff, value & 0xff];

@@ -102,12 +102,11 @@ function fillGaps(known: ReadonlyArray<number | undefined>): number[] {
   const anchors = known.flatMap((share, i) => (share === undefined ? [] : [{ i, share }]));
   return known.map((share, i) => {
     if (share !== undefined) return share;
-    const before = [...anchors].reverse().find((a) => a.i < i) ?? { i: -1, share: 0 };
+    // With no anchor before it, an item is spaced from the first one, which starts the narration.
+    const before = [...anchors].reverse().find((a) => a.i < i) ?? { i: 0, share: 0 };
     const after = anchors.find((a) => a.i > i) ?? { i: n, share: 1 };
-    // With no anchor before, the first item starts the narration.
-    const start = before.i < 0 ? { i: 0, share: 0 } : before;
-    if (i === start.i) return start.share;
-    return start.share + ((after.share - start.share) * (i - start.i)) / (after.i - start.i);
+    if (i === before.i) return before.share;
+    return before.share + ((after.share - before.share) * (i - before.i)) / (after.i - before.i);
   });
 }
 

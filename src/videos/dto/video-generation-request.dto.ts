@@ -21,7 +21,11 @@ export class VideoGenerationRequestDto {
   @Matches(NO_CONTROL_CHARS, { message: 'context must not contain control characters' })
   context!: string;
 
-  @ApiPropertyOptional({ maxLength: 100, example: 'gpt-4o', description: 'Passed through to the pipeline' })
+  @ApiPropertyOptional({
+    maxLength: 100,
+    example: 'gpt-4o-mini',
+    description: 'Built-in pipeline: the model that plans the scenes (overrides LLM_MODEL; ignored, with a log line, when no planning model is configured). Passed through to an external generator.',
+  })
   @IsOptional() @NormalizedText() @IsString() @MaxLength(100)
   @Matches(NO_CONTROL_CHARS, { message: 'model must not contain control characters' })
   model?: string;
@@ -30,11 +34,14 @@ export class VideoGenerationRequestDto {
   @IsOptional() @IsIn(QUALITIES, { message: `quality must be one of ${QUALITIES.join(', ')}` })
   quality?: Quality;
 
-  @ApiPropertyOptional({ default: false, description: 'Passed through to the pipeline' })
+  @ApiPropertyOptional({
+    default: false,
+    description: "Built-in pipeline: ground the plan in the caller's document uploads (custom_config.document_ids narrows them). Passed through to an external generator.",
+  })
   @IsOptional() @IsBoolean({ message: 'use_rag must be a boolean' })
   use_rag?: boolean;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'At most 16 KiB as JSON; the pipeline reads the keys it knows' })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'At most 16 KiB as JSON; the pipeline reads the keys it knows (built-in: scenes, voice, theme, aspect_ratio, captions, document_ids, background audio; see the README)' })
   @IsOptional() @IsJsonObjectWithin(CUSTOM_CONFIG_MAX_BYTES)
   custom_config?: Record<string, unknown>;
 

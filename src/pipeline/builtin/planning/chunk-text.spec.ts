@@ -1,25 +1,9 @@
+import { SAMPLE_SENTENCES, sampleProse } from '../../../../test/support/sample-prose';
 import { CHUNK_LIMITS, chunkText } from './chunk-text';
 import { speechWeight } from '../unicode-text';
 
 const words = (text: string): string[] => text.split(/\s+/u).filter(Boolean);
 const weightOf = (text: string): number => Array.from(text).reduce((sum, ch) => sum + speechWeight(ch), 0);
-
-const SENTENCES = [
-  'The water cycle describes how water moves between the oceans, the air and the land.',
-  'Heat from the sun evaporates water from seas and lakes!',
-  'As the vapour rises it cools and condenses into tiny droplets that form clouds.',
-  'When droplets merge and grow heavy they fall back to the ground as rain, snow or hail.',
-  'Is that the end?',
-  'No: rivers and groundwater carry the water back to the oceans, and the cycle starts again.',
-  'Plants also return water to the air through their leaves, a process called transpiration.',
-];
-
-/** ~2,000 characters of varied prose: sentences of different lengths, abbreviations, numbers and quotes. */
-function longContext(): string {
-  const parts: string[] = [];
-  for (let i = 0; parts.join(' ').length < 2000; i++) parts.push(SENTENCES[i % SENTENCES.length]);
-  return parts.join(' ').slice(0, 2000).replace(/\s+\S*$/u, '.');
-}
 
 describe('chunkText', () => {
   it('returns nothing for empty or whitespace-only text', () => {
@@ -32,12 +16,12 @@ describe('chunkText', () => {
   });
 
   it('is deterministic', () => {
-    const text = longContext();
+    const text = sampleProse(2000);
     expect(chunkText(text)).toEqual(chunkText(text));
   });
 
   it('keeps every chunk of a 2,000-character context within the bounds and loses no word', () => {
-    const text = longContext();
+    const text = sampleProse(2000);
     expect(text.length).toBeGreaterThan(1900);
     const chunks = chunkText(text);
     expect(chunks.length).toBeGreaterThanOrEqual(2000 / CHUNK_LIMITS.max);
@@ -50,7 +34,7 @@ describe('chunkText', () => {
   });
 
   it('breaks between sentences when the bounds allow it', () => {
-    const chunks = chunkText(SENTENCES.join(' '));
+    const chunks = chunkText(SAMPLE_SENTENCES.join(' '));
     for (const chunk of chunks) expect(chunk).toMatch(/[.!?]$/u);
   });
 

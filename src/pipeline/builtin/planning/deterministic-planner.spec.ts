@@ -1,3 +1,4 @@
+import { sampleProse } from '../../../../test/support/sample-prose';
 import { PipelineAbortedError } from '../../video-pipeline';
 import { Passage, SceneSpec } from '../scene';
 import { CHUNK_LIMITS } from './chunk-text';
@@ -15,21 +16,6 @@ import { SCENE_LIMITS, checkPlan } from './scene-rules';
 /** The content scenes without the overview and the recap. */
 const body = (scenes: SceneSpec[]): SceneSpec[] => scenes.filter((s) => s.title !== OVERVIEW_TITLE && s.title !== RECAP_TITLE);
 const plan = (context: string, passages: Passage[] = []): SceneSpec[] => planFromContext('Triangles', context, passages);
-
-const SENTENCES = [
-  'The water cycle describes how water moves between the oceans, the air and the land.',
-  'Heat from the sun evaporates water from seas and lakes!',
-  'As the vapour rises it cools and condenses into tiny droplets that form clouds.',
-  'When droplets merge and grow heavy they fall back to the ground as rain, snow or hail.',
-  'Is that the end?',
-  'No: rivers and groundwater carry the water back to the oceans, and the cycle starts again.',
-  'Plants also return water to the air through their leaves, a process called transpiration.',
-];
-function prose(chars: number): string {
-  const parts: string[] = [];
-  for (let i = 0; parts.join(' ').length < chars; i++) parts.push(SENTENCES[i % SENTENCES.length]);
-  return parts.join(' ').slice(0, chars).replace(/\s+\S*$/u, '.');
-}
 
 const RICH = [
   'The Pythagorean theorem relates the three sides of a right triangle.',
@@ -148,7 +134,7 @@ describe('planFromContext', () => {
 
   describe('prose', () => {
     it('keeps the scenes of a 2,000-character context to 5–12 s of speech each, losing no word', () => {
-      const text = prose(2000);
+      const text = sampleProse(2000);
       const scenes = body(plan(text));
       expect(scenes.length).toBeGreaterThanOrEqual(2000 / CHUNK_LIMITS.max);
       for (const scene of scenes) {
@@ -161,7 +147,7 @@ describe('planFromContext', () => {
     });
 
     it('titles each chunk by its first clause, cut to a few words when long', () => {
-      const titles = body(plan(prose(2000))).map((s) => s.title);
+      const titles = body(plan(sampleProse(2000))).map((s) => s.title);
       expect(titles[0]).toBe('The water cycle describes how water moves…');
       // Not "… water from…".
       expect(titles).toContain('Heat from the sun evaporates water…');
@@ -201,7 +187,7 @@ describe('planFromContext', () => {
     });
 
     it('keep to 6 bullets spread over the whole video', () => {
-      const scenes = plan(prose(2000));
+      const scenes = plan(sampleProse(2000));
       const content = body(scenes);
       expect(content.length).toBeGreaterThan(6);
       expect(scenes[0].bullets).toHaveLength(6);
@@ -241,12 +227,12 @@ describe('planFromContext', () => {
     });
 
     it('are not used with a context long enough on its own, nor when the context already holds them', () => {
-      expect(plan(prose(500), [chain])).toEqual(plan(prose(500)));
+      expect(plan(sampleProse(500), [chain])).toEqual(plan(sampleProse(500)));
       expect(body(plan('To differentiate a composition f(g(x)), multiply the outer derivative by the inner one.', [passage('To differentiate a composition f(g(x)), multiply the outer derivative by the inner one.', 1)]))).toHaveLength(1);
     });
 
     it('stop at about a full context of narration', () => {
-      const many = Array.from({ length: 30 }, (_, i) => passage(`${prose(200)} Passage ${i}.`, 1, `doc-${i}.md`));
+      const many = Array.from({ length: 30 }, (_, i) => passage(`${sampleProse(200)} Passage ${i}.`, 1, `doc-${i}.md`));
       const added = body(plan('Water.', many)).slice(1);
       const spoken = added.reduce((sum, s) => sum + defaultNarration(s).length, 0);
       expect(spoken).toBeLessThanOrEqual(PASSAGE_BUDGET_CHARS);
@@ -261,8 +247,8 @@ describe('planFromContext', () => {
   });
 
   it('always produces a plan the scene rules accept, with at most 40 scenes', () => {
-    const huge = Array.from({ length: 30 }, (_, i) => `Section ${i}:\n- a $x^${i}$\n- b\n\n${prose(300)}`).join('\n\n');
-    for (const context of [RICH, prose(2000), huge, '$$\\sum_{i=1}^{n} i$$', '- only\n- a list']) {
+    const huge = Array.from({ length: 30 }, (_, i) => `Section ${i}:\n- a $x^${i}$\n- b\n\n${sampleProse(300)}`).join('\n\n');
+    for (const context of [RICH, sampleProse(2000), huge, '$$\\sum_{i=1}^{n} i$$', '- only\n- a list']) {
       const scenes = plan(context);
       expect(scenes.length).toBeLessThanOrEqual(SCENE_LIMITS.scenes.max);
       expect(checkPlan({ scenes }, { allowImages: false }).problems).toEqual([]);

@@ -11,7 +11,7 @@ import { normalizeText } from '../unicode-text';
 import { texProblem } from '../visuals/math';
 import { chunkText } from './chunk-text';
 import { Block, inlineMath, parseMarkup } from './markup';
-import { PlanOutcome, PlanRequest, Planner, asSentence } from './planner';
+import { PlanOutcome, PlanRequest, Planner, asSentence, defaultNarration } from './planner';
 import { CODE_LANGUAGE, SCENE_LIMITS, codeLines } from './scene-rules';
 import { speakTex } from './tex-speech';
 
@@ -49,6 +49,9 @@ export class DeterministicPlanner implements Planner {
 
   plan(request: PlanRequest): Promise<PlanOutcome> {
     if (request.signal.aborted) return Promise.reject(new PipelineAbortedError());
+    if (request.model !== undefined) {
+      request.log('warn', `model "${request.model}" asked for, but no planning model is configured (LLM_BASE_URL): planning offline`);
+    }
     const scenes = planFromContext(request.topic, request.context, request.passages);
     request.log('info', `planned ${scenes.length} content scenes offline (deterministic planner, from the context's markup)`);
     return Promise.resolve({ scenes, planner: 'deterministic' });
@@ -222,7 +225,8 @@ function passageDrafts(topic: string, context: string, passages: readonly Passag
 /** Names the document a scene comes from on screen, once per document (the voice does not read file names). */
 function citeSource(spec: SceneSpec, source: string): void {
   const note = `(source: ${source})`;
-  if (!spec.narration) spec.narration = spec.text ?? (spec.bullets ? spec.bullets.map(asSentence).join(' ') : spec.title);
+  // The note below is for the eye only: fix what the voice says before the text changes.
+  spec.narration = defaultNarration(spec);
   const text = spec.text ? `${spec.text} ${note}` : note;
   if (Array.from(text).length <= SCENE_LIMITS.textChars) spec.text = text;
 }

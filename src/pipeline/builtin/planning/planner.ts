@@ -3,6 +3,7 @@
  * PlanRequest with SceneSpecs, and toScenes frames them — title card first, outro last — for every planner and
  * for scenes a request wrote itself.
  */
+import type { GenerationInfo } from '../../video-pipeline';
 import { Passage, Scene, SceneSpec } from '../scene';
 import { normalizeText } from '../unicode-text';
 
@@ -26,7 +27,8 @@ export interface TokenUsage {
 export interface PlanOutcome {
   /** Content scenes only (toScenes adds the title card and the outro). */
   scenes: SceneSpec[];
-  planner: 'deterministic' | 'llm';
+  /** 'custom' when the request wrote its own scenes and no planner ran. */
+  planner: GenerationInfo['planner'];
   /** The model that planned, as the endpoint named it. */
   model?: string;
   /** Version of the prompt file, e.g. "plan-v1". */

@@ -20,7 +20,8 @@ export const SCENE_LIMITS = {
 
 /** A short language name such as "python", "ts", "c++" or "objective-c" (never a path or an option). */
 export const CODE_LANGUAGE = /^[a-z][a-z0-9+#._-]{0,23}$/iu;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
+/** An upload's file id. */
+export const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
 
 /** One broken rule; `path` is relative to what was checked, e.g. "scenes[2].math". */
 export interface SceneProblem {
@@ -103,7 +104,7 @@ function checkScene(item: unknown, at: string, keys: readonly string[], report: 
   const code = checkCode(item.code, `${at}.code`, note);
   if (code) scene.code = code;
   if (keys.includes('image_file_id') && item.image_file_id !== undefined) {
-    if (typeof item.image_file_id === 'string' && UUID.test(item.image_file_id)) scene.imageFileId = item.image_file_id;
+    if (typeof item.image_file_id === 'string' && UPLOAD_ID.test(item.image_file_id)) scene.imageFileId = item.image_file_id;
     else note(`${at}.image_file_id`, 'must be an upload file id (a UUID)');
   }
   if (item.duration !== undefined) {
@@ -191,7 +192,7 @@ export function codeLines(source: string): string[] {
   return lines;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

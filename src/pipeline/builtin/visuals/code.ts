@@ -5,8 +5,7 @@
  */
 import hljs from 'highlight.js';
 import { CodeBlock } from '../scene';
-import { Theme } from '../theme';
-import { isLightColor } from './color';
+import { Theme, isLightColor } from '../theme';
 import { RasterFonts, svgToPng } from './raster';
 
 export type TokenKind = 'plain' | 'keyword' | 'string' | 'number' | 'comment' | 'function' | 'type' | 'attribute' | 'meta';
@@ -343,22 +342,16 @@ export function renderCodePages(
   font: { file: string; family: string; fallbacks: readonly string[] },
 ): Buffer[] {
   const fonts: RasterFonts = { files: [font.file, ...font.fallbacks], defaultFamily: font.family };
-  return code.pages.map((rows, index) =>
-    svgToPng(
-      codePageSvg({
-        lines: code.lines,
-        rows,
-        width: panel.width,
-        height: panel.height,
-        metrics: codeMetrics(panel.fontSize),
-        label: codeLabel(code.language),
-        page: { index, count: code.pages.length },
-        palette: codePaletteFor(theme),
-        fontFamily: font.family,
-      }),
-      fonts,
-    ),
-  );
+  const everyPage: Omit<CodePage, 'rows' | 'page'> = {
+    lines: code.lines,
+    width: panel.width,
+    height: panel.height,
+    metrics: codeMetrics(panel.fontSize),
+    label: codeLabel(code.language),
+    palette: codePaletteFor(theme),
+    fontFamily: font.family,
+  };
+  return code.pages.map((rows, index) => svgToPng(codePageSvg({ ...everyPage, rows, page: { index, count: code.pages.length } }), fonts));
 }
 
 function round(n: number): number {
@@ -366,7 +359,7 @@ function round(n: number): number {
 }
 
 /** Text and attribute values for XML; characters XML 1.0 forbids are dropped. */
-export function escapeXml(text: string): string {
+function escapeXml(text: string): string {
   return text
     .replace(/[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, '')
     .replace(/&/gu, '&amp;')

@@ -8,6 +8,7 @@ import { SVG } from 'mathjax-full/js/output/svg.js';
 import { liteAdaptor, LiteAdaptor } from 'mathjax-full/js/adaptors/liteAdaptor.js';
 import { RegisterHTMLHandler } from 'mathjax-full/js/handlers/html.js';
 import { AllPackages } from 'mathjax-full/js/input/tex/AllPackages.js';
+import { LRUCache } from 'lru-cache';
 import { RasterFonts, svgToPng } from './raster';
 
 type Converter = { adaptor: LiteAdaptor; doc: ReturnType<typeof mathjax.document> };
@@ -29,16 +30,27 @@ function mathDocument(): Converter {
   return converter;
 }
 
+/**
+ * Each formula is checked at submission, again by the planner and typeset once more to draw it: the outcome
+ * (SVG or parse error) is remembered, so MathJax converts a formula once per process while it is in use.
+ */
+const typeset = new LRUCache<string, { svg: string } | { error: string }>({ max: 256 });
+
 /** The formula as a standalone SVG document (glyphs drawn in currentColor). Throws on TeX MathJax cannot parse. */
-export function texToSvg(tex: string): string {
-  const { adaptor, doc } = mathDocument();
-  try {
-    return adaptor.innerHTML(doc.convert(tex, { display: true }));
-  } catch (error) {
-    // MathJax throws TexError objects ({ id, message }), not Error instances.
-    const message = typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error);
-    throw new Error(message);
+function texToSvg(tex: string): string {
+  let outcome = typeset.get(tex);
+  if (!outcome) {
+    const { adaptor, doc } = mathDocument();
+    try {
+      outcome = { svg: adaptor.innerHTML(doc.convert(tex, { display: true })) };
+    } catch (error) {
+      // MathJax throws TexError objects ({ id, message }), not Error instances.
+      outcome = { error: typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error) };
+    }
+    typeset.set(tex, outcome);
   }
+  if ('error' in outcome) throw new Error(outcome.error);
+  return outcome.svg;
 }
 
 /** Why MathJax cannot typeset `tex`, or undefined when it can. */
