@@ -42,7 +42,7 @@ json() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const 
 
 echo "demo: submitting a sample job"
 JOB_ID=$(curl -fsS -X POST "$BASE/api/v1/videos/generate" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-  -d '{"topic":"How rainbows form","context":"Sunlight enters a raindrop and slows down, so it bends. Inside the drop it reflects off the back surface. Each colour bends by a slightly different amount, so white light fans out into a spectrum. We see the bow when the sun is behind us and the rain is in front.","quality":"medium"}' | json job_id)
+  -d '{"topic":"How rainbows form","context":"Sunlight enters a raindrop and slows down, so it bends. Snell'"'"'s law says by how much:\n$$n_1 \\sin\\theta_1 = n_2 \\sin\\theta_2$$\nWhat happens inside the drop:\n- It reflects off the back surface\n- Each colour bends by a slightly different amount\n- White light fans out into a spectrum\n\nWe see the bow when the sun is behind us and the rain is in front.","quality":"medium"}' | json job_id)
 echo "demo: job $JOB_ID queued"
 
 while true; do

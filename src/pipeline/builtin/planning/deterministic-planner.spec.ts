@@ -172,7 +172,10 @@ describe('planFromContext', () => {
       expect(scenes[0]).toEqual({
         title: OVERVIEW_TITLE,
         bullets: content.map((s) => s.title),
-        narration: `Here is what we will cover. ${content.map((s) => `${s.title.replace(/…$/u, '')}.`).join(' ')}`,
+        // Headings cut short on screen are read whole.
+        narration:
+          'Here is what we will cover. The Pythagorean theorem relates the three sides of a right triangle. In symbols it reads. ' +
+          'There are three classic uses. Here is how to compute the hypotenuse. A ruler costs $5 and a set square $10 at the shop.',
       });
       const recap = scenes[scenes.length - 1];
       expect(recap.title).toBe(RECAP_TITLE);
@@ -184,6 +187,14 @@ describe('planFromContext', () => {
         'A ruler costs $5 and a set square $10 at the shop',
       ]);
       expect(recap.narration).toMatch(/^To sum up\. The Pythagorean theorem/u);
+    });
+
+    it('read a heading shortened with an ellipsis as its whole clause', () => {
+      const long = 'We see the bow when the sun is behind us and the rain is in front.';
+      const scenes = plan(`Light bends in a drop. It reflects inside.\n\n- one\n- two\n\n${long}`);
+      expect(scenes[0].bullets).toContain('We see the bow when the sun…');
+      expect(scenes[0].narration).toContain(long);
+      expect(scenes[0].narration).not.toContain('sun.');
     });
 
     it('keep to 6 bullets spread over the whole video', () => {

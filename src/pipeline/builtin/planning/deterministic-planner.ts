@@ -232,8 +232,24 @@ function citeSource(spec: SceneSpec, source: string): void {
 }
 
 function overview(drafts: Draft[]): SceneSpec {
-  const bullets = pickEvenly(unique(drafts.map((d) => clampBullet(d.heading))), SCENE_LIMITS.bullets.maxItems);
-  return { title: OVERVIEW_TITLE, bullets, narration: ['Here is what we will cover.', ...bullets.map(asSentence)].join(' ') };
+  const seen = new Set<string>();
+  const entries = drafts.flatMap((d) => {
+    const shown = clampBullet(d.heading);
+    if (!shown || seen.has(shown)) return [];
+    seen.add(shown);
+    return [{ shown, spoken: spokenHeading(d) }];
+  });
+  const picked = pickEvenly(entries, SCENE_LIMITS.bullets.maxItems);
+  return {
+    title: OVERVIEW_TITLE,
+    bullets: picked.map((e) => e.shown),
+    narration: ['Here is what we will cover.', ...picked.map((e) => asSentence(e.spoken))].join(' '),
+  };
+}
+
+/** A heading shortened with "…" is read as the clause it comes from: a voice cannot say an ellipsis. */
+function spokenHeading(draft: Draft): string {
+  return draft.heading.endsWith('…') ? firstClause(defaultNarration(draft.spec)) : draft.heading;
 }
 
 function recap(drafts: Draft[]): SceneSpec {
