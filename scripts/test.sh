@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npx tsc -p tsconfig.json --noEmit
 npx eslint .
+# The OpenAPI document as served, linted with Redocly's recommended rules (boots the app on its own redis-server).
+npm run --silent lint:openapi
 npx jest --config jest.config.js --selectProjects unit --ci "$@"
 # One suite at a time: renders are CPU-bound and this runs on 2 cores. --forceExit: sockets of killed
 # child processes (restart tests) can keep Jest waiting after every suite has finished.

@@ -1,18 +1,18 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import compression from 'compression';
 import { json, NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { auditLog } from './common/audit-log';
 import { AppException } from './common/error-codes';
-import { ErrorEnvelope } from './common/error-envelope';
 import { limitJsonDepth, requireJsonBody } from './common/json-body.middleware';
 import { requestIdMiddleware } from './common/request-id.middleware';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
+import { setUpDocs } from './docs/api-docs';
 import { ConfiguredIoAdapter } from './realtime/socket-io.adapter';
 import { httpMetrics } from './system/http-metrics.middleware';
 import { MetricsService } from './system/metrics.service';
@@ -29,6 +29,7 @@ export async function createApp(): Promise<INestApplication> {
   // The root logger, not the request's: an audit line carries its own fields and no request serialization.
   app.use(auditLog((line) => PinoLogger.root.info(line, 'audit')));
   app.use(httpMetrics(app.get(MetricsService)));
+  app.use(compressJson());
   if (!config.runsApi) app.use(apiRoutesOff);
   app.use(requireJsonBody(['/api/v1/uploads'])); // uploads are multipart
   app.use(json({ limit: config.bodyLimit, strict: true }));
@@ -45,45 +46,30 @@ export async function createApp(): Promise<INestApplication> {
 
 /**
  * helmet's defaults (nosniff, frame and referrer policies, a same-origin CSP that suits the API and Swagger UI at
- * /docs) on every answer; /redoc alone may also load its bundle from the CDN and run its search worker. No
- * upgrade-insecure-requests: a self-hosted instance may be reached over plain HTTP, where it would break the docs.
+ * /docs) on every answer; /redoc (its bundle served from here too) may also run its search worker, which it starts
+ * from a blob: URL. No upgrade-insecure-requests: a self-hosted instance may be reached over plain HTTP, where it
+ * would break the docs.
  */
 function securityHeaders(): RequestHandler {
   const directives = { upgradeInsecureRequests: null };
   const api = helmet({ contentSecurityPolicy: { directives } });
-  const redoc = helmet({
-    contentSecurityPolicy: { directives: { ...directives, scriptSrc: ["'self'", REDOC_CDN], workerSrc: ["'self'", 'blob:'] } },
-  });
+  const redoc = helmet({ contentSecurityPolicy: { directives: { ...directives, workerSrc: ["'self'", 'blob:'] } } });
   return (req, res, next) => (req.path === '/redoc' ? redoc : api)(req, res, next);
+}
+
+/**
+ * gzip or br, as the client's Accept-Encoding allows, for JSON answers of 1 KiB or more. Nothing else: videos and
+ * images are compressed already, downloads (captions too) are served by byte ranges that must be the file's own
+ * bytes, and an event stream must reach the client as it is written, never held in a compressor's buffer.
+ */
+function compressJson(): RequestHandler {
+  const json = /^application\/([\w.-]+\+)?json(;|$)/i;
+  return compression({
+    filter: (_req, res) => res.statusCode !== 206 && json.test(String(res.getHeader('Content-Type') ?? '')),
+  });
 }
 
 /** The worker role serves only probes and docs; API routes answer 404 there. */
 function apiRoutesOff(req: Request, _res: Response, next: NextFunction): void {
   next(req.path.startsWith('/api/') ? new AppException('NOT_FOUND', 'This instance runs only the worker role') : undefined);
 }
-
-function setUpDocs(app: INestApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Video generation job service')
-      .setDescription(
-        'Turns a video request (topic, context, quality, options) into a finished MP4. Every error uses the one envelope `{ error: { message, error_code, details, timestamp, path, request_id } }`.',
-      )
-      .setVersion('1.0.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Clerk session token' }, 'clerk')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Internal services' }, 'api-key')
-      .build(),
-    { extraModels: [ErrorEnvelope] },
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'Video job service API' });
-  const http = app.getHttpAdapter();
-  http.get('/openapi.json', (_req: Request, res: Response) => res.json(document));
-  http.get('/redoc', (_req: Request, res: Response) => res.type('html').send(REDOC_PAGE));
-}
-
-const REDOC_CDN = 'https://cdn.redoc.ly';
-const REDOC_PAGE = `<!doctype html><html><head><title>Video job service API</title><meta charset="utf-8"/>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>
-<redoc spec-url="/openapi.json"></redoc><script src="${REDOC_CDN}/redoc/latest/bundles/redoc.standalone.js"></script>
-</body></html>`;

@@ -17,6 +17,7 @@ describe('access control and rate limits', () => {
       RATE_LIMIT_PER_MINUTE: '6',
       API_KEYS: `ingest:${sha(SUBMITTER)}:jobs:submit|jobs:read,monitor:${sha(READER)}:system:read,ops:${sha(OPERATOR)}:system:write`,
       ADMIN_USER_IDS: 'user_root',
+      ADMIN_CLAIM: 'metadata.role=admin',
       CORS_ORIGINS: 'https://app.example.test',
     });
   });
@@ -76,6 +77,11 @@ describe('access control and rate limits', () => {
     expect(root.status).toBe(200);
     const claimAdmin = ctx.tokenFor('user_claims', { metadata: { role: 'admin' } });
     expect((await ctx.http().get('/api/v1/system/queue-status').set('Authorization', `Bearer ${claimAdmin}`)).status).toBe(200);
+    // Only the claim ADMIN_CLAIM names, with exactly its value.
+    const otherValue = ctx.tokenFor('user_claims', { metadata: { role: 'editor' } });
+    expect((await ctx.http().get('/api/v1/system/queue-status').set('Authorization', `Bearer ${otherValue}`)).status).toBe(403);
+    const otherPath = ctx.tokenFor('user_claims', { role: 'admin' });
+    expect((await ctx.http().get('/api/v1/system/queue-status').set('Authorization', `Bearer ${otherPath}`)).status).toBe(403);
   });
 
   test("operators list every user's jobs (filterable by user) and cancel any job; users cannot", async () => {

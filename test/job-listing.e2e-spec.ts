@@ -8,7 +8,7 @@ describe('GET /api/v1/jobs', () => {
   let middle: string;
 
   beforeAll(async () => {
-    ctx = await startTestApp({ APP_ROLE: 'api' });
+    ctx = await startTestApp({ APP_ROLE: 'api', MAX_ACTIVE_JOBS_PER_USER: '0' });
     token = ctx.tokenFor('user_lister');
     for (let i = 0; i < 25; i++) {
       if (i === 12) {
@@ -79,5 +79,55 @@ describe('GET /api/v1/jobs', () => {
     const both = await list(`created_after=${encodeURIComponent(middle)}&status=queued&sort=created_at&items_per_page=5`);
     expect(both.body.total_count).toBe(13);
     expect(both.body.data.map((j: { job_id: string }) => j.job_id)).toEqual(ids.slice(12, 17));
+  });
+
+  test('deep pages inside a time window start at the window, in both orders', async () => {
+    const window = `created_before=${encodeURIComponent(middle)}&items_per_page=5&page=2`;
+    expect((await list(window)).body.data.map((j: { job_id: string }) => j.job_id)).toEqual(ids.slice(2, 7).reverse());
+    const ascending = await list(`created_after=${encodeURIComponent(middle)}&sort=created_at&items_per_page=5&page=3`);
+    expect(ascending.body.data.map((j: { job_id: string }) => j.job_id)).toEqual(ids.slice(22, 25));
+    expect([ascending.body.has_more, ascending.body.next_cursor]).toEqual([false, null]);
+  });
+
+  /** Follows next_cursor from the first page to the end. */
+  async function walk(query: string): Promise<{ seen: string[]; pages: number }> {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await list(`${query}${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status).toBe(200);
+      seen.push(...res.body.data.map((j: { job_id: string }) => j.job_id));
+      expect(res.body.has_more).toBe(res.body.next_cursor !== null);
+      cursor = res.body.next_cursor;
+      pages += 1;
+    } while (cursor !== null && pages < 20);
+    return { seen, pages };
+  }
+
+  test('cursor pagination visits every job once, in order, with and without filters', async () => {
+    expect(await walk('items_per_page=4')).toEqual({ seen: [...ids].reverse(), pages: 7 });
+    expect(await walk('items_per_page=4&sort=created_at')).toEqual({ seen: ids, pages: 7 });
+    expect((await walk('items_per_page=3&status=queued')).seen).toEqual(ids.slice(5).reverse());
+    expect((await walk(`items_per_page=5&created_after=${encodeURIComponent(middle)}&sort=created_at`)).seen).toEqual(ids.slice(12));
+    expect((await walk(`items_per_page=5&created_before=${encodeURIComponent(middle)}`)).seen).toEqual(ids.slice(0, 12).reverse());
+  });
+
+  test('a page number and a cursor carry on from one another', async () => {
+    const second = await list('items_per_page=10&page=2');
+    const third = await list(`items_per_page=10&cursor=${second.body.next_cursor}`);
+    expect(third.body.data.map((j: { job_id: string }) => j.job_id)).toEqual([...ids].reverse().slice(20));
+    expect(third.body.total_count).toBe(25);
+  });
+
+  test('a cursor that is not one, or with page > 1, is a 422 naming the cursor', async () => {
+    const forged = Buffer.from('12:not-a-job').toString('base64url');
+    const first = await list('items_per_page=2');
+    for (const query of [`cursor=${forged}`, 'cursor=%%%', `cursor=${first.body.next_cursor}&page=2`]) {
+      const res = await list(query);
+      expect(res.status).toBe(422);
+      expect(res.body.error.error_code).toBe('VALIDATION_ERROR');
+      expect(res.body.error.details.fields[0].field).toBe('cursor');
+    }
   });
 });

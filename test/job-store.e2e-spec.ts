@@ -1,7 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { isAfterEventId } from '../src/jobs/job-events';
 import { JobConfiguration } from '../src/jobs/job.model';
-import { JobStore } from '../src/jobs/job.store';
+import { JobCursor, JobStore } from '../src/jobs/job.store';
 import { startTestApp, TestContext } from './support/test-app';
 
 const configuration: JobConfiguration = {
@@ -83,12 +84,65 @@ describe('job store transitions', () => {
     const processing = await store.list({ userId: 'user_store', status: 'processing', order: 'desc', offset: 0, limit: 100 });
     expect(cancelled.jobs.map((j) => j.id)).toContain(id);
     expect(processing.jobs.map((j) => j.id)).not.toContain(id);
-    expect(await store.queuePosition(id)).toBeNull();
+    expect((await store.getWithQueuePosition(id)).queuePosition).toBeNull();
+  });
+
+  test('creation answers with the stored record; a replay with the same key answers the same record', async () => {
+    const id = randomUUID();
+    const idempotency = { key: `k-${id}`, bodyHash: 'h' };
+    const created = await store.create({ id, userId: 'user_record', configuration, idempotency, estimatedCompletion: new Date() });
+    expect(created).toEqual({ kind: 'created', record: await store.get(id) });
+    const replay = await store.create({ id: randomUUID(), userId: 'user_record', configuration, idempotency, estimatedCompletion: new Date() });
+    expect(replay).toEqual({ kind: 'existing', record: await store.get(id) });
+    await store.remove((await store.get(id))!);
+    const afterDelete = await store.create({ id: randomUUID(), userId: 'user_record', configuration, idempotency, estimatedCompletion: new Date() });
+    expect(afterDelete).toEqual({ kind: 'conflict', id });
+  });
+
+  test("a terminal job keeps only its terminal event, which a resume from any earlier id gets, and nothing after it", async () => {
+    const { id, attempt } = await runningJob();
+    for (const progress of [10, 20, 30]) await store.writeProgress(id, attempt, progress, 'render');
+    const before = await store.eventsAfter(id, '0');
+    expect(before.length).toBeGreaterThanOrEqual(5);
+    expect((await store.complete(id, attempt, video)).ok).toBe(true);
+    const after = await store.eventsAfter(id, '0');
+    const job = await store.get(id);
+    expect(after).toHaveLength(1);
+    expect(after[0].job).toEqual({ job_id: id, status: 'completed', progress: 100, current_stage: 'completed', error_message: null, updated_at: job?.updatedAt, batch_id: null });
+    expect(isAfterEventId(after[0].event_id, before[before.length - 1].event_id)).toBe(true);
+    expect(await store.eventsAfter(id, before[1].event_id)).toEqual(after);
+    expect(await store.eventsAfter(id, after[0].event_id)).toEqual([]);
+    expect(await store.latestEvent(id)).toEqual(after[0]);
+    expect([job?.errorMessage, job?.errorCode, job?.status, job?.video?.filename]).toEqual([null, null, 'completed', 'video.mp4']);
+  });
+
+  test('cursor pages over jobs created in the same millisecond: each once, in index order, both ways', async () => {
+    const userId = `user_ties_${randomUUID()}`;
+    // Created in one synchronous loop (15: within the per-user quota), so most share a creation millisecond and
+    // only their ids order them.
+    const created = await Promise.all(
+      Array.from({ length: 15 }, () => store.create({ id: randomUUID(), userId, configuration, estimatedCompletion: new Date() })),
+    );
+    const instants = new Set(created.map((c) => (c.kind === 'created' ? c.record.createdAt : '')));
+    expect(instants.size).toBeLessThan(15);
+    for (const order of ['asc', 'desc'] as const) {
+      const all = (await store.list({ userId, order, offset: 0, limit: 100 })).jobs.map((j) => j.id);
+      expect(all).toHaveLength(15);
+      const seen: string[] = [];
+      let after: JobCursor | undefined;
+      for (let page = 0; page < 20; page++) {
+        const result = await store.list({ userId, order, offset: 0, limit: 4, after });
+        seen.push(...result.jobs.map((j) => j.id));
+        if (!result.next) break;
+        after = result.next;
+      }
+      expect(seen).toEqual(all);
+    }
   });
 
   test('backpressure: creation is refused once the waiting queue is at its maximum', async () => {
     const depth = await store.queueDepth();
-    const limited = await startTestApp({ APP_ROLE: 'api', MAX_QUEUE_DEPTH: '2' });
+    const limited = await startTestApp({ APP_ROLE: 'api', MAX_QUEUE_DEPTH: '2', LOG_LEVEL: 'fatal' }); // 503s are logged as errors
     try {
       const token = limited.tokenFor('user_flood');
       const body = { topic: 't', context: 'c' };

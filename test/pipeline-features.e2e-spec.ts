@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JobStore } from '../src/jobs/job.store';
+import { RenderStatsStore } from '../src/jobs/render-stats.store';
 import { ffprobe } from './support/media';
 import { startTestApp, TestContext, waitForJob } from './support/test-app';
 
@@ -165,7 +165,7 @@ describe('built-in pipeline through the API', () => {
 
   test('ETA: estimated_completion comes from the measured render times of the quality', async () => {
     // Earlier tests completed low-quality renders: their timings are the moving average now.
-    const measured = await ctx.app.get(JobStore).renderTimes('low');
+    const measured = await ctx.app.get(RenderStatsStore).renderTimes('low');
     expect(measured.total).toBeGreaterThan(0);
     expect(measured.render).toBeGreaterThan(0);
     const before = Date.now();

@@ -116,9 +116,11 @@ describe('real-time updates', () => {
       expect(new Set(ids).size).toBe(ids.length);
       expect(comments.some((c) => c.startsWith(': heartbeat'))).toBe(true);
 
-      // Resuming from an earlier id replays exactly what came after it, then ends (the job is terminal).
+      // Resuming a finished job from an earlier id: its terminal event under the same id, then the end (the
+      // progress in between is history, not kept once the job is terminal).
       const resumed = await readSse(`${ctx.url}/api/v1/jobs/${id}/events`, { Authorization: `Bearer ${alice}`, 'Last-Event-ID': ids[1] });
-      expect(resumed.events.map((e) => e.id)).toEqual(ids.slice(2));
+      expect(resumed.events.map((e) => e.id)).toEqual([ids[ids.length - 1]]);
+      expect(resumed.events[0].data).toEqual(events[events.length - 1].data);
 
       // Resuming after the terminal event: nothing to replay, and the stream ends at once (not a heartbeat later).
       const afterEnd = await fetch(`${ctx.url}/api/v1/jobs/${id}/events`, {

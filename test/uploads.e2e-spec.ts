@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { AppException } from '../src/common/error-codes';
+import { DecodeSlots } from '../src/uploads/decode-slots';
 import { UploadStore } from '../src/uploads/upload.store';
 import { UploadsService } from '../src/uploads/uploads.service';
 import { ffprobe } from './support/media';
+import { pngDeclaring } from './support/png';
 import { startTestApp, TestContext } from './support/test-app';
 
 const MiB = 1024 * 1024;
@@ -183,10 +185,12 @@ describe('uploads', () => {
       expect(res.body.error).toMatchObject({ error_code: 'PAYLOAD_TOO_LARGE', details: { max_bytes: 20 * MiB } });
     });
 
-    test('an image declaring more than 50 megapixels is 422, refused before it is decoded', async () => {
+    test('an image of more than 4096x4096 pixels is 422, refused by its header before it is decoded', async () => {
       const res = await upload(alice(), fx.bombPng, 'bomb.png');
       expect(res.status).toBe(422);
-      expect(res.body.error.details.fields).toEqual([{ field: 'file', errors: ['image must have at most 50 megapixels'] }]);
+      expect(res.body.error.details.fields).toEqual([
+        { field: 'file', errors: ['image must have at most 16.8 megapixels (4096x4096); this one is 8000x7000'] },
+      ]);
     });
 
     test('a JSON body is 415; a form without a file is 422; a file under another name is 422', async () => {
@@ -210,6 +214,81 @@ describe('uploads', () => {
     test('without credentials: 401', async () => {
       const res = await ctx.http().post('/api/v1/uploads/content').attach('file', fx.png, { filename: 'a.png' });
       expect(res.status).toBe(401);
+    });
+  });
+
+  describe('decoding limits', () => {
+    /** Takes every decode slot (2 by default) until the returned function is called. */
+    const holdAllSlots = () => {
+      const slots = ctx.app.get(DecodeSlots);
+      let free!: () => void;
+      const held = new Promise<void>((resolve) => (free = resolve));
+      const holders = [slots.run(() => held), slots.run(() => held)];
+      expect(slots.load).toEqual({ running: 2, waiting: 0 });
+      return async () => {
+        free();
+        await Promise.all(holders);
+      };
+    };
+    const until = async (condition: () => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!condition()) {
+        if (Date.now() > deadline) throw new Error('condition not reached in 10 s');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+
+    test('a header declaring a huge canvas is refused without waiting for a decode slot; 4096x4096 goes on to the decoder', async () => {
+      const release = holdAllSlots();
+      try {
+        // Were it decoded, it would wait behind the held slots and never answer.
+        const res = await upload(alice(), pngDeclaring(20_000, 20_000), 'bomb.png');
+        expect(res.status).toBe(422);
+        expect(res.body.error.details.fields[0].errors).toEqual(['image must have at most 16.8 megapixels (4096x4096); this one is 20000x20000']);
+      } finally {
+        await release();
+      }
+      // At the limit the header passes; having no image data, the decoder then finds nothing to decode.
+      const atLimit = await upload(alice(), pngDeclaring(4096, 4096), 'edge.png');
+      expect(atLimit.status).toBe(415);
+      expect(atLimit.body.error.message).toMatch(/could not be decoded/);
+    });
+
+    test('uploads beyond the decode concurrency wait their turn, never more than 2 decoding, and all succeed', async () => {
+      const slots = ctx.app.get(DecodeSlots);
+      const token = ctx.tokenFor('user_parallel');
+      const release = holdAllSlots();
+      const pending = Array.from({ length: 6 }, (_, i) => upload(token, fx.png, `p${i}.png`).then((res) => res));
+      await until(() => slots.load.waiting === 6); // queued, not refused: nothing has answered
+      let most = 0;
+      const sampler = setInterval(() => (most = Math.max(most, slots.load.running)), 5);
+      await release();
+      const results = await Promise.all(pending);
+      clearInterval(sampler);
+      expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201, 201, 201]);
+      expect(most).toBeLessThanOrEqual(2);
+      expect(slots.load).toEqual({ running: 0, waiting: 0 });
+    });
+
+    test('past the default queue of 20 waiting uploads: 503 SERVICE_UNAVAILABLE with Retry-After; the queued ones still succeed', async () => {
+      const slots = ctx.app.get(DecodeSlots);
+      const token = ctx.tokenFor('user_crowd');
+      const release = holdAllSlots();
+      const pending = Array.from({ length: 21 }, (_, i) => upload(token, fx.png, `c${i}.png`).then((res) => res));
+      let results: Awaited<(typeof pending)[number]>[];
+      try {
+        // With every slot held, the only upload that can answer is the one refused.
+        const refused = await Promise.race(pending);
+        expect(refused.status).toBe(503);
+        expect(refused.body.error).toMatchObject({ error_code: 'SERVICE_UNAVAILABLE', details: { retry_after_seconds: 5 } });
+        expect(refused.headers['retry-after']).toBe('5');
+        expect(slots.load.waiting).toBe(20);
+      } finally {
+        await release();
+        results = await Promise.all(pending);
+      }
+      expect(results.filter((r) => r.status === 201)).toHaveLength(20);
+      expect(results.filter((r) => r.status === 503)).toHaveLength(1);
     });
   });
 

@@ -1,5 +1,5 @@
 import { Job, JOB_STATUSES, JobStatus, TERMINAL_STATUSES } from '../jobs/job.model';
-import type { StoredBatch } from '../jobs/job.store';
+import type { StoredBatch } from './batch.store';
 import type { BatchStatus, BatchSummaryDto } from './dto/batch.dto';
 
 /** A batch's state follows from its jobs' states (pure, so every API instance computes the same answer). */

@@ -6,29 +6,32 @@ import { Page, PageQuery, offsetOf, toPage } from '../common/pagination';
 import { FieldProblem, validationException } from '../common/validation';
 import { toJobDto } from '../jobs/dto/job.dto';
 import { JobConfiguration, TERMINAL_STATUSES } from '../jobs/job.model';
-import { JobStore, StoredBatch } from '../jobs/job.store';
 import { JobsService } from '../jobs/jobs.service';
-import { VideosService } from '../videos/videos.service';
+import { hashBody, VideosService } from '../videos/videos.service';
+import { BatchStore, StoredBatch } from './batch.store';
 import { summarizeBatch } from './batch-summary';
 import { BatchDto, BatchSummaryDto, CreateBatchDto } from './dto/batch.dto';
 
 @Injectable()
 export class BatchService {
   constructor(
-    private readonly store: JobStore,
+    private readonly store: BatchStore,
     private readonly videos: VideosService,
     private readonly jobs: JobsService,
   ) {}
 
   /** Another user's batch is indistinguishable from a missing one (admins see all). */
   async requireBatch(user: AuthUser, batchId: string): Promise<StoredBatch> {
-    const batch = await this.store.getBatch(batchId);
+    const batch = await this.store.get(batchId);
     if (!batch || (batch.userId !== user.userId && !user.isAdmin)) throw notFound('Batch');
     return batch;
   }
 
-  /** All or nothing: every request is checked first (problems named by index), then all are stored at once. */
-  async submit(user: AuthUser, dto: CreateBatchDto): Promise<BatchDto> {
+  /**
+   * All or nothing: every request is checked first (problems named by index), then all are stored at once.
+   * The same Idempotency-Key with the same body answers the first batch again (`replayed`).
+   */
+  async submit(user: AuthUser, dto: CreateBatchDto, idempotencyKey?: string): Promise<{ batch: BatchDto; replayed: boolean }> {
     const problems: FieldProblem[] = [];
     const configurations: JobConfiguration[] = [];
     for (const [index, request] of dto.jobs.entries()) {
@@ -41,16 +44,23 @@ export class BatchService {
     }
     if (problems.length > 0) throw validationException(problems);
 
-    const batchId = randomUUID();
-    const etas = await this.videos.estimateCompletions(configurations.map((c) => c.quality));
-    const jobs = configurations.map((configuration, index) => ({ id: randomUUID(), configuration, estimatedCompletion: etas[index] }));
-    const outcome = await this.store.createBatch({ id: batchId, userId: user.userId, name: dto.name ?? '', jobs });
-    if (outcome === 'full') {
-      throw new AppException('QUEUE_FULL', `The queue cannot take ${jobs.length} more jobs; retry later`, { jobs: jobs.length }, { 'Retry-After': '30' });
-    }
-    const stored = await this.requireBatch(user, batchId);
-    await this.videos.enqueueOrFail(stored.jobs);
-    return this.view(stored);
+    const name = dto.name ?? '';
+    const qualities = configurations.map((c) => c.quality);
+    const etas = await this.videos.estimateCompletions(qualities);
+    const outcome = await this.store.create({
+      id: randomUUID(),
+      userId: user.userId,
+      name,
+      jobs: configurations.map((configuration, index) => ({ id: randomUUID(), configuration, estimatedCompletion: etas[index] })),
+      idempotency: idempotencyKey ? { key: idempotencyKey, bodyHash: hashBody({ name, jobs: configurations }) } : undefined,
+    });
+    if (outcome.kind === 'existing') return { batch: this.view(outcome.record), replayed: true };
+    if (outcome.kind !== 'created') throw await this.videos.refusal(outcome, qualities);
+    const stored = outcome.record;
+    await this.videos.enqueueOrFail(stored.jobs, () =>
+      idempotencyKey ? this.store.releaseIdempotencyKey(user.userId, idempotencyKey, stored.id) : Promise.resolve(),
+    );
+    return { batch: this.view(await this.requireBatch(user, stored.id)), replayed: false };
   }
 
   async get(user: AuthUser, batchId: string): Promise<BatchDto> {
@@ -58,7 +68,7 @@ export class BatchService {
   }
 
   async list(user: AuthUser, query: PageQuery): Promise<Page<BatchSummaryDto>> {
-    const { batches, total } = await this.store.listBatches(user.userId, offsetOf(query), query.items_per_page);
+    const { batches, total } = await this.store.list(user.userId, offsetOf(query), query.items_per_page);
     return toPage(batches.map(summarizeBatch), total, query);
   }
 
@@ -78,12 +88,12 @@ export class BatchService {
   async remove(user: AuthUser, batchId: string): Promise<void> {
     const batch = await this.requireBatch(user, batchId);
     for (const job of batch.jobs) await this.jobs.remove(user, job.id);
-    await this.store.removeBatch(batch);
+    await this.store.remove(batch);
   }
 
   /** The batch's summary as the real-time `batch.update` payload (null when it is gone). */
   async summary(batchId: string): Promise<{ userId: string; summary: BatchSummaryDto } | null> {
-    const batch = await this.store.getBatch(batchId);
+    const batch = await this.store.get(batchId);
     return batch ? { userId: batch.userId, summary: summarizeBatch(batch) } : null;
   }
 

@@ -7,6 +7,7 @@ import { requestIdOf } from './request-id.middleware';
 interface BodyParserError {
   type?: string;
   status?: number;
+  expose?: boolean;
 }
 
 const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
@@ -100,6 +101,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported') {
       return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' as const, message: 'Unsupported body encoding', details: {}, headers: none };
+    }
+    // Any other body the parser could not read (it does not decompress as its Content-Encoding says, its length
+    // is not Content-Length) is the client's fault, like malformed JSON.
+    if (parserError?.status === 400 && parserError.expose === true) {
+      return { status: 422, code: 'VALIDATION_ERROR' as const, message: 'Request body could not be read', details: {}, headers: none };
     }
     if (isDependencyOutage(exception)) {
       return {

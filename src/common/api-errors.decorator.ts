@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiResponse, ApiSecurity } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiResponse, ApiSecurity, HeadersObject } from '@nestjs/swagger';
 import { ErrorEnvelope } from './error-envelope';
 
 const DESCRIPTIONS: Record<number, string> = {
@@ -11,7 +11,7 @@ const DESCRIPTIONS: Record<number, string> = {
   415: 'Body is not JSON (UNSUPPORTED_MEDIA_TYPE)',
   416: 'Range not satisfiable',
   422: 'Validation failed (VALIDATION_ERROR): details.fields lists each field',
-  429: 'Rate limited (RATE_LIMIT_EXCEEDED), see Retry-After',
+  429: 'Rate limited (RATE_LIMIT_EXCEEDED) or, on submissions, past the active-jobs quota (QUOTA_EXCEEDED); see Retry-After',
   503: 'Temporarily unavailable (QUEUE_FULL / SERVICE_UNAVAILABLE), see Retry-After',
 };
 
@@ -24,4 +24,9 @@ export function ApiErrors(...statuses: number[]) {
       ApiResponse({ status, description: DESCRIPTIONS[status] ?? 'Error', type: ErrorEnvelope }),
     ),
   );
+}
+
+/** The `Location` header of a 201: where the created resource can be read. */
+export function locationHeader(template: string): HeadersObject {
+  return { Location: { description: `The created resource: \`${template}\``, schema: { type: 'string', example: template } } };
 }

@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { AppException, ErrorCode } from './error-codes';
 
 export interface FieldProblem {
@@ -25,9 +25,40 @@ export function validationException(problems: FieldProblem[]): AppException {
   return new AppException(specific?.code ?? 'VALIDATION_ERROR', `Validation failed: ${summary}`, { fields });
 }
 
-/** Global pipe: unknown fields are rejected, values are transformed to their DTO types, errors are 422. */
+/** Keys no request field has, and that object-merging code anywhere downstream could mistake for the prototype. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The first `__proto__`, `constructor` or `prototype` key anywhere in a parsed body or query, by its path. */
+export function reservedKeyProblem(value: unknown): FieldProblem | null {
+  // Iterative: bodies reach here depth-limited, but a walk should not depend on that.
+  const pending: Array<[unknown, string]> = [[value, '']];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    const [node, path] = item;
+    if (typeof node !== 'object' || node === null) continue;
+    for (const [key, child] of Object.entries(node)) {
+      const field = Array.isArray(node) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      if (!Array.isArray(node) && RESERVED_KEYS.has(key)) return { field, errors: [`"${key}" is not an allowed key`] };
+      pending.push([child, field]);
+    }
+  }
+  return null;
+}
+
+/**
+ * Global pipe: unknown fields are rejected, values are transformed to their DTO types, errors are 422. A reserved
+ * key is refused first, by name: class-transformer would drop it silently, so "unknown fields are rejected" would
+ * not hold for exactly the keys an attacker tries. Pipes run after the guards: credentials are judged first.
+ */
+class RequestValidationPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const problem = metadata.type === 'body' || metadata.type === 'query' ? reservedKeyProblem(value) : null;
+    if (problem) throw validationException([problem]);
+    return super.transform(value, metadata);
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new RequestValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -34,6 +34,8 @@ export class AppConfig {
     authorizedParties: string[];
   };
   readonly adminUserIds: ReadonlySet<string>;
+  /** The session-token claim that makes an admin (ADMIN_CLAIM); none when unset. */
+  readonly adminClaim?: { path: string[]; value: string };
   readonly apiKeys: ApiKeyConfig[];
   readonly dataDir: string;
   readonly storageDir: string;
@@ -56,6 +58,12 @@ export class AppConfig {
   readonly logLevel: Environment['LOG_LEVEL'];
   readonly logPretty: boolean;
   readonly maxQueueDepth: number;
+  /** Media uploads decoded at once in this process, and how many more may wait for a turn. */
+  readonly uploadDecodeConcurrency: number;
+  readonly uploadDecodeQueue: number;
+  /** Jobs a user may have queued or processing at once; 0 = no limit. */
+  readonly maxActiveJobsPerUser: number;
+  readonly queueReconcileIntervalMs: number;
   readonly bodyLimit: string;
   readonly jobMaxAttempts: number;
   readonly jobBackoffMs: number;
@@ -90,6 +98,10 @@ export class AppConfig {
       authorizedParties: list(env.CLERK_AUTHORIZED_PARTIES),
     };
     this.adminUserIds = new Set(list(env.ADMIN_USER_IDS));
+    if (env.ADMIN_CLAIM) {
+      const split = env.ADMIN_CLAIM.indexOf('='); // claim names hold no "=", the value may
+      this.adminClaim = { path: env.ADMIN_CLAIM.slice(0, split).split('.'), value: env.ADMIN_CLAIM.slice(split + 1) };
+    }
     this.apiKeys = list(env.API_KEYS).map((entry) => {
       const [name, sha256, ...scopeParts] = entry.split(':'); // scopes contain ':' themselves
       return { name, sha256, scopes: scopeParts.join(':').split('|') as ApiKeyScope[] };
@@ -121,6 +133,10 @@ export class AppConfig {
     this.logLevel = env.LOG_LEVEL;
     this.logPretty = env.LOG_PRETTY;
     this.maxQueueDepth = env.MAX_QUEUE_DEPTH;
+    this.uploadDecodeConcurrency = env.UPLOAD_DECODE_CONCURRENCY;
+    this.uploadDecodeQueue = env.UPLOAD_DECODE_QUEUE;
+    this.maxActiveJobsPerUser = env.MAX_ACTIVE_JOBS_PER_USER;
+    this.queueReconcileIntervalMs = env.QUEUE_RECONCILE_INTERVAL_MS;
     this.bodyLimit = env.BODY_LIMIT;
     this.jobMaxAttempts = env.JOB_MAX_ATTEMPTS;
     this.jobBackoffMs = env.JOB_BACKOFF_MS;

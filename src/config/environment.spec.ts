@@ -41,6 +41,25 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment({ ...production, WEBHOOK_ALLOW_PRIVATE: 'false' })).not.toThrow();
   });
 
+  test('ADMIN_CLAIM: a dotted claim path and a value, parsed at startup; unset names none', () => {
+    expect(new AppConfig(validateEnvironment({})).adminClaim).toBeUndefined();
+    expect(new AppConfig(validateEnvironment({ ADMIN_CLAIM: '' })).adminClaim).toBeUndefined();
+    expect(new AppConfig(validateEnvironment({ ADMIN_CLAIM: 'metadata.role=admin' })).adminClaim).toEqual({ path: ['metadata', 'role'], value: 'admin' });
+    expect(new AppConfig(validateEnvironment({ ADMIN_CLAIM: 'role=x=y' })).adminClaim).toEqual({ path: ['role'], value: 'x=y' });
+    for (const bad of ['metadata.role', 'metadata.role=', '=admin', 'metadata..role=admin', 'metadata.role=has space', '.role=admin']) {
+      expect(() => validateEnvironment({ ADMIN_CLAIM: bad })).toThrow(/ADMIN_CLAIM.*dotted claim path/);
+    }
+  });
+
+  test('upload decoding: 2 at once and 20 waiting by default; at least one slot', () => {
+    const config = new AppConfig(validateEnvironment({}));
+    expect([config.uploadDecodeConcurrency, config.uploadDecodeQueue]).toEqual([2, 20]);
+    const set = new AppConfig(validateEnvironment({ UPLOAD_DECODE_CONCURRENCY: '4', UPLOAD_DECODE_QUEUE: '0' }));
+    expect([set.uploadDecodeConcurrency, set.uploadDecodeQueue]).toEqual([4, 0]);
+    expect(() => validateEnvironment({ UPLOAD_DECODE_CONCURRENCY: '0' })).toThrow(/UPLOAD_DECODE_CONCURRENCY/);
+    expect(() => validateEnvironment({ UPLOAD_DECODE_QUEUE: '-1' })).toThrow(/UPLOAD_DECODE_QUEUE/);
+  });
+
   test('API keys: format and known scopes', () => {
     const hash = 'a'.repeat(64);
     expect(() => validateEnvironment({ API_KEYS: 'ingest:nothex:jobs:submit' })).toThrow(/API_KEYS/);

@@ -18,8 +18,10 @@ import { PIPELINE_NAMES, PipelineName } from '../pipeline';
 export const APP_ROLES = ['all', 'api', 'worker'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
-export const API_KEY_SCOPES = ['jobs:submit', 'jobs:read', 'system:read', 'system:write'] as const;
+export const API_KEY_SCOPES = ['jobs:submit', 'jobs:read', 'jobs:priority', 'system:read', 'system:write'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** Up to 8 claim names of letters, digits, _ and - joined by dots, then "=" and a value without spaces. */
+const ADMIN_CLAIM_FORMAT = /^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*){0,7}=\S{1,200}$/;
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -62,6 +64,12 @@ export class Environment {
 
   @IsString()
   ADMIN_USER_IDS = '';
+
+  /** `claim.path=value`: a session token whose claim at that dotted path equals the value is an admin's (unset: none is). */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(ADMIN_CLAIM_FORMAT, {
+    message: 'must be a dotted claim path, "=" and the value it must equal, e.g. metadata.role=admin',
+  })
+  ADMIN_CLAIM?: string;
 
   @Matches(/^([A-Za-z0-9_-]+:[a-f0-9]{64}:[a-z:|]+)?(,[A-Za-z0-9_-]+:[a-f0-9]{64}:[a-z:|]+)*$/, {
     message: 'must be a comma list of name:sha256hex:scope|scope',
@@ -138,6 +146,20 @@ export class Environment {
 
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
   MAX_QUEUE_DEPTH = 1000;
+
+  /** Media uploads decoded at once per process (each holds a frame and an ffmpeg). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  UPLOAD_DECODE_CONCURRENCY = 2;
+
+  /** Media uploads that may wait for a decode slot; past that, 503. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(10_000)
+  UPLOAD_DECODE_QUEUE = 20;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(100000)
+  MAX_ACTIVE_JOBS_PER_USER = 20;
+
+  @Transform(toInt) @IsInt() @Min(1000) @Max(3600000)
+  QUEUE_RECONCILE_INTERVAL_MS = 60000;
 
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'must be a size such as 100kb or 1mb' })
   BODY_LIMIT = '100kb';

@@ -3,12 +3,19 @@ import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOp
 import type { Response } from 'express';
 import { AuthUser } from '../auth/auth-user';
 import { Access, CurrentUser } from '../auth/auth.decorators';
-import { ApiErrors } from '../common/api-errors.decorator';
+import { ApiErrors, locationHeader } from '../common/api-errors.decorator';
 import { notFound } from '../common/error-codes';
 import { ErrorEnvelope } from '../common/error-envelope';
 import { PageQuery } from '../common/pagination';
 import { ConfigurationsService } from './configurations.service';
 import { ConfigurationDto, ConfigurationPageDto, ConfigurationRequestDto } from './dto/configuration.dto';
+
+const CONFIGURATION_EXAMPLES = {
+  lesson: {
+    summary: 'High quality, own scene layout',
+    value: { name: 'Lesson defaults', settings: { quality: 'high', use_rag: false, custom_config: { aspect_ratio: '16:9', captions: true } } },
+  },
+};
 
 const NameConflict = () =>
   ApiResponse({ status: 409, type: ErrorEnvelope, description: 'Name already used by another of your configurations, or too many saved (CONFLICT)' });
@@ -27,8 +34,12 @@ export class ConfigurationsController {
     operationId: 'createConfiguration',
     summary: 'Save a named set of request settings, to reuse by configuration_id when generating videos',
   })
-  @ApiBody({ type: ConfigurationRequestDto })
-  @ApiCreatedResponse({ type: ConfigurationDto, description: 'Saved; Location points at the configuration' })
+  @ApiBody({ type: ConfigurationRequestDto, examples: CONFIGURATION_EXAMPLES })
+  @ApiCreatedResponse({
+    type: ConfigurationDto,
+    description: 'Saved; Location points at the configuration',
+    headers: locationHeader('/api/v1/configurations/{configuration_id}'),
+  })
   @NameConflict()
   @ApiErrors(413, 415, 422)
   async create(
@@ -44,7 +55,7 @@ export class ConfigurationsController {
   @Get()
   @Access({ apiKeyScope: 'jobs:read' })
   @ApiOperation({ operationId: 'listConfigurations', summary: "The caller's saved configurations, newest first (paginated)" })
-  @ApiOkResponse({ type: ConfigurationPageDto })
+  @ApiOkResponse({ type: ConfigurationPageDto, description: 'One page of configurations' })
   @ApiErrors(422)
   list(@CurrentUser() user: AuthUser, @Query() query: PageQuery): Promise<ConfigurationPageDto> {
     return this.configurations.list(user, query);
@@ -54,7 +65,7 @@ export class ConfigurationsController {
   @Access({ apiKeyScope: 'jobs:read' })
   @ApiOperation({ operationId: 'getConfiguration', summary: 'One saved configuration' })
   @ApiParam({ name: 'configuration_id', format: 'uuid' })
-  @ApiOkResponse({ type: ConfigurationDto })
+  @ApiOkResponse({ type: ConfigurationDto, description: 'The configuration' })
   @ApiErrors(404)
   get(@CurrentUser() user: AuthUser, @Param('configuration_id', ConfigurationIdPipe) id: string): Promise<ConfigurationDto> {
     return this.configurations.get(user, id);
@@ -64,8 +75,8 @@ export class ConfigurationsController {
   @Access({ apiKeyScope: 'jobs:submit' })
   @ApiOperation({ operationId: 'replaceConfiguration', summary: 'Replace the name and settings of a saved configuration' })
   @ApiParam({ name: 'configuration_id', format: 'uuid' })
-  @ApiBody({ type: ConfigurationRequestDto })
-  @ApiOkResponse({ type: ConfigurationDto })
+  @ApiBody({ type: ConfigurationRequestDto, examples: CONFIGURATION_EXAMPLES })
+  @ApiOkResponse({ type: ConfigurationDto, description: 'The configuration as replaced' })
   @NameConflict()
   @ApiErrors(404, 413, 415, 422)
   replace(

@@ -5,8 +5,7 @@ import { AppException, notFound } from '../common/error-codes';
 import { Page, PageQuery, offsetOf, toPage } from '../common/pagination';
 import { FieldProblem, validationException } from '../common/validation';
 import { ConfigurationSettings, ConfigurationStore, SavedConfiguration } from './configuration.store';
-import { VideoPipeline } from '../pipeline/video-pipeline';
-import { VIDEO_PIPELINE } from '../worker/pipeline.module';
+import { VIDEO_PIPELINE, VideoPipeline } from '../pipeline/video-pipeline';
 import { ConfigurationDto, ConfigurationRequestDto, ConfigurationSettingsDto, toConfigurationDto } from './dto/configuration.dto';
 
 /** Saved configurations per user: enough for any real use, bounded so Redis memory is too. */

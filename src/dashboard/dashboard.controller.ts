@@ -15,7 +15,7 @@ export class DashboardController {
 
   @Get('stats')
   @ApiOperation({ operationId: 'getDashboardStats', summary: "The caller's job figures (cached briefly; your own changes refresh them)" })
-  @ApiOkResponse({ type: DashboardStatsDto })
+  @ApiOkResponse({ type: DashboardStatsDto, description: 'The figures' })
   @ApiErrors()
   stats(@CurrentUser() user: AuthUser): Promise<DashboardStatsDto> {
     return this.dashboard.stats(user);
@@ -23,7 +23,7 @@ export class DashboardController {
 
   @Get('recent-jobs')
   @ApiOperation({ operationId: 'getRecentJobs', summary: "The caller's newest jobs" })
-  @ApiOkResponse({ type: RecentJobsDto })
+  @ApiOkResponse({ type: RecentJobsDto, description: 'Newest first' })
   @ApiErrors(422)
   recent(@CurrentUser() user: AuthUser, @Query() query: RecentJobsQuery): Promise<RecentJobsDto> {
     return this.dashboard.recent(user, query.limit);

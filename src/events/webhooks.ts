@@ -1,18 +1,28 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { Job as BullJob, Queue, UnrecoverableError, Worker } from 'bullmq';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { hostname } from 'node:os';
 import { Webhook } from 'standardwebhooks';
-import { loadOrCreateDevWebhookSecret } from '../auth/dev-signing-key';
+import { summarizeBatch } from '../batch/batch-summary';
+import { BatchStore } from '../batch/batch.store';
+import { BatchSummaryDto } from '../batch/dto/batch.dto';
+import { loadOrCreateDevWebhookSecret } from '../common/dev-secrets';
 import { AppConfig } from '../config/app-config';
 import { JobDto, toJobDto } from '../jobs/dto/job.dto';
-import { TERMINAL_STATUSES } from '../jobs/job.model';
 import { JobStore } from '../jobs/job.store';
 import { bullConnection } from '../queue/bullmq-connection';
-import { PreferencesStore } from '../users/preferences.store';
-import { JobEventBus } from './job-event-bus';
+import { PreferencesStore, UserPreferences } from '../users/preferences.store';
+import { OutboxEntry, WebhookOutboxStore } from './webhook-outbox.store';
 import { RefusedTargetError, resolveWebhookTarget, WebhookTarget } from './webhook-target';
 
 export const WEBHOOK_QUEUE = 'webhooks';
@@ -20,62 +30,127 @@ export const WEBHOOK_QUEUE = 'webhooks';
 /** One delivery: the Standard Webhooks message id is the BullMQ job id, so retries carry the same id. */
 export interface WebhookDelivery {
   url: string;
-  payload: { type: string; timestamp: string; data: JobDto };
+  payload: { type: string; timestamp: string; data: JobDto | BatchSummaryDto };
 }
 
+const READ_COUNT = 50;
+/** Bounds how long a blocking read keeps the loop from checking for stale entries and for shutdown. */
+const READ_BLOCK_MS = 5000;
+/** An entry unacknowledged this long was left by a consumer that died (or failed it): another takes it over. */
+const OUTBOX_CLAIM_IDLE_MS = 15_000;
+const CLAIM_EVERY_MS = 5000;
+/** Consumers of past process starts that own nothing are forgotten after this long. */
+const FORGET_CONSUMER_IDLE_MS = 3600_000;
+
 /**
- * Turns terminal job events into webhook deliveries: to the job's own webhook_url (every terminal event) and
- * to the owner's preferred webhook (the events they chose). Every API instance sees every event; the
- * delivery's job id is derived from the event, so BullMQ keeps one delivery however many instances enqueue it.
+ * Turns the outbox's terminal job changes into webhook deliveries (worker role: workers always run, API
+ * processes may not). To the job's own webhook_url (every terminal event) and the owner's preferred webhook
+ * (the events they chose); when the job was its batch's last, one `batch.completed` too. An entry is
+ * acknowledged only after its deliveries were enqueued; delivery ids are derived from the entry, so an entry
+ * handled twice (taken over from a consumer that was slow, not dead) still sends each message once.
  */
 @Injectable()
-export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(WebhookDispatcher.name);
-  private stopListening?: () => void;
+export class WebhookOutboxReader implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(WebhookOutboxReader.name);
+  private readonly consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private stopped = false;
+  private running?: Promise<void>;
 
   constructor(
     @InjectQueue(WEBHOOK_QUEUE) private readonly queue: Queue<WebhookDelivery>,
-    private readonly bus: JobEventBus,
+    private readonly outbox: WebhookOutboxStore,
     private readonly store: JobStore,
+    private readonly batches: BatchStore,
     private readonly preferences: PreferencesStore,
     private readonly config: AppConfig,
   ) {}
 
-  onModuleInit(): void {
-    this.stopListening = this.bus.listen((event) => {
-      if (event.deleted || !TERMINAL_STATUSES.has(event.job.status)) return;
-      this.dispatch(event.user_id, event.job.job_id).catch((err: Error) =>
-        this.logger.warn(`webhooks for job ${event.job.job_id}: ${err.message}`),
-      );
-    });
+  onApplicationBootstrap(): void {
+    if (this.config.runsWorker) this.running = this.run();
   }
 
-  onModuleDestroy(): void {
-    this.stopListening?.();
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.outbox.closeReader();
+    await this.running;
   }
 
-  private async dispatch(userId: string, jobId: string): Promise<void> {
-    const [job, prefs] = await Promise.all([this.store.get(jobId), this.preferences.get(userId)]);
-    if (!job || !TERMINAL_STATUSES.has(job.status)) return;
-    const type = `job.${job.status}`;
-    const urls = new Set<string>();
-    if (job.configuration.webhook_url) urls.add(job.configuration.webhook_url);
-    const preferred = prefs.notifications.webhook_url;
-    if (preferred && (prefs.notifications.events as string[]).includes(type)) urls.add(preferred);
-    const payload = { type, timestamp: new Date().toISOString(), data: toJobDto(job) };
-    for (const url of urls) {
-      const urlHash = createHash('sha256').update(url).digest('hex').slice(0, 16);
-      await this.queue.add(type, { url, payload }, {
-        jobId: `msg_${jobId}_${job.status}_${urlHash}`,
-        attempts: this.config.webhooks.maxAttempts,
-        backoff: { type: 'exponential', delay: this.config.webhooks.backoffMs },
-        // Kept a day so a late duplicate from another instance is still recognised and dropped.
-        removeOnComplete: { age: 24 * 3600 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      });
+  private async run(): Promise<void> {
+    let ready = false;
+    let nextClaim = 0;
+    while (!this.stopped) {
+      try {
+        if (!ready) await this.outbox.ensureGroup();
+        ready = true;
+        if (Date.now() >= nextClaim) {
+          nextClaim = Date.now() + CLAIM_EVERY_MS;
+          await this.handle(await this.outbox.claimStale(this.consumer, OUTBOX_CLAIM_IDLE_MS, READ_COUNT));
+          await this.outbox.forgetIdleConsumers(FORGET_CONSUMER_IDLE_MS);
+        }
+        if (this.stopped) break; // a read now would open a connection that shutdown already closed
+        await this.handle(await this.outbox.readNew(this.consumer, READ_COUNT, READ_BLOCK_MS));
+      } catch (err) {
+        if (this.stopped) break;
+        this.logger.warn(`webhook outbox: ${(err as Error).message}`);
+        ready = false; // Redis may have lost the group (restarted without persistence): made again
+        await new Promise((r) => setTimeout(r, 1000));
+      }
     }
   }
+
+  private async handle(entries: OutboxEntry[]): Promise<void> {
+    for (const entry of entries) {
+      try {
+        await this.dispatch(entry);
+        await this.outbox.ack(entry.id);
+      } catch (err) {
+        // Left unacknowledged: taken up again once it has been idle for OUTBOX_CLAIM_IDLE_MS.
+        this.logger.warn(`webhooks for job ${entry.jobId}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private async dispatch(entry: OutboxEntry): Promise<void> {
+    const [job, prefs] = await Promise.all([this.store.get(entry.jobId), this.preferences.get(entry.userId)]);
+    // A job deleted since has nobody left to tell about it.
+    if (job) {
+      const type = `job.${entry.status}`;
+      const data = toJobDto(job);
+      for (const url of targets([job.configuration.webhook_url], prefs, type)) {
+        await this.enqueue(`msg_${job.id}_${entry.status}_${urlHash(url)}`, url, type, data);
+      }
+    }
+    if (entry.batchCompleted && entry.batchId) {
+      const batch = await this.batches.get(entry.batchId);
+      if (!batch) return;
+      const data = summarizeBatch(batch);
+      for (const url of targets(batch.jobs.map((j) => j.configuration.webhook_url), prefs, 'batch.completed')) {
+        await this.enqueue(`msg_${batch.id}_batch_completed_${urlHash(url)}`, url, 'batch.completed', data);
+      }
+    }
+  }
+
+  private async enqueue(id: string, url: string, type: string, data: WebhookDelivery['payload']['data']): Promise<void> {
+    await this.queue.add(type, { url, payload: { type, timestamp: new Date().toISOString(), data } }, {
+      jobId: id,
+      attempts: this.config.webhooks.maxAttempts,
+      backoff: { type: 'exponential', delay: this.config.webhooks.backoffMs },
+      // Kept a day so a late duplicate (an entry handled twice) is still recognised and dropped.
+      removeOnComplete: { age: 24 * 3600 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  }
 }
+
+/** The request-level URLs, plus the owner's preferred webhook when they chose this event type. */
+function targets(urls: (string | undefined)[], prefs: UserPreferences, type: string): Set<string> {
+  const all = new Set(urls.filter((u): u is string => Boolean(u)));
+  const preferred = prefs.notifications.webhook_url;
+  if (preferred && (prefs.notifications.events as string[]).includes(type)) all.add(preferred);
+  return all;
+}
+
+const urlHash = (url: string) => createHash('sha256').update(url).digest('hex').slice(0, 16);
 
 /** POSTs deliveries (worker role), signed per Standard Webhooks, retried by BullMQ with backoff. */
 @Injectable()

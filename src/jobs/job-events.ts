@@ -20,3 +20,10 @@ export interface StoredJobEvent {
   event_id: string;
   job: JobUpdate;
 }
+
+/** Whether Redis stream id `a` ("ms-seq") comes after `b`. */
+export function isAfterEventId(a: string, b: string): boolean {
+  const [am, as] = a.split('-').map(BigInt);
+  const [bm, bs] = b.split('-').map(BigInt);
+  return am > bm || (am === bm && as > bs);
+}

@@ -54,41 +54,101 @@ local function insert_job(prefix, fields)
 end
 `;
 
-/** KEYS: job hash, idempotency key or "". ARGV: prefix, fields JSON, idempotency TTL s, body hash, max queue
- * depth. Returns {"created"|"existing"|"conflict"|"full", id}. */
-export const CREATE_JOB = `${EMIT}${INSERT}
-local prefix = ARGV[1]
-local fields = cjson.decode(ARGV[2])
-if KEYS[2] ~= '' then
-  local prior = redis.call('GET', KEYS[2])
-  if prior then
-    local p = cjson.decode(prior)
-    if p.body_hash == ARGV[4] then return {'existing', p.job_id} end
-    return {'conflict', p.job_id}
-  end
+/**
+ * Fair share at submission: how many jobs the user has queued or processing, the quota check, and each new
+ * job's queue priority (class rank × slots + its place among the user's active jobs, capped) and queue-order
+ * score (priority, then age), written into its fields before insertion.
+ */
+const FAIR_SHARE = `
+local function active_jobs(prefix, uid)
+  return redis.call('ZCARD', prefix .. ':user:' .. uid .. ':jobs:queued')
+    + redis.call('ZCARD', prefix .. ':user:' .. uid .. ':jobs:processing')
 end
-if redis.call('ZCARD', prefix .. ':queue:waiting') >= tonumber(ARGV[5]) then return {'full', ''} end
-insert_job(prefix, fields)
-if KEYS[2] ~= '' then
-  redis.call('SET', KEYS[2], cjson.encode({job_id = fields['id'], body_hash = ARGV[4]}), 'EX', tonumber(ARGV[3]))
+local function over_quota(active, adding, maxActive)
+  return maxActive > 0 and active + adding > maxActive
 end
-return {'created', fields['id']}
+local function place_in_queue(fields, place, ranks, slots)
+  local priority = ranks[fields['priority']] * slots + math.min(place, slots)
+  fields['queue_priority'] = tostring(priority)
+  fields['queue_score'] = string.format('%.0f', priority * 1e13 + tonumber(fields['created_ms']))
+end
 `;
 
-/** A batch and all its jobs, or nothing. KEYS: batch hash. ARGV: prefix, batch fields JSON, jobs' fields JSON
- * array, max queue depth. Returns {"created"|"full", batch id}. */
-export const CREATE_BATCH = `${EMIT}${INSERT}
+/** An Idempotency-Key's earlier use: nil when unused, else {'existing'|'conflict', id} by the body's hash. */
+const IDEMPOTENCY = `
+local function prior_use(key, bodyHash)
+  if key == '' then return nil end
+  local prior = redis.call('GET', key)
+  if not prior then return nil end
+  local p = cjson.decode(prior)
+  if p.body_hash == bodyHash then return {'existing', p.id} end
+  return {'conflict', p.id}
+end
+local function remember_use(key, id, bodyHash, ttl)
+  if key ~= '' then redis.call('SET', key, cjson.encode({id = id, body_hash = bodyHash}), 'EX', ttl) end
+end
+`;
+
+/** KEYS: job hash, idempotency key or "". ARGV: prefix, fields JSON, max queue depth, idempotency TTL s, body
+ * hash, max active jobs per user (0 = no limit), priority ranks JSON, fair-share slots.
+ * Returns {"created"|"existing", job id, job hash's field/value pairs…} (a replayed job deleted since has no
+ * pairs) | {"conflict", job id} | {"full", ""} | {"quota", active jobs}. */
+export const CREATE_JOB = `${EMIT}${INSERT}${FAIR_SHARE}${IDEMPOTENCY}
+local function with_record(reply)
+  for _, v in ipairs(redis.call('HGETALL', ARGV[1] .. ':job:' .. reply[2])) do reply[#reply + 1] = v end
+  return reply
+end
+local prefix = ARGV[1]
+local fields = cjson.decode(ARGV[2])
+local prior = prior_use(KEYS[2], ARGV[5])
+if prior then
+  if prior[1] == 'existing' then return with_record(prior) end
+  return prior
+end
+if redis.call('ZCARD', prefix .. ':queue:waiting') >= tonumber(ARGV[3]) then return {'full', ''} end
+local active = active_jobs(prefix, fields['user_id'])
+if over_quota(active, 1, tonumber(ARGV[6])) then return {'quota', tostring(active)} end
+place_in_queue(fields, active + 1, cjson.decode(ARGV[7]), tonumber(ARGV[8]))
+insert_job(prefix, fields)
+remember_use(KEYS[2], fields['id'], ARGV[5], tonumber(ARGV[4]))
+return with_record({'created', fields['id']})
+`;
+
+/** A batch and all its jobs, or nothing. KEYS: batch hash, idempotency key or "". ARGV: prefix, batch fields
+ * JSON, jobs' fields JSON array, max queue depth, idempotency TTL s, body hash, max active jobs per user,
+ * priority ranks JSON, fair-share slots. Returns like CREATE_JOB, with the batch id. */
+export const CREATE_BATCH = `${EMIT}${INSERT}${FAIR_SHARE}${IDEMPOTENCY}
 local prefix = ARGV[1]
 local batch = cjson.decode(ARGV[2])
 local jobs = cjson.decode(ARGV[3])
+local prior = prior_use(KEYS[2], ARGV[6])
+if prior then return prior end
 if redis.call('ZCARD', prefix .. ':queue:waiting') + #jobs > tonumber(ARGV[4]) then return {'full', ''} end
+local active = active_jobs(prefix, batch['user_id'])
+if over_quota(active, #jobs, tonumber(ARGV[7])) then return {'quota', tostring(active)} end
 hset_json(KEYS[1], ARGV[2])
 redis.call('ZADD', prefix .. ':user:' .. batch['user_id'] .. ':batches', batch['created_ms'], batch['id'])
-for _, fields in ipairs(jobs) do insert_job(prefix, fields) end
+local ranks, slots = cjson.decode(ARGV[8]), tonumber(ARGV[9])
+for i, fields in ipairs(jobs) do
+  place_in_queue(fields, active + i, ranks, slots)
+  insert_job(prefix, fields)
+end
+remember_use(KEYS[2], batch['id'], ARGV[6], tonumber(ARGV[5]))
 return {'created', batch['id']}
 `;
 
+/** Frees an Idempotency-Key whose request could not be carried out, if it still names that record.
+ * KEYS: idempotency key. ARGV: record id. */
+export const RELEASE_IDEMPOTENCY = `
+local prior = redis.call('GET', KEYS[1])
+if prior and cjson.decode(prior).id == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`;
+
 /** KEYS: job hash. ARGV: prefix, id, to, allowed-from CSV, now ISO, fields JSON, attempt ("" = any).
+ * A job turning terminal also gets an entry in the webhook outbox stream (<prefix>:webhooks:outbox, capped),
+ * flagged batch_completed = "1" when it was the last unfinished job of its batch; its event stream is then
+ * replaced by the terminal event's id in the hash (final_event_id).
  * Returns {"ok", previous} | {"missing", ""} | {"rejected", current}. */
 export const TRANSITION_JOB = `${EMIT}${STATS}
 local prefix, id, to = ARGV[1], ARGV[2], ARGV[3]
@@ -115,7 +175,36 @@ if cur ~= to then
   end
 end
 if to == 'completed' then count_video(prefix, uid, fields['video'], 1) end
+local function terminal(s) return s == 'completed' or s == 'failed' or s == 'cancelled' end
+if terminal(to) then
+  -- Recorded in the same step as the change, so a webhook never depends on some process listening right now.
+  local batch = redis.call('HGET', KEYS[1], 'batch_id') or ''
+  local batchDone = ''
+  if batch ~= '' then
+    -- Scripts run one at a time: exactly one job of the batch sees all the others already finished.
+    batchDone = '1'
+    for _, member in ipairs(redis.call('ZRANGE', prefix .. ':batch:' .. batch .. ':jobs', 0, -1)) do
+      local s = redis.call('HGET', prefix .. ':job:' .. member, 'status')
+      if s and not terminal(s) then batchDone = ''; break end
+    end
+  end
+  redis.call('XADD', prefix .. ':webhooks:outbox', 'MAXLEN', '~', '100000', '*',
+    'job_id', id, 'user_id', uid, 'status', to, 'batch_id', batch, 'batch_completed', batchDone)
+end
 emit(prefix, KEYS[1], id)
+if terminal(to) then
+  -- SSE resume needs only the terminal event, whose data is the hash's own view from now on: the hash keeps its
+  -- id and the stream goes (a stream costs a preallocated 4 KiB node however few its entries). Fields only a
+  -- live job uses, and empty ones (read as null either way), go too.
+  local events = KEYS[1] .. ':events'
+  local last = redis.call('XREVRANGE', events, '+', '-', 'COUNT', 1)[1]
+  redis.call('DEL', events)
+  local drop = {'queue_priority', 'queue_score', 'job_type'}
+  local h = redis.call('HGETALL', KEYS[1])
+  for i = 1, #h, 2 do if h[i + 1] == '' then drop[#drop + 1] = h[i] end end
+  redis.call('HDEL', KEYS[1], unpack(drop))
+  redis.call('HSET', KEYS[1], 'final_event_id', last[1])
+end
 return {'ok', cur}
 `;
 
@@ -177,15 +266,47 @@ redis.call('PUBLISH', prefix .. ':events:jobs', cjson.encode({ user_id = uid, de
 return {'ok', cur}
 `;
 
-/** Folds one render's seconds into the moving averages of its quality (EWMA, newest weighs ALPHA).
- * KEYS: averages hash. ARGV: alpha, then name/seconds pairs. */
-export const RECORD_RENDER_TIMES = `
-local alpha = tonumber(ARGV[1])
-for i = 2, #ARGV, 2 do
-  local seconds = tonumber(ARGV[i + 1])
-  local old = tonumber(redis.call('HGET', KEYS[1], ARGV[i]))
-  local value = old and (old * (1 - alpha) + seconds * alpha) or seconds
-  redis.call('HSET', KEYS[1], ARGV[i], tostring(value))
+/** One page of a creation-time index, O(log n + page) however deep: by rank for page numbers, from a member's
+ * score for cursors (never Redis's LIMIT offset, which walks every member it skips).
+ * KEYS: index. ARGV: order ("asc"|"desc"), window min, window max (ZCOUNT bounds), mode ("offset"|"cursor"),
+ * offset (mode offset) or the cursor's start score (mode cursor), page size, the cursor's id ("" = nothing seen
+ * at that score). Returns {total in window, id, score, …} with up to page size + 1 members (one more says more follow). */
+export const LIST_JOBS = `
+local index, order, min, max = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
+local limit = tonumber(ARGV[6])
+local total = redis.call('ZCOUNT', index, min, max)
+local page
+if ARGV[4] == 'offset' then
+  -- Members before the window (in the listing's order), counted in O(log n), give the window's first rank.
+  local before = 0
+  if order == 'desc' and max ~= '+inf' then before = redis.call('ZCOUNT', index, '(' .. max, '+inf') end
+  if order == 'asc' and min ~= '-inf' then before = redis.call('ZCOUNT', index, '-inf', '(' .. min) end
+  local first = before + tonumber(ARGV[5])
+  local count = math.min(limit + 1, total - tonumber(ARGV[5]))
+  if count <= 0 then return {total} end
+  page = redis.call(order == 'desc' and 'ZREVRANGE' or 'ZRANGE', index, first, first + count - 1, 'WITHSCORES')
+else
+  -- Members sharing the cursor's score are ordered by their bytes; those up to the cursor's id were served.
+  local function bytes_before(a, b)
+    for i = 1, math.min(#a, #b) do
+      local x, y = string.byte(a, i), string.byte(b, i)
+      if x ~= y then return x < y end
+    end
+    return #a < #b
+  end
+  local start, seenId, skip = ARGV[5], ARGV[7], 0
+  if seenId ~= '' then
+    for _, m in ipairs(redis.call('ZRANGEBYSCORE', index, start, start)) do
+      if (order == 'desc' and not bytes_before(m, seenId)) or (order == 'asc' and not bytes_before(seenId, m)) then skip = skip + 1 end
+    end
+  end
+  if order == 'desc' then
+    page = redis.call('ZREVRANGEBYSCORE', index, start, min, 'WITHSCORES', 'LIMIT', skip, limit + 1)
+  else
+    page = redis.call('ZRANGEBYSCORE', index, start, max, 'WITHSCORES', 'LIMIT', skip, limit + 1)
+  end
 end
-return 1
+local reply = {total}
+for _, v in ipairs(page) do reply[#reply + 1] = v end
+return reply
 `;

@@ -7,6 +7,15 @@ export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['completed', '
 export const JOB_PRIORITIES = ['low', 'normal', 'high'] as const;
 export type JobPriority = (typeof JOB_PRIORITIES)[number];
 
+/** Priority classes in queue order: every `high` job before any `normal`, every `normal` before any `low`. */
+export const PRIORITY_RANK: Record<JobPriority, number> = { high: 0, normal: 1, low: 2 };
+/**
+ * Fair share within a class: a job's queue priority is its class plus its place among its owner's active jobs
+ * (1 = the user's only job), so one user's tenth job waits behind everyone else's first. Places past this cap
+ * share the last slot; the cap keeps priority × 1e13 + creation ms exact in a Redis score (< 2^53).
+ */
+export const FAIR_SHARE_SLOTS = 250;
+
 /** The request as accepted, defaults filled (snake_case: it is returned to clients as is). */
 export interface JobConfiguration {
   topic: string;
@@ -23,6 +32,11 @@ export interface JobConfiguration {
 
 export interface VideoInfo {
   filename: string;
+  /**
+   * The winning attempt's folder relative to STORAGE_DIR (`jobs/<id>/<attempt>-<random>`); internal, never in
+   * a response. Absent for jobs completed before attempts had folders: their files are in `jobs/<id>/`.
+   */
+  storage_dir?: string;
   file_size: number;
   duration: number;
   width: number;
@@ -55,6 +69,8 @@ export interface Job {
   errorCode: string | null;
   batchId: string | null;
   priority: JobPriority;
+  /** BullMQ's numeric priority (lower runs first): class and fair-share place, fixed at submission. */
+  queuePriority: number;
   attempts: number;
   createdAt: string;
   updatedAt: string;

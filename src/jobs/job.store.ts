@@ -6,33 +6,34 @@ import { defineScripts, ScriptRunner } from '../redis/lua-scripts';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 import { sourcesOf } from './job-state';
-import { CREATE_BATCH, CREATE_JOB, DELETE_JOB, RECORD_RENDER_TIMES, START_ATTEMPT, TRANSITION_JOB, WRITE_PROGRESS } from './job-store.lua';
-import type { RenderTimes } from './eta';
-import type { Quality } from '../pipeline/video-pipeline';
-import { JobUpdate, StoredJobEvent } from './job-events';
-import { Job, JobConfiguration, JobLogEntry, JobPriority, JOB_STATUSES, JobStatus, VideoInfo } from './job.model';
+import { CREATE_JOB, DELETE_JOB, LIST_JOBS, RELEASE_IDEMPOTENCY, START_ATTEMPT, TRANSITION_JOB, WRITE_PROGRESS } from './job-store.lua';
+import { isAfterEventId, JobUpdate, StoredJobEvent } from './job-events';
+import { FAIR_SHARE_SLOTS, Job, JobConfiguration, JobPriority, JOB_STATUSES, JobStatus, PRIORITY_RANK, VideoInfo } from './job.model';
 
-/** BullMQ-compatible numeric priority (lower runs first); also the leading part of the queue-order score. */
-export const PRIORITY_RANK: Record<JobPriority, number> = { high: 1, normal: 2, low: 3 };
-const LOG_CAP = 5000;
-/** Weight of the newest render in the moving averages: recent machines and loads matter most. */
-const RENDER_TIMES_ALPHA = 0.3;
-const IDEMPOTENCY_TTL_S = 24 * 3600;
+export const IDEMPOTENCY_TTL_S = 24 * 3600;
 
-export type CreateOutcome =
-  | { kind: 'created'; job: Job }
-  | { kind: 'existing'; job: Job }
-  | { kind: 'conflict'; jobId: string }
-  | { kind: 'full' };
+/** What a submission script answered: created or replayed, or why nothing was created. */
+export type SubmissionReply<T> =
+  | { kind: 'created'; record: T }
+  | { kind: 'existing'; record: T }
+  | { kind: 'conflict'; id: string }
+  | { kind: 'full' }
+  | { kind: 'quota'; active: number };
 
-export interface StoredBatch {
-  id: string;
-  userId: string;
-  name: string;
-  totalJobs: number;
-  createdAt: string;
-  /** Its jobs still present, in submission order. */
-  jobs: Job[];
+/** The fair-share and idempotency arguments every submission script takes after its own. */
+export function submissionArgs(config: AppConfig, bodyHash: string): (string | number)[] {
+  return [IDEMPOTENCY_TTL_S, bodyHash, config.maxActiveJobsPerUser, JSON.stringify(PRIORITY_RANK), FAIR_SHARE_SLOTS];
+}
+
+/** A submission script's reply with its record read back (a replayed record deleted since is a conflict). */
+export async function readSubmissionReply<T>(reply: [string, string], read: (id: string) => Promise<T | null>): Promise<SubmissionReply<T>> {
+  const [kind, value] = reply;
+  if (kind === 'full') return { kind: 'full' };
+  if (kind === 'quota') return { kind: 'quota', active: Number(value) };
+  if (kind === 'conflict') return { kind: 'conflict', id: value };
+  const record = await read(value);
+  if (!record) return { kind: 'conflict', id: value };
+  return { kind: kind === 'created' ? 'created' : 'existing', record };
 }
 
 export interface UserJobStats {
@@ -48,6 +49,12 @@ export interface UserJobStats {
 
 export type TransitionOutcome = { ok: true; previous: JobStatus } | { ok: false; current: JobStatus | null };
 
+/** Where a listing stopped: the last job served (its creation time in ms, then its id, orders the indexes). */
+export interface JobCursor {
+  ms: number;
+  id: string;
+}
+
 export interface JobListFilter {
   userId?: string;
   status?: JobStatus;
@@ -55,8 +62,28 @@ export interface JobListFilter {
   createdAfter?: Date;
   createdBefore?: Date;
   order: 'asc' | 'desc';
+  /** Ignored when `after` is given: the page then starts just past that job. */
   offset: number;
   limit: number;
+  after?: JobCursor;
+}
+
+/** The cursor as clients carry it: opaque text. */
+export function encodeJobCursor(cursor: JobCursor): string {
+  return Buffer.from(`${cursor.ms}:${cursor.id}`).toString('base64url');
+}
+
+/** A client's cursor back, or null when it is not one this service handed out. */
+export function decodeJobCursor(text: string): JobCursor | null {
+  const match = /^(\d{1,15}):([0-9a-f-]{36})$/.exec(Buffer.from(text, 'base64url').toString());
+  return match ? { ms: Number(match[1]), id: match[2] } : null;
+}
+
+/** Whether `a` comes after `b` in a listing of that order (ids break ties in byte order, as Redis does). */
+function comesAfter(a: JobCursor, b: JobCursor, order: 'asc' | 'desc'): boolean {
+  const ascending = a.ms !== b.ms ? a.ms > b.ms : a.id > b.id;
+  const same = a.ms === b.ms && a.id === b.id;
+  return !same && (order === 'asc' ? ascending : !ascending);
 }
 
 type Reply = [string, string];
@@ -69,7 +96,7 @@ const iso = (d = new Date()) => d.toISOString();
  */
 @Injectable()
 export class JobStore {
-  private readonly scripts: Record<'create' | 'createBatch' | 'transition' | 'start' | 'progress' | 'remove' | 'renderTimes', ScriptRunner>;
+  private readonly scripts: Record<'create' | 'transition' | 'start' | 'progress' | 'remove' | 'releaseIdempotency' | 'list', ScriptRunner>;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -78,12 +105,12 @@ export class JobStore {
   ) {
     this.scripts = defineScripts(redis, {
       create: { command: 'vgsCreateJob', keys: 2, lua: CREATE_JOB },
-      createBatch: { command: 'vgsCreateBatch', keys: 1, lua: CREATE_BATCH },
       transition: { command: 'vgsTransitionJob', keys: 1, lua: TRANSITION_JOB },
       start: { command: 'vgsStartAttempt', keys: 1, lua: START_ATTEMPT },
       progress: { command: 'vgsWriteProgress', keys: 1, lua: WRITE_PROGRESS },
       remove: { command: 'vgsDeleteJob', keys: 4, lua: DELETE_JOB },
-      renderTimes: { command: 'vgsRecordRenderTimes', keys: 1, lua: RECORD_RENDER_TIMES },
+      releaseIdempotency: { command: 'vgsReleaseIdempotencyKey', keys: 1, lua: RELEASE_IDEMPOTENCY },
+      list: { command: 'vgsListJobs', keys: 1, lua: LIST_JOBS },
     });
   }
 
@@ -91,80 +118,53 @@ export class JobStore {
   private logsKey = (id: string) => this.keys.key('job', id, 'logs');
   private eventsKey = (id: string) => this.keys.key('job', id, 'events');
 
+  /** Where a user's Idempotency-Key for a kind of submission (`job`, `batch`) is remembered. */
+  idempotencyKey(kind: 'job' | 'batch', userId: string, key: string): string {
+    return this.keys.hashed('idem', kind, userId, key);
+  }
+
+  /**
+   * Stores a new queued job unless the user's key replays an earlier one, the queue is full or the user is at
+   * their quota of active jobs; its queue priority gives it its fair place among the user's active jobs.
+   */
   async create(input: {
     id: string;
     userId: string;
     configuration: JobConfiguration;
-    batchId?: string;
     idempotency?: { key: string; bodyHash: string };
     estimatedCompletion: Date;
-  }): Promise<CreateOutcome> {
-    const fields = newJobFields(input.id, input.userId, input.configuration, input.estimatedCompletion, input.batchId);
-    const idemKey = input.idempotency ? this.keys.key('idem', input.userId, input.idempotency.key) : '';
-    const [kind, id] = (await this.scripts.create(
+  }): Promise<SubmissionReply<Job>> {
+    const fields = newJobFields(input.id, input.userId, input.configuration, input.estimatedCompletion);
+    const reply = (await this.scripts.create(
       this.jobKey(input.id),
-      idemKey,
+      input.idempotency ? this.idempotencyKey('job', input.userId, input.idempotency.key) : '',
       this.keys.prefix,
       JSON.stringify(fields),
-      IDEMPOTENCY_TTL_S,
-      input.idempotency?.bodyHash ?? '',
       this.config.maxQueueDepth,
-    )) as Reply;
-    if (kind === 'full') return { kind: 'full' };
-    if (kind === 'conflict') return { kind: 'conflict', jobId: id };
-    const job = await this.get(id);
-    if (!job) return { kind: 'conflict', jobId: id }; // the earlier job was deleted since
-    return { kind: kind === 'created' ? 'created' : 'existing', job };
+      ...submissionArgs(this.config, input.idempotency?.bodyHash ?? ''),
+    )) as string[];
+    // The script answers with the record itself (its hash as field/value pairs): no read back.
+    const [kind, value, ...pairs] = reply;
+    return readSubmissionReply([kind, value], () => Promise.resolve(parseJob(hashOf(pairs))));
   }
 
-  /** A batch and every one of its jobs, atomically, or nothing when the queue cannot take them all. */
-  async createBatch(input: {
-    id: string;
-    userId: string;
-    name: string;
-    jobs: Array<{ id: string; configuration: JobConfiguration; estimatedCompletion: Date }>;
-  }): Promise<'created' | 'full'> {
-    const now = new Date();
-    const batch = { id: input.id, user_id: input.userId, name: input.name, total_jobs: String(input.jobs.length), created_at: iso(now), created_ms: String(now.getTime()) };
-    const jobs = input.jobs.map((j, i) =>
-      // Distinct creation instants keep the batch's jobs in submission order in every index.
-      newJobFields(j.id, input.userId, j.configuration, j.estimatedCompletion, input.id, new Date(now.getTime() + i)),
-    );
-    const [kind] = (await this.scripts.createBatch(
-      this.keys.key('batch', input.id),
-      this.keys.prefix,
-      JSON.stringify(batch),
-      JSON.stringify(jobs),
-      this.config.maxQueueDepth,
-    )) as Reply;
-    return kind === 'created' ? 'created' : 'full';
-  }
-
-  async getBatch(id: string): Promise<StoredBatch | null> {
-    const h = await this.redis.hgetall(this.keys.key('batch', id));
-    if (!h.id) return null;
-    const jobIds = await this.redis.zrange(this.keys.key('batch', id, 'jobs'), 0, -1);
-    return { id: h.id, userId: h.user_id, name: h.name, totalJobs: Number(h.total_jobs), createdAt: h.created_at, jobs: await this.getMany(jobIds) };
-  }
-
-  async listBatches(userId: string, offset: number, limit: number): Promise<{ batches: StoredBatch[]; total: number }> {
-    const index = this.keys.key('user', userId, 'batches');
-    const [total, ids] = await Promise.all([this.redis.zcard(index), this.redis.zrevrange(index, offset, offset + limit - 1)]);
-    const batches = await Promise.all(ids.map((id) => this.getBatch(id)));
-    return { batches: batches.filter((b): b is StoredBatch => b !== null), total };
-  }
-
-  /** Removes the batch record once its jobs are gone. */
-  async removeBatch(batch: StoredBatch): Promise<void> {
-    await this.redis
-      .multi()
-      .del(this.keys.key('batch', batch.id), this.keys.key('batch', batch.id, 'jobs'))
-      .zrem(this.keys.key('user', batch.userId, 'batches'), batch.id)
-      .exec();
+  /** Lets the key be used again after its submission could not be carried out (only if it still names `id`). */
+  async releaseIdempotencyKey(kind: 'job' | 'batch', userId: string, key: string, id: string): Promise<void> {
+    await this.scripts.releaseIdempotency(this.idempotencyKey(kind, userId, key), id);
   }
 
   async get(id: string): Promise<Job | null> {
     return parseJob(await this.redis.hgetall(this.jobKey(id)));
+  }
+
+  /** Ids of jobs queued in the store since before `cutoff` (oldest first), for reconciling with the queue. */
+  queuedBefore(cutoff: Date, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.key('jobs', 'all', 'queued'), '-inf', `(${cutoff.getTime()}`, 'LIMIT', 0, limit);
+  }
+
+  /** Ids of every job the store has processing (oldest first). */
+  processing(limit: number): Promise<string[]> {
+    return this.redis.zrange(this.keys.key('jobs', 'all', 'processing'), 0, limit - 1);
   }
 
   async getMany(ids: string[]): Promise<Job[]> {
@@ -266,41 +266,75 @@ export class JobStore {
     return kind === 'ok';
   }
 
-  async list(filter: JobListFilter): Promise<{ jobs: Job[]; total: number }> {
-    const min = filter.createdAfter ? String(filter.createdAfter.getTime()) : '-inf';
-    const max = filter.createdBefore ? String(filter.createdBefore.getTime()) : '+inf';
+  /** One page of jobs, the total matching the filter, and the cursor after the page when more follow. */
+  async list(filter: JobListFilter): Promise<{ jobs: Job[]; total: number; next: JobCursor | null }> {
+    const minMs = filter.createdAfter?.getTime();
+    const maxMs = filter.createdBefore?.getTime();
+    const min = minMs === undefined ? '-inf' : String(minMs);
+    const max = maxMs === undefined ? '+inf' : String(maxMs);
+    if (filter.batchId) return this.listBatch(filter.batchId, filter, min, max);
     const statusPart = filter.status ? [filter.status] : [];
-    if (filter.batchId) {
-      // A batch holds at most 50 jobs: filter its members in memory.
-      const ids = await this.redis.zrangebyscore(this.keys.key('batch', filter.batchId, 'jobs'), min, max);
-      const all = (await this.getMany(ids)).filter(
-        (j) => (!filter.userId || j.userId === filter.userId) && (!filter.status || j.status === filter.status),
-      );
-      if (filter.order === 'desc') all.reverse();
-      return { jobs: all.slice(filter.offset, filter.offset + filter.limit), total: all.length };
-    }
     const index = filter.userId
       ? this.keys.key('user', filter.userId, 'jobs', ...statusPart)
       : this.keys.key('jobs', 'all', ...statusPart);
-    const [total, ids] = await Promise.all([
-      this.redis.zcount(index, min, max),
-      filter.order === 'desc'
-        ? this.redis.zrevrangebyscore(index, max, min, 'LIMIT', filter.offset, filter.limit)
-        : this.redis.zrangebyscore(index, min, max, 'LIMIT', filter.offset, filter.limit),
-    ]);
-    return { jobs: await this.getMany(ids), total };
+    let position: [mode: string, from: string, seenId: string] = ['offset', String(filter.offset), ''];
+    if (filter.after) {
+      // A cursor outside the time window starts at the window's edge.
+      const { ms, id } = filter.after;
+      const inWindow = filter.order === 'desc' ? maxMs === undefined || ms <= maxMs : minMs === undefined || ms >= minMs;
+      position = ['cursor', inWindow ? String(ms) : filter.order === 'desc' ? max : min, inWindow ? id : ''];
+    }
+    const [total, ...flat] = (await this.scripts.list(index, filter.order, min, max, position[0], position[1], filter.limit, position[2])) as [number, ...string[]];
+    const entries: JobCursor[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) entries.push({ id: flat[i], ms: Number(flat[i + 1]) });
+    const page = entries.slice(0, filter.limit);
+    return { jobs: await this.getMany(page.map((e) => e.id)), total, next: entries.length > filter.limit ? page[page.length - 1] : null };
+  }
+
+  /** A batch holds at most 50 jobs: its members are filtered and paged in memory. */
+  private async listBatch(batchId: string, filter: JobListFilter, min: string, max: string) {
+    const ids = await this.redis.zrangebyscore(this.keys.key('batch', batchId, 'jobs'), min, max);
+    const all = (await this.getMany(ids)).filter(
+      (j) => (!filter.userId || j.userId === filter.userId) && (!filter.status || j.status === filter.status),
+    );
+    if (filter.order === 'desc') all.reverse();
+    const cursorOf = (j: Job): JobCursor => ({ ms: Date.parse(j.createdAt), id: j.id });
+    const after = filter.after;
+    const start = after ? all.findIndex((j) => comesAfter(cursorOf(j), after, filter.order)) : filter.offset;
+    const jobs = start < 0 ? [] : all.slice(start, start + filter.limit);
+    const more = start >= 0 && start + filter.limit < all.length;
+    return { jobs, total: all.length, next: more ? cursorOf(jobs[jobs.length - 1]) : null };
   }
 
   /** The job's events after `afterId` (exclusive; "0" for all kept), oldest first. */
   async eventsAfter(id: string, afterId: string, count = 500): Promise<StoredJobEvent[]> {
     const entries = await this.redis.xrange(this.eventsKey(id), afterId === '0' ? '-' : `(${afterId}`, '+', 'COUNT', count);
-    return entries.map(([eventId, fields]) => ({ event_id: eventId, job: JSON.parse(fields[1]) as JobUpdate }));
+    if (entries.length > 0) return entries.map(([eventId, fields]) => ({ event_id: eventId, job: JSON.parse(fields[1]) as JobUpdate }));
+    const final = await this.finalEvent(id);
+    return final && isAfterEventId(final.event_id, afterId) ? [final] : [];
   }
 
   /** The job's latest event (its current public view under the newest event id). */
   async latestEvent(id: string): Promise<StoredJobEvent | null> {
     const [entry] = await this.redis.xrevrange(this.eventsKey(id), '+', '-', 'COUNT', 1);
-    return entry ? { event_id: entry[0], job: JSON.parse(entry[1][1]) as JobUpdate } : null;
+    return entry ? { event_id: entry[0], job: JSON.parse(entry[1][1]) as JobUpdate } : this.finalEvent(id);
+  }
+
+  /** A finished job's terminal event: its stream is gone, the hash kept the id and holds the view (as EMIT builds it). */
+  private async finalEvent(id: string): Promise<StoredJobEvent | null> {
+    const fields = ['final_event_id', 'status', 'progress', 'current_stage', 'error_message', 'updated_at', 'batch_id'];
+    const [eventId, status, progress, stage, error, updatedAt, batchId] = await this.redis.hmget(this.jobKey(id), ...fields);
+    if (!eventId) return null;
+    const job: JobUpdate = {
+      job_id: id,
+      status: status as JobStatus,
+      progress: Number(progress ?? 0),
+      current_stage: orNull(stage ?? undefined),
+      error_message: orNull(error ?? undefined),
+      updated_at: updatedAt as string,
+      batch_id: orNull(batchId ?? undefined),
+    };
+    return { event_id: eventId, job };
   }
 
   /** The events channel the store publishes every change on (subscribers: realtime, caches). */
@@ -330,49 +364,20 @@ export class JobStore {
     };
   }
 
-  /** Folds a finished render's timings into its quality's moving averages (used for ETAs). */
-  async recordRenderTimes(quality: Quality, times: Record<string, number>): Promise<void> {
-    const pairs = Object.entries(times).flatMap(([name, seconds]) => [name, String(seconds)]);
-    await this.scripts.renderTimes(this.keys.key('render-times', quality), RENDER_TIMES_ALPHA, ...pairs);
-  }
-
-  async renderTimes(quality: Quality): Promise<RenderTimes> {
-    const raw = await this.redis.hgetall(this.keys.key('render-times', quality));
-    return Object.fromEntries(Object.entries(raw).map(([name, value]) => [name, Number(value)]));
-  }
-
-  /** 1-based place in the queue (priority, then age) while queued; null otherwise. */
-  async queuePosition(id: string): Promise<number | null> {
-    const rank = await this.redis.zrank(this.keys.key('queue', 'waiting'), id);
-    return rank === null ? null : rank + 1;
+  /** The job and, while it is queued, its 1-based place in the queue (priority, then age): one round trip. */
+  async getWithQueuePosition(id: string): Promise<{ job: Job | null; queuePosition: number | null }> {
+    const [hash, rank] = await execOrThrow<unknown>(this.redis.pipeline().hgetall(this.jobKey(id)).zrank(this.keys.key('queue', 'waiting'), id));
+    const job = parseJob(hash as Record<string, string>);
+    return { job, queuePosition: job?.status === 'queued' && rank !== null ? Number(rank) + 1 : null };
   }
 
   queueDepth(): Promise<number> {
     return this.redis.zcard(this.keys.key('queue', 'waiting'));
   }
-
-  async appendLogs(id: string, entries: JobLogEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const key = this.logsKey(id);
-    // Only for jobs that still exist, so a late log line never resurrects a deleted job's keys.
-    const length = await this.redis.exists(this.jobKey(id)).then((exists) =>
-      exists ? this.redis.rpush(key, ...entries.map((e) => JSON.stringify(e))) : 0,
-    );
-    if (length > LOG_CAP) await this.redis.ltrim(key, 0, LOG_CAP - 1);
-  }
-
-  async getLogs(id: string, cursor: number, limit: number): Promise<{ entries: JobLogEntry[]; next: number | null }> {
-    const raw = await this.redis.lrange(this.logsKey(id), cursor, cursor + limit);
-    const more = raw.length > limit;
-    return {
-      entries: raw.slice(0, limit).map((line) => JSON.parse(line) as JobLogEntry),
-      next: more ? cursor + limit : null,
-    };
-  }
 }
 
-/** The hash of a job as it is created (queued, nothing run yet). */
-function newJobFields(id: string, userId: string, configuration: JobConfiguration, eta: Date, batchId?: string, now = new Date()) {
+/** The hash of a job as it is created (queued, nothing run yet; its queue place is set by the script). */
+export function newJobFields(id: string, userId: string, configuration: JobConfiguration, eta: Date, batchId?: string, now = new Date()) {
   return {
     id,
     user_id: userId,
@@ -385,16 +390,24 @@ function newJobFields(id: string, userId: string, configuration: JobConfiguratio
     error_code: '',
     batch_id: batchId ?? '',
     priority: configuration.priority,
+    queue_priority: '',
+    queue_score: '',
     attempts: '0',
     created_at: iso(now),
     created_ms: String(now.getTime()),
-    queue_score: String(PRIORITY_RANK[configuration.priority] * 1e13 + now.getTime()),
     updated_at: iso(now),
     started_at: '',
     completed_at: '',
     estimated_completion: iso(eta),
     video: '',
   };
+}
+
+/** A flat [field, value, …] reply as a hash. */
+function hashOf(pairs: string[]): Record<string, string> {
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < pairs.length; i += 2) hash[pairs[i]] = pairs[i + 1];
+  return hash;
 }
 
 const orNull = (v: string | undefined) => (v === undefined || v === '' ? null : v);
@@ -413,6 +426,8 @@ function parseJob(h: Record<string, string>): Job | null {
     errorCode: orNull(h.error_code),
     batchId: orNull(h.batch_id),
     priority: h.priority as JobPriority,
+    // Jobs stored before fair share kept no queue priority: their class's first place.
+    queuePriority: Number(h.queue_priority) || PRIORITY_RANK[h.priority as JobPriority] * FAIR_SHARE_SLOTS + 1,
     attempts: Number(h.attempts ?? 0),
     createdAt: h.created_at,
     updatedAt: h.updated_at,

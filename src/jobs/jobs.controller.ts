@@ -19,7 +19,7 @@ export class JobsController {
   @Get()
   @Access({ apiKeyScope: 'jobs:read' })
   @ApiOperation({ operationId: 'listJobs', summary: "List the caller's jobs (paginated, filtered, sorted)" })
-  @ApiOkResponse({ type: JobPageDto })
+  @ApiOkResponse({ type: JobPageDto, description: 'One page of jobs' })
   @ApiErrors(422)
   list(@CurrentUser() user: AuthUser, @Query() query: ListJobsQuery): Promise<JobPageDto> {
     return this.jobs.list(user, query);
@@ -28,7 +28,7 @@ export class JobsController {
   @Get(':job_id')
   @Access({ apiKeyScope: 'jobs:read' })
   @ApiOperation({ operationId: 'getJob', summary: 'One job' })
-  @ApiOkResponse({ type: JobDto })
+  @ApiOkResponse({ type: JobDto, description: 'The job' })
   @ApiErrors(404)
   async get(@CurrentUser() user: AuthUser, @Param('job_id', JobIdPipe) jobId: string): Promise<JobDto> {
     return toJobDto(await this.jobs.requireJob(user, jobId));
@@ -38,7 +38,7 @@ export class JobsController {
   @HttpCode(200)
   @Access({ apiKeyScope: 'jobs:submit' })
   @ApiOperation({ operationId: 'cancelJob', summary: 'Cancel a queued or running job (a running render stops within seconds)' })
-  @ApiOkResponse({ type: JobDto })
+  @ApiOkResponse({ type: JobDto, description: 'The job, now cancelled' })
   @ApiErrors(404, 409)
   cancel(@CurrentUser() user: AuthUser, @Param('job_id', JobIdPipe) jobId: string): Promise<JobDto> {
     return this.jobs.cancel(user, jobId);
@@ -57,7 +57,7 @@ export class JobsController {
   @Get(':job_id/logs')
   @Access({ apiKeyScope: 'jobs:read' })
   @ApiOperation({ operationId: 'getJobLogs', summary: "The job's log lines, oldest first, paginated by cursor" })
-  @ApiOkResponse({ type: JobLogsDto })
+  @ApiOkResponse({ type: JobLogsDto, description: 'One page of log lines; next_cursor is null at the end' })
   @ApiErrors(404, 422)
   logs(@CurrentUser() user: AuthUser, @Param('job_id', JobIdPipe) jobId: string, @Query() query: LogsQuery): Promise<JobLogsDto> {
     return this.jobs.logs(user, jobId, query);

@@ -2,12 +2,17 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AuthUser } from '../auth/auth-user';
 import { AppException, notFound } from '../common/error-codes';
 import { Page, offsetOf, toPage } from '../common/pagination';
+import { validationException } from '../common/validation';
 import { StorageService } from '../files/storage.service';
 import { RenderQueue } from '../queue/render-queue.service';
 import { JobDto, JobLogsDto, toJobDto } from './dto/job.dto';
 import { ListJobsQuery, LogsQuery } from './dto/list-jobs.query';
 import { Job, TERMINAL_STATUSES } from './job.model';
-import { JobStore } from './job.store';
+import { JobLogStore } from './job-log.store';
+import { decodeJobCursor, encodeJobCursor, JobStore } from './job.store';
+
+/** A page of jobs with the cursor to the next one. */
+export type JobPage = Page<JobDto> & { next_cursor: string | null };
 
 @Injectable()
 export class JobsService {
@@ -15,28 +20,36 @@ export class JobsService {
 
   constructor(
     private readonly store: JobStore,
+    private readonly logStore: JobLogStore,
     private readonly queue: RenderQueue,
     private readonly storage: StorageService,
   ) {}
 
   /** The one access check: another user's job is indistinguishable from a missing one (admins see all). */
   async requireJob(user: AuthUser, jobId: string): Promise<Job> {
-    const job = await this.store.get(jobId);
-    if (!job || (job.userId !== user.userId && !user.isAdmin)) throw notFound('Job');
-    return job;
+    return visibleTo(user, await this.store.get(jobId));
   }
 
-  async list(user: AuthUser, query: ListJobsQuery): Promise<Page<JobDto>> {
+  /** requireJob, with the job's place in the queue read in the same round trip. */
+  async requireJobWithQueuePosition(user: AuthUser, jobId: string): Promise<{ job: Job; queuePosition: number | null }> {
+    const { job, queuePosition } = await this.store.getWithQueuePosition(jobId);
+    return { job: visibleTo(user, job), queuePosition };
+  }
+
+  async list(user: AuthUser, query: ListJobsQuery): Promise<JobPage> {
     return this.listFor(user.userId, query);
   }
 
   /** Operators: every user's jobs, or one user's, filtered like a user's own list. */
-  async listAll(query: ListJobsQuery & { user_id?: string }): Promise<Page<JobDto>> {
+  async listAll(query: ListJobsQuery & { user_id?: string }): Promise<JobPage> {
     return this.listFor(query.user_id, query);
   }
 
-  private async listFor(userId: string | undefined, query: ListJobsQuery): Promise<Page<JobDto>> {
-    const { jobs, total } = await this.store.list({
+  private async listFor(userId: string | undefined, query: ListJobsQuery): Promise<JobPage> {
+    const after = query.cursor === undefined ? undefined : decodeJobCursor(query.cursor);
+    if (after === null) throw cursorProblem('cursor must be a next_cursor returned by this listing');
+    if (after && query.page > 1) throw cursorProblem('cursor and page cannot be combined: a cursor already says where the page starts');
+    const { jobs, total, next } = await this.store.list({
       userId,
       status: query.status,
       batchId: query.batch_id,
@@ -45,8 +58,10 @@ export class JobsService {
       order: query.sort === 'created_at' ? 'asc' : 'desc',
       offset: offsetOf(query),
       limit: query.items_per_page,
+      after,
     });
-    return toPage(jobs.map(toJobDto), total, query);
+    const page = toPage(jobs.map(toJobDto), total, query);
+    return { ...page, has_more: next !== null, next_cursor: next && encodeJobCursor(next) };
   }
 
   async cancel(user: AuthUser, jobId: string): Promise<JobDto> {
@@ -60,7 +75,7 @@ export class JobsService {
       throw notCancellable(now);
     }
     await this.queue.cancel(jobId);
-    await this.store.appendLogs(jobId, [
+    await this.logStore.append(jobId, [
       { timestamp: new Date().toISOString(), level: 'info', stage: 'cancelled', message: `cancelled by ${user.userId}` },
     ]);
     this.logger.log({ jobId, previous: outcome.previous }, 'job cancelled');
@@ -81,9 +96,18 @@ export class JobsService {
 
   async logs(user: AuthUser, jobId: string, query: LogsQuery): Promise<JobLogsDto> {
     await this.requireJob(user, jobId);
-    const { entries, next } = await this.store.getLogs(jobId, query.cursor, query.limit);
+    const { entries, next } = await this.logStore.read(jobId, query.cursor, query.limit);
     return { job_id: jobId, logs: entries, next_cursor: next === null ? null : String(next) };
   }
+}
+
+function cursorProblem(message: string): AppException {
+  return validationException([{ field: 'cursor', errors: [message] }]);
+}
+
+function visibleTo(user: AuthUser, job: Job | null): Job {
+  if (!job || (job.userId !== user.userId && !user.isAdmin)) throw notFound('Job');
+  return job;
 }
 
 function notCancellable(job: Job): AppException {

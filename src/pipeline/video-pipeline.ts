@@ -110,6 +110,9 @@ export interface PipelineResult {
   generation?: GenerationInfo;
 }
 
+/** The dependency-injection token under which the configured pipeline is provided to the service. */
+export const VIDEO_PIPELINE = Symbol('VIDEO_PIPELINE');
+
 export interface VideoPipeline {
   readonly name: string;
   run(request: VideoRequest, ctx: PipelineContext): Promise<PipelineResult>;

@@ -4,7 +4,6 @@ import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import type { Job } from '../jobs/job.model';
-import { PRIORITY_RANK } from '../jobs/job.store';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 import { RENDER_JOB_NAME, RENDER_QUEUE, RenderJobData } from './queue.constants';
@@ -20,6 +19,8 @@ export interface QueueStatus {
 }
 
 type CancelListener = (jobId: string) => void;
+/** State reads in flight at once while reconciling (each is one short script in Redis). */
+const STATE_READS_AT_ONCE = 100;
 
 /**
  * Owns the BullMQ queue: enqueue with priority, retries and backoff; removal of waiting jobs; the cancel
@@ -62,7 +63,7 @@ export class RenderQueue implements OnModuleInit, OnApplicationShutdown {
         data: { jobId: job.id },
         opts: {
           jobId: job.id,
-          priority: PRIORITY_RANK[job.priority],
+          priority: job.queuePriority,
           attempts: this.config.jobMaxAttempts,
           backoff: { type: 'exponential', delay: this.config.jobBackoffMs },
           removeOnComplete: { age: 24 * 3600, count: 10_000 },
@@ -81,6 +82,17 @@ export class RenderQueue implements OnModuleInit, OnApplicationShutdown {
   /** Drops BullMQ's own record of a job (for deletes); a locked, running job is left to its cancel signal. */
   async forget(jobId: string): Promise<void> {
     await this.queue.remove(jobId).catch(() => 0);
+  }
+
+  /** What BullMQ knows of each job: its state, or `unknown` when it holds no record of it. */
+  async states(jobIds: string[]): Promise<Map<string, string>> {
+    const states = new Map<string, string>();
+    for (let i = 0; i < jobIds.length; i += STATE_READS_AT_ONCE) {
+      const chunk = jobIds.slice(i, i + STATE_READS_AT_ONCE);
+      const read = await Promise.all(chunk.map((id) => this.queue.getJobState(id)));
+      chunk.forEach((id, k) => states.set(id, read[k]));
+    }
+    return states;
   }
 
   onCancelSignal(listener: CancelListener): () => void {

@@ -3,19 +3,12 @@ import type { Request, Response } from 'express';
 import { AuthUser } from '../auth/auth-user';
 import { AppConfig } from '../config/app-config';
 import { JobEventBus } from '../events/job-event-bus';
-import { JobUpdate, StoredJobEvent } from '../jobs/job-events';
+import { isAfterEventId, JobUpdate, StoredJobEvent } from '../jobs/job-events';
 import { TERMINAL_STATUSES } from '../jobs/job.model';
 import { JobStore } from '../jobs/job.store';
 import { JobsService } from '../jobs/jobs.service';
 
 const EVENT_ID = /^\d{1,20}-\d{1,20}$/;
-
-/** Redis stream ids ("ms-seq") in order. */
-function isAfter(a: string, b: string): boolean {
-  const [am, as] = a.split('-').map(BigInt);
-  const [bm, bs] = b.split('-').map(BigInt);
-  return am > bm || (am === bm && as > bs);
-}
 
 /**
  * Server-Sent Events for one job. Live events come from the bus; the job's Redis stream fills the gap on
@@ -55,7 +48,7 @@ export class JobEventStream {
     const send = (event: StoredJobEvent): void => {
       if (closed) return;
       // Replay and live may overlap: each event once.
-      if (isAfter(event.event_id, lastSent)) {
+      if (isAfterEventId(event.event_id, lastSent)) {
         lastSent = event.event_id;
         res.write(`id: ${event.event_id}\nevent: job.update\ndata: ${JSON.stringify(event.job)}\n\n`);
       }

@@ -2,6 +2,7 @@ import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis'
 import { OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { execOrThrow } from './exec-or-throw';
+import { defineScripts, ScriptRunner } from './lua-scripts';
 
 const authFailuresKey = (ip: string): string => `auth-failures:${ip}`;
 
@@ -10,10 +11,34 @@ const authFailuresKey = (ip: string): string => `auth-failures:${ip}`;
  * per client IP, on a client of their own whose ioredis keyPrefix keeps them under `<prefix>:throttle:`.
  */
 export class RateLimitStorage extends ThrottlerStorageRedisService implements OnApplicationShutdown {
+  private readonly scripts: Record<'increment', ScriptRunner>;
+
   constructor(shared: Redis, prefix: string) {
     super(shared.duplicate({ keyPrefix: `${prefix}:throttle:`, connectionName: 'vgs-rate-limit' }));
     // Outages are reported by the shared client and the health checks; a throttled request then fails fast.
     this.redis.on('error', () => undefined);
+    // The library's own script, run by SHA: its increment() sends the whole text with EVAL on every request.
+    this.scripts = defineScripts(this.redis as Redis, { increment: { command: 'vgsThrottleIncrement', keys: 2, lua: this.scriptSrc } });
+  }
+
+  /** The library's increment (same keys, same script, same answer), one EVALSHA instead of an EVAL. */
+  override async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string) {
+    const hitKey = `{${key}:${throttlerName}}:hits`;
+    const blockKey = `{${key}:${throttlerName}}:blocked`;
+    const [totalHits, timeToExpire, isBlocked, timeToBlockExpire] = (await this.scripts.increment(
+      hitKey,
+      blockKey,
+      throttlerName,
+      ttl,
+      limit,
+      blockDuration,
+    )) as [number, number, number, number];
+    return {
+      totalHits,
+      timeToExpire: Math.ceil(timeToExpire / 1000),
+      isBlocked: isBlocked === 1,
+      timeToBlockExpire: Math.ceil(timeToBlockExpire / 1000),
+    };
   }
 
   /** Failed authentications from `ip` in its current window, and the milliseconds the window has left. */

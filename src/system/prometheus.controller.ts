@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/auth.decorators';
 import { MetricsService } from './metrics.service';
@@ -16,6 +16,10 @@ export class PrometheusController {
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiOperation({ operationId: 'prometheusMetrics', summary: 'Prometheus text format' })
   @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format 0.0.4',
+    schema: { type: 'string', example: '# TYPE vgs_http_requests_total counter\nvgs_http_requests_total{method="GET",route="/api/v1/jobs",status="200"} 12\n' },
+  })
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();
   }

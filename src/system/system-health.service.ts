@@ -4,10 +4,9 @@ import { spawn } from 'node:child_process';
 import { freemem } from 'node:os';
 import { AppConfig } from '../config/app-config';
 import { StorageService } from '../files/storage.service';
-import { VideoPipeline } from '../pipeline/video-pipeline';
+import { VIDEO_PIPELINE, VideoPipeline } from '../pipeline/video-pipeline';
 import { QueueHealthIndicator } from '../queue/queue.health';
 import { RedisHealthIndicator } from '../redis/redis.health';
-import { VIDEO_PIPELINE } from '../worker/pipeline.module';
 
 const TOOL_CHECK_TTL_MS = 60_000;
 

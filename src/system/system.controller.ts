@@ -17,6 +17,15 @@ import { SystemHealthService } from './system-health.service';
 class SystemHealthDto {
   @ApiProperty({ enum: ['healthy', 'unhealthy'] }) status!: 'healthy' | 'unhealthy';
   @ApiProperty({
+    type: 'object',
+    description: 'One entry per dependency (redis, queue, storage, pipeline, disk, memory): `up` or `down`, with figures or the reason',
+    additionalProperties: {
+      type: 'object',
+      properties: { status: { type: 'string', enum: ['up', 'down'] } },
+      required: ['status'],
+      additionalProperties: true,
+      description: 'The check\'s own figures (latency_ms, free bytes…) or, when down, a message',
+    },
     example: { redis: { status: 'up', latency_ms: 1 }, queue: { status: 'up' }, storage: { status: 'up' }, pipeline: { status: 'up' }, disk: { status: 'up' }, memory: { status: 'up' } },
   })
   checks!: Record<string, unknown>;
@@ -48,8 +57,8 @@ export class SystemController {
   @Public()
   @SkipThrottle()
   @ApiOperation({ operationId: 'getSystemHealth', summary: 'Health of every dependency (no secrets)' })
-  @ApiOkResponse({ type: SystemHealthDto })
-  @ApiServiceUnavailableResponse({ type: SystemHealthDto })
+  @ApiOkResponse({ type: SystemHealthDto, description: 'Every dependency is up' })
+  @ApiServiceUnavailableResponse({ type: SystemHealthDto, description: 'At least one dependency is down (see checks)' })
   async systemHealth(@Res({ passthrough: true }) res: Response): Promise<SystemHealthDto> {
     try {
       const result = await this.health.check(this.system.checks());
@@ -65,7 +74,7 @@ export class SystemController {
   @Get('jobs')
   @Access({ adminOnly: true, apiKeyScope: 'system:read' })
   @ApiOperation({ operationId: 'listAllJobs', summary: "Every user's jobs, paginated and filtered like /api/v1/jobs plus user_id (admins and API keys)" })
-  @ApiOkResponse({ type: JobPageDto })
+  @ApiOkResponse({ type: JobPageDto, description: 'One page of jobs' })
   @ApiErrors(403, 422)
   allJobs(@Query() query: AdminListJobsQuery): Promise<JobPageDto> {
     return this.jobs.listAll(query);
@@ -75,7 +84,7 @@ export class SystemController {
   @HttpCode(200)
   @Access({ adminOnly: true, apiKeyScope: 'system:write' })
   @ApiOperation({ operationId: 'cancelAnyJob', summary: "Cancel any user's job (admins and API keys with system:write)" })
-  @ApiOkResponse({ type: JobDto })
+  @ApiOkResponse({ type: JobDto, description: 'The job, now cancelled' })
   @ApiErrors(403, 404, 409)
   cancelAny(@CurrentUser() operator: AuthUser, @Param('job_id', JobIdPipe) jobId: string): Promise<JobDto> {
     // The guard admitted only admins and system:write keys: act with operator rights on any user's job.
@@ -85,7 +94,25 @@ export class SystemController {
   @Get('metrics')
   @Access({ adminOnly: true, apiKeyScope: 'system:read' })
   @ApiOperation({ operationId: 'getSystemMetrics', summary: 'Request, job and queue figures as JSON (admins and API keys)' })
-  @ApiOkResponse({ schema: { type: 'object', additionalProperties: true } })
+  @ApiOkResponse({
+    description: 'Every Prometheus metric of this process, by metric name, as its samples',
+    schema: {
+      type: 'object',
+      additionalProperties: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            value: { type: 'number' },
+            labels: { type: 'object', additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }] } },
+            metricName: { type: 'string', description: 'Histograms: which series (_bucket, _sum, _count)' },
+          },
+          required: ['value', 'labels'],
+        },
+      },
+      example: { vgs_http_requests_total: [{ value: 12, labels: { method: 'GET', route: '/api/v1/jobs', status: 200 } }] },
+    },
+  })
   @ApiErrors(403)
   metricsJson(): Promise<Record<string, unknown>> {
     return this.metrics.snapshot();
@@ -94,7 +121,7 @@ export class SystemController {
   @Get('queue-status')
   @Access({ adminOnly: true, apiKeyScope: 'system:read' })
   @ApiOperation({ operationId: 'getQueueStatus', summary: 'BullMQ queue figures (admins and API keys)' })
-  @ApiOkResponse({ type: QueueStatusDto })
+  @ApiOkResponse({ type: QueueStatusDto, description: 'Jobs per BullMQ state, and connected workers' })
   @ApiErrors(403)
   queueStatus(): Promise<QueueStatus> {
     return this.queue.status();

@@ -17,12 +17,17 @@ import { stat } from 'node:fs/promises';
 import { AppException } from '../common/error-codes';
 import { runProcess } from '../pipeline/process-runner';
 import { PipelineAbortedError, PipelineError } from '../pipeline/video-pipeline';
+import { imageDimensions } from './image-header';
 import { MediaKind, SniffedFormat, SniffedType } from './media-sniff';
 
 /** Largest frame kept; bigger images are scaled down to fit, keeping their aspect ratio. */
 export const MAX_IMAGE_SIDE = 3840;
-/** Decoders refuse larger sources before allocating them (a tiny PNG can declare a gigantic canvas). */
-export const MAX_SOURCE_PIXELS = 50_000_000;
+/**
+ * Largest source, in pixels: 4096x4096, room to spare over the largest frame a scene shows (2560x1440). A tiny
+ * file can declare a gigantic canvas, so the header is checked before decoding, and ffmpeg holds to it too.
+ */
+export const MAX_SOURCE_PIXELS = 4096 * 4096;
+const PIXEL_LIMIT = `image must have at most ${(MAX_SOURCE_PIXELS / 1_000_000).toFixed(1)} megapixels (4096x4096)`;
 export const MAX_AUDIO_SECONDS = 30 * 60;
 
 interface StoredFormat {
@@ -61,6 +66,13 @@ export interface ProcessedMedia {
 }
 
 const FIT = `scale=w='min(${MAX_IMAGE_SIDE},iw)':h='min(${MAX_IMAGE_SIDE},ih)':force_original_aspect_ratio=decrease`;
+
+/** Refuses an image whose header declares more than MAX_SOURCE_PIXELS, before anything decodes it. */
+export function refuseOversizedImage(bytes: Buffer, type: SniffedType): void {
+  if (type.kind !== 'image') return;
+  const size = imageDimensions(bytes, type.format);
+  if (size && size.width * size.height > MAX_SOURCE_PIXELS) throw fileProblem(`${PIXEL_LIMIT}; this one is ${size.width}x${size.height}`);
+}
 
 /** Writes the kept form of `bytes` to `outFile` and measures it; throws AppException for unusable input. */
 export async function processUpload(bytes: Buffer, type: SniffedType, outFile: string, signal: AbortSignal): Promise<ProcessedMedia> {
@@ -120,7 +132,7 @@ function rejection(error: unknown, type: SniffedType): Error {
   }
   // A missing ffmpeg is our fault, not the upload's: let it surface as a server error.
   if (!(error instanceof PipelineError) || error.code === 'TOOL_MISSING') return error as Error;
-  if (/max pixel count/.test(error.message)) return fileProblem(`image must have at most ${MAX_SOURCE_PIXELS / 1_000_000} megapixels`);
+  if (/max pixel count/.test(error.message)) return fileProblem(PIXEL_LIMIT);
   return undecodable(type);
 }
 

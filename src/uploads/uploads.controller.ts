@@ -14,7 +14,7 @@ import {
 import type { Response } from 'express';
 import { AuthUser } from '../auth/auth-user';
 import { Access, CurrentUser } from '../auth/auth.decorators';
-import { ApiErrors } from '../common/api-errors.decorator';
+import { ApiErrors, locationHeader } from '../common/api-errors.decorator';
 import { notFound } from '../common/error-codes';
 import { ErrorEnvelope } from '../common/error-envelope';
 import { ListUploadsQuery, UploadContentBody, UploadDto, UploadPageDto } from './dto/upload.dto';
@@ -45,15 +45,19 @@ export class UploadsController {
       '(UTF-8 text or Markdown ≤ 2 MiB) for use in videos',
     description:
       'The type is recognised from the content, never from the file name or Content-Type. Images are decoded and re-encoded ' +
-      '(metadata and anything appended are dropped; larger than 3840x3840 is scaled down to fit). Audio is kept as uploaded, ' +
+      '(metadata and anything appended are dropped; larger than 3840x3840 is scaled down to fit; a header declaring more than ' +
+      '4096x4096 pixels is refused before decoding). Audio is kept as uploaded, ' +
       'remuxed without tags. Documents must be valid UTF-8 without control characters (tab, line feed, form feed and carriage ' +
       'return aside); they are kept without a byte order mark and with LF line ends, as text/markdown when they look like ' +
       'Markdown or are named .md, else text/plain. Refer to the result in custom_config: `scenes[].image_file_id`, ' +
       '`background_audio_file_id`, `document_ids` (with use_rag).',
   })
   @ApiConsumes('multipart/form-data')
-  @ApiBody({ type: UploadContentBody })
-  @ApiCreatedResponse({ type: UploadDto, description: 'Kept; Location points at the upload' })
+  @ApiBody({
+    type: UploadContentBody,
+    examples: { image: { summary: 'One PNG picture (the part named `file` carries its bytes)', value: { file: '<the bytes of diagram.png>' } } },
+  })
+  @ApiCreatedResponse({ type: UploadDto, description: 'Kept; Location points at the upload', headers: locationHeader('/api/v1/uploads/{file_id}') })
   @ApiResponse({ status: 409, type: ErrorEnvelope, description: 'Upload quota reached (CONFLICT)' })
   @ApiResponse({
     status: 413,
@@ -65,7 +69,7 @@ export class UploadsController {
     type: ErrorEnvelope,
     description: 'Not multipart/form-data, not one of the accepted formats, or not decodable (UNSUPPORTED_MEDIA_TYPE)',
   })
-  @ApiErrors(422)
+  @ApiErrors(422, 503)
   async upload(
     @CurrentUser() user: AuthUser,
     @UploadedFile() file: ReceivedFile | undefined,
@@ -79,7 +83,7 @@ export class UploadsController {
   @Get()
   @Access({ apiKeyScope: 'jobs:read' })
   @ApiOperation({ operationId: 'listUploads', summary: "The caller's uploads, newest first (paginated, optionally by kind)" })
-  @ApiOkResponse({ type: UploadPageDto })
+  @ApiOkResponse({ type: UploadPageDto, description: 'One page of uploads' })
   @ApiErrors(422)
   list(@CurrentUser() user: AuthUser, @Query() query: ListUploadsQuery): Promise<UploadPageDto> {
     return this.uploads.list(user, query);
@@ -89,7 +93,7 @@ export class UploadsController {
   @Access({ apiKeyScope: 'jobs:read' })
   @ApiOperation({ operationId: 'getUpload', summary: "One upload's metadata" })
   @ApiParam({ name: 'file_id', format: 'uuid' })
-  @ApiOkResponse({ type: UploadDto })
+  @ApiOkResponse({ type: UploadDto, description: 'The upload' })
   @ApiErrors(404)
   get(@CurrentUser() user: AuthUser, @Param('file_id', FileIdPipe) fileId: string): Promise<UploadDto> {
     return this.uploads.get(user, fileId);

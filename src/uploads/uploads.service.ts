@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { access, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AuthUser } from '../auth/auth-user';
 import { AppException, notFound } from '../common/error-codes';
@@ -9,10 +9,12 @@ import { validationException } from '../common/validation';
 import { AppConfig } from '../config/app-config';
 import type { VideoAssets } from '../pipeline/video-pipeline';
 import { ListUploadsQuery, toUploadDto, UploadDto } from './dto/upload.dto';
-import { fileProblem, ProcessedMedia, processUpload, STORED_EXTENSIONS, storedFormatOf } from './media-processing';
+import { DecodeSlots } from './decode-slots';
+import { fileProblem, ProcessedMedia, processUpload, refuseOversizedImage, storedFormatOf } from './media-processing';
 import { MEDIA_CONTENT_TYPES, sniffMediaType, UploadKind } from './media-sniff';
-import { DOCUMENT_CONTENT_TYPES, DOCUMENT_EXTENSIONS, sniffTextDocument } from './text-document';
-import { MAX_BYTES_BY_KIND, MAX_RAG_DOCUMENTS, USER_UPLOAD_QUOTA } from './upload-limits';
+import { DOCUMENT_CONTENT_TYPES, sniffTextDocument } from './text-document';
+import { isUploadId, UploadAssets } from './upload-assets';
+import { MAX_BYTES_BY_KIND, USER_UPLOAD_QUOTA } from './upload-limits';
 import { Upload, UploadStore } from './upload.store';
 
 /** What the route hands over from multer (memory storage). */
@@ -23,9 +25,6 @@ export interface ReceivedFile {
   originalname: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** The only shape a kept file's path may have (relative to the storage root). */
-const STORED_PATH = new RegExp(`^uploads/[0-9a-f]{64}/[0-9a-f-]{36}\\.(${[...STORED_EXTENSIONS, ...DOCUMENT_EXTENSIONS].join('|')})$`);
 /** Decoding, re-encoding and probing one upload, all together. */
 const PROCESSING_BUDGET_MS = 60_000;
 /** Leftovers of a process that died mid-upload; anything younger may belong to an upload in progress. */
@@ -53,12 +52,6 @@ interface Recognised {
 
 const KIND_ARTICLES: Record<UploadKind, string> = { image: 'an image', audio: 'an audio', document: 'a document' };
 
-interface WantedAsset {
-  field: string;
-  fileId: string;
-  kind: UploadKind;
-}
-
 /**
  * Users' image, audio and document assets: sniffed, normalised (media by ffmpeg, text by text-document), kept under
  * `<STORAGE_DIR>/uploads/<sha256 of the user id>/<file id>.<ext>` and indexed in Redis by UploadStore.
@@ -70,6 +63,8 @@ export class UploadsService implements OnModuleInit {
 
   constructor(
     private readonly store: UploadStore,
+    private readonly assets: UploadAssets,
+    private readonly decodeSlots: DecodeSlots,
     private readonly config: AppConfig,
   ) {
     // Same file system as the kept files, so keeping one is a rename.
@@ -90,7 +85,7 @@ export class UploadsService implements OnModuleInit {
   async upload(user: AuthUser, file: ReceivedFile | undefined): Promise<UploadDto> {
     if (!file) throw fileProblem('file is required: send it as the multipart field "file"');
     const name = cleanFileName(file.originalname);
-    const recognised = recognise(file.buffer, name);
+    const recognised = recognise(file.buffer, name, this.decodeSlots);
     const maxBytes = MAX_BYTES_BY_KIND[recognised.kind];
     if (file.size > maxBytes) {
       throw new AppException('PAYLOAD_TOO_LARGE', `${recognised.uploadedType} uploads may be at most ${maxBytes} bytes; this one has ${file.size}`, {
@@ -110,7 +105,7 @@ export class UploadsService implements OnModuleInit {
     try {
       const kept = await recognised.keep(tmpFile);
       const path = `uploads/${userDirName(user.userId)}/${fileId}.${ext}`;
-      const absolute = this.absolutePath(path);
+      const absolute = this.assets.absolutePath(path);
       await mkdir(dirname(absolute), { recursive: true });
       await rename(tmpFile, absolute);
       const upload: Upload = {
@@ -144,7 +139,7 @@ export class UploadsService implements OnModuleInit {
 
   /** The one access check: another user's upload is indistinguishable from a missing one. */
   async requireUpload(userId: string, fileId: string): Promise<Upload> {
-    const upload = UUID.test(fileId) ? await this.store.get(fileId) : null;
+    const upload = isUploadId(fileId) ? await this.store.get(fileId) : null;
     if (!upload || upload.userId !== userId) throw notFound('Upload');
     return upload;
   }
@@ -157,73 +152,26 @@ export class UploadsService implements OnModuleInit {
     const upload = await this.requireUpload(user.userId, fileId);
     if (!(await this.store.remove(upload))) throw notFound('Upload');
     // Gone from every read already; a file left behind is logged rather than failing the request.
-    await rm(this.absolutePath(upload.path), { force: true }).catch((error: unknown) =>
+    await rm(this.assets.absolutePath(upload.path), { force: true }).catch((error: unknown) =>
       this.logger.error({ err: error, fileId }, 'upload file could not be removed'),
     );
   }
 
   /**
-   * The uploads a job uses, as absolute paths for the pipeline: those its custom_config names
-   * (`scenes[].image_file_id`, `background_audio_file_id`) and, with use_rag, its documents: the
-   * `document_ids` when given, else the caller's newest MAX_RAG_DOCUMENTS. A named id that is missing or
-   * another user's is NOT_FOUND; an upload of the wrong kind is a VALIDATION_ERROR on that field. Values of
-   * other JSON types are left to the pipeline's own custom_config check.
+   * The uploads a job uses, as absolute paths for the pipeline (see UploadAssets). A named id that is missing or
+   * another user's is NOT_FOUND; an upload of the wrong kind is a VALIDATION_ERROR on that field.
    */
   async resolveAssets(userId: string, customConfig: Record<string, unknown>, useRag: boolean): Promise<VideoAssets> {
-    const wanted = assetsNamedIn(customConfig, useRag);
-    const assets: VideoAssets = { images: {} };
-    if (useRag) assets.documents = Array.isArray(customConfig.document_ids) ? [] : await this.newestDocuments(userId);
-    if (wanted.length === 0) return assets;
-
-    const ids = [...new Set(wanted.map((w) => w.fileId))].filter((id) => UUID.test(id));
-    const owned = (await this.store.getMany(ids)).filter((upload): upload is Upload => upload?.userId === userId);
-    const found = new Map((await this.withFiles(owned)).map((upload) => [upload.fileId, upload]));
-
-    const missing = wanted.filter((w) => !found.has(w.fileId));
+    const resolution = await this.assets.resolve(userId, customConfig, useRag);
+    if (resolution.ok) return resolution.assets;
+    const { missing, wrongKind } = resolution;
     if (missing.length > 0) {
       const first = missing[0];
       throw new AppException('NOT_FOUND', `Upload ${JSON.stringify(first.fileId.slice(0, 100))} not found (${first.field})`, {
         missing: missing.map((m) => ({ field: m.field, file_id: m.fileId.slice(0, 100) })),
       });
     }
-    const wrongKind = wanted.filter((w) => found.get(w.fileId)?.kind !== w.kind);
-    if (wrongKind.length > 0) {
-      throw validationException(wrongKind.map((w) => ({ field: w.field, errors: [`must name ${KIND_ARTICLES[w.kind]} upload`] })));
-    }
-
-    for (const w of wanted) {
-      const upload = found.get(w.fileId) as Upload;
-      const path = this.absolutePath(upload.path);
-      if (w.kind === 'image') assets.images[w.fileId] = path;
-      else if (w.kind === 'audio') assets.backgroundAudio = path;
-      else if (!assets.documents?.some((d) => d.fileId === w.fileId)) assets.documents?.push(this.documentAsset(upload));
-    }
-    return assets;
-  }
-
-  /** use_rag without document_ids: every document of the caller's, newest first, up to the cap. */
-  private async newestDocuments(userId: string): Promise<NonNullable<VideoAssets['documents']>> {
-    const { uploads } = await this.store.list(userId, 'document', 0, MAX_RAG_DOCUMENTS);
-    return (await this.withFiles(uploads)).map((upload) => this.documentAsset(upload));
-  }
-
-  private documentAsset(upload: Upload): NonNullable<VideoAssets['documents']>[number] {
-    return { fileId: upload.fileId, name: upload.name, file: this.absolutePath(upload.path) };
-  }
-
-  /** The uploads whose file is there: a record without its file would only fail later, inside a render. */
-  private async withFiles(uploads: Upload[]): Promise<Upload[]> {
-    const present = await Promise.all(uploads.map((upload) => fileExists(this.absolutePath(upload.path))));
-    return uploads.filter((upload, i) => {
-      if (!present[i]) this.logger.warn({ fileId: upload.fileId }, 'upload recorded but its file is missing');
-      return present[i];
-    });
-  }
-
-  private absolutePath(relative: string): string {
-    // Paths come from our own records; anything else must never reach the file system.
-    if (!STORED_PATH.test(relative)) throw new Error(`refusing upload path ${JSON.stringify(relative)}`);
-    return join(this.config.storageDir, relative);
+    throw validationException(wrongKind.map((w) => ({ field: w.field, errors: [`must name ${KIND_ARTICLES[w.kind]} upload`] })));
   }
 }
 
@@ -232,38 +180,8 @@ function userDirName(userId: string): string {
   return createHash('sha256').update(userId).digest('hex');
 }
 
-function assetsNamedIn(customConfig: Record<string, unknown>, useRag: boolean): WantedAsset[] {
-  const wanted: WantedAsset[] = [];
-  const scenes = customConfig.scenes;
-  if (Array.isArray(scenes)) {
-    scenes.forEach((scene: unknown, i) => {
-      const id = isObject(scene) ? scene.image_file_id : undefined;
-      if (typeof id === 'string') wanted.push({ field: `custom_config.scenes[${i}].image_file_id`, fileId: id, kind: 'image' });
-    });
-  }
-  const audio = customConfig.background_audio_file_id;
-  if (typeof audio === 'string') wanted.push({ field: 'custom_config.background_audio_file_id', fileId: audio, kind: 'audio' });
-  // Documents only ground a plan with use_rag; without it their ids are not looked at.
-  const documents = customConfig.document_ids;
-  if (useRag && Array.isArray(documents)) {
-    documents.forEach((id: unknown, i) => {
-      if (typeof id === 'string') wanted.push({ field: `custom_config.document_ids[${i}]`, fileId: id, kind: 'document' });
-    });
-  }
-  return wanted;
-}
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-async function fileExists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 /** What an upload's bytes are: one of the media formats (by their signature), else a text document, else refused. */
-function recognise(bytes: Buffer, name: string): Recognised {
+function recognise(bytes: Buffer, name: string, decodeSlots: DecodeSlots): Recognised {
   const type = sniffMediaType(bytes.subarray(0, 16));
   if (type) {
     return {
@@ -271,7 +189,12 @@ function recognise(bytes: Buffer, name: string): Recognised {
       uploadedType: type.contentType,
       ...storedFormatOf(type),
       blank: false,
-      keep: async (outFile) => ({ ...(await processUpload(bytes, type, outFile, AbortSignal.timeout(PROCESSING_BUDGET_MS))), characters: null }),
+      keep: async (outFile) => {
+        refuseOversizedImage(bytes, type); // from the header alone: no slot, no decoder
+        // The budget starts with the decode, not with the wait for a slot.
+        const processed = await decodeSlots.run(() => processUpload(bytes, type, outFile, AbortSignal.timeout(PROCESSING_BUDGET_MS)));
+        return { ...processed, characters: null };
+      },
     };
   }
   const document = sniffTextDocument(bytes, name);

@@ -4,7 +4,7 @@ import { REDIS_CLIENT } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 import type { Quality } from '../pipeline/video-pipeline';
 
-export const NOTIFICATION_EVENTS = ['job.completed', 'job.failed', 'job.cancelled'] as const;
+export const NOTIFICATION_EVENTS = ['job.completed', 'job.failed', 'job.cancelled', 'batch.completed'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export interface UserPreferences {

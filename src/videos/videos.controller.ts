@@ -1,26 +1,51 @@
-import { Body, Controller, Get, Headers, Param, Post, Res } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiCreatedResponse,
-  ApiHeader,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { applyDecorators, Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuthUser } from '../auth/auth-user';
 import { Access, CurrentUser } from '../auth/auth.decorators';
-import { ApiErrors } from '../common/api-errors.decorator';
-import { AppException } from '../common/error-codes';
+import { ApiErrors, locationHeader } from '../common/api-errors.decorator';
+import { ErrorEnvelope } from '../common/error-envelope';
+import { ApiIdempotencyKey, IdempotencyKeyHeader, idempotencyKeyOf } from '../common/idempotency-key';
 import { sendStoredFile } from '../files/send-file';
 import { API_PREFIX, JobDto, JobStatusDto, VideoMetadataDto } from '../jobs/dto/job.dto';
 import { JobIdPipe } from '../jobs/jobs.controller';
-import { VideoGenerationRequestDto } from './dto/video-generation-request.dto';
+import { VIDEO_REQUEST_EXAMPLES, VideoGenerationRequestDto } from './dto/video-generation-request.dto';
 import { VideosService } from './videos.service';
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7E]{1,255}$/;
+/**
+ * The answers of a stored file streamed by sendStoredFile: whole, one byte range, not modified (If-None-Match), or an
+ * unsatisfiable range. Errors stay JSON envelopes whatever the file's type.
+ */
+function ApiStoredFile(mediaTypes: string[], what: string, schema: { type: 'string'; format?: 'binary' }) {
+  const content = Object.fromEntries(mediaTypes.map((type) => [type, { schema }]));
+  const text = (description: string) => ({ description, schema: { type: 'string' } });
+  const etag = { ETag: text('Strong validator of the file: send it as If-None-Match (304 when unchanged) or If-Range') };
+  const headers = {
+    ...etag,
+    'Accept-Ranges': text('`bytes`'),
+    'Content-Length': { description: 'Bytes in this answer', schema: { type: 'integer' } },
+    'Content-Disposition': text('`attachment` (download) or `inline`, with the file name'),
+  };
+  return applyDecorators(
+    ApiHeader({ name: 'Range', required: false, description: 'One byte range', example: 'bytes=0-1023' }),
+    ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag you hold: 304 when the file is unchanged' }),
+    ApiHeader({ name: 'If-Range', required: false, description: 'With Range: the range only while the file still has this ETag, else the whole file' }),
+    ApiResponse({ status: 200, description: `${what}, whole`, content, headers }),
+    ApiResponse({
+      status: 206,
+      description: `The requested byte range of ${what.toLowerCase()}`,
+      content,
+      headers: { ...headers, 'Content-Range': text('The range sent and the full size, e.g. `bytes 0-1023/1843200`') },
+    }),
+    ApiResponse({ status: 304, description: 'Not modified: the ETag in If-None-Match is current', headers: etag }),
+    ApiResponse({
+      status: 416,
+      type: ErrorEnvelope,
+      description: 'Range not satisfiable (RANGE_NOT_SATISFIABLE); details.size is the file size',
+      headers: { 'Content-Range': text('`bytes */<size>`') },
+    }),
+  );
+}
 
 @ApiTags('videos')
 @Controller('api/v1/videos')
@@ -30,22 +55,24 @@ export class VideosController {
   @Post('generate')
   @Access({ apiKeyScope: 'jobs:submit' })
   @ApiOperation({ operationId: 'generateVideo', summary: 'Submit a video request; it becomes a queued job' })
-  @ApiBody({ type: VideoGenerationRequestDto })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key + same body within 24 h returns the first job' })
-  @ApiCreatedResponse({ type: JobDto, description: 'Queued; Location points at the job' })
-  @ApiErrors(409, 413, 415, 422, 503)
+  @ApiBody({ type: VideoGenerationRequestDto, examples: VIDEO_REQUEST_EXAMPLES })
+  @ApiIdempotencyKey('job')
+  @ApiCreatedResponse({
+    type: JobDto,
+    description: 'Queued (or, for a repeated Idempotency-Key, the first answer again); Location points at the job',
+    headers: {
+      ...locationHeader('/api/v1/jobs/{job_id}'),
+      'Idempotent-Replayed': { description: '`true` when this answer is the first one again, for a repeated Idempotency-Key', schema: { type: 'string' } },
+    },
+  })
+  @ApiErrors(403, 409, 413, 415, 422, 503)
   async generate(
     @CurrentUser() user: AuthUser,
     @Body() body: VideoGenerationRequestDto,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @IdempotencyKeyHeader() idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<JobDto> {
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new AppException('VALIDATION_ERROR', 'Idempotency-Key must be 1-255 visible ASCII characters', {
-        fields: [{ field: 'Idempotency-Key', errors: ['must be 1-255 visible ASCII characters'] }],
-      });
-    }
-    const { job, replayed } = await this.videos.submit(user, body, idempotencyKey);
+    const { job, replayed } = await this.videos.submit(user, body, idempotencyKeyOf(idempotencyKey));
     res.status(201).setHeader('Location', `${API_PREFIX}/jobs/${job.job_id}`);
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     return job;
@@ -54,7 +81,7 @@ export class VideosController {
   @Get('jobs/:job_id/status')
   @Access({ apiKeyScope: 'jobs:read' })
   @ApiOperation({ operationId: 'getJobStatus', summary: 'Status, progress and queue position of a job' })
-  @ApiOkResponse({ type: JobStatusDto })
+  @ApiOkResponse({ type: JobStatusDto, description: 'The status (queue_position while queued)' })
   @ApiErrors(404)
   status(@CurrentUser() user: AuthUser, @Param('job_id', JobIdPipe) jobId: string): Promise<JobStatusDto> {
     return this.videos.status(user, jobId);
@@ -63,11 +90,8 @@ export class VideosController {
   @Get('jobs/:job_id/download')
   @Access({ apiKeyScope: 'jobs:read' })
   @ApiOperation({ operationId: 'downloadVideo', summary: 'The MP4 (Range requests supported)' })
-  @ApiProduces('video/mp4')
-  @ApiHeader({ name: 'Range', required: false, example: 'bytes=0-1023' })
-  @ApiResponse({ status: 200, description: 'The whole file' })
-  @ApiResponse({ status: 206, description: 'The requested byte range' })
-  @ApiErrors(404, 409, 416)
+  @ApiStoredFile(['video/mp4'], 'The MP4', { type: 'string', format: 'binary' })
+  @ApiErrors(404, 409)
   async download(@CurrentUser() user: AuthUser, @Param('job_id', JobIdPipe) jobId: string, @Res() res: Response): Promise<void> {
     const video = await this.videos.video(user, jobId);
     await sendStoredFile(res, { ...video, path: video.file.path, size: video.file.size, disposition: 'attachment' });
@@ -76,7 +100,7 @@ export class VideosController {
   @Get('jobs/:job_id/metadata')
   @Access({ apiKeyScope: 'jobs:read' })
   @ApiOperation({ operationId: 'getVideoMetadata', summary: 'Metadata probed from the finished file' })
-  @ApiOkResponse({ type: VideoMetadataDto })
+  @ApiOkResponse({ type: VideoMetadataDto, description: 'The metadata' })
   @ApiErrors(404, 409)
   metadata(@CurrentUser() user: AuthUser, @Param('job_id', JobIdPipe) jobId: string): Promise<VideoMetadataDto> {
     return this.videos.metadata(user, jobId);
@@ -85,8 +109,7 @@ export class VideosController {
   @Get('jobs/:job_id/captions')
   @Access({ apiKeyScope: 'jobs:read' })
   @ApiOperation({ operationId: 'getVideoCaptions', summary: 'WebVTT captions in sync with the narration' })
-  @ApiProduces('text/vtt')
-  @ApiResponse({ status: 200, description: 'WebVTT file' })
+  @ApiStoredFile(['text/vtt'], 'The WebVTT file', { type: 'string' })
   @ApiErrors(404, 409)
   async captions(@CurrentUser() user: AuthUser, @Param('job_id', JobIdPipe) jobId: string, @Res() res: Response): Promise<void> {
     const captions = await this.videos.captions(user, jobId);
@@ -96,8 +119,7 @@ export class VideosController {
   @Get('jobs/:job_id/thumbnail')
   @Access({ apiKeyScope: 'jobs:read' })
   @ApiOperation({ operationId: 'getVideoThumbnail', summary: 'A JPEG frame of the finished video' })
-  @ApiProduces('image/jpeg')
-  @ApiResponse({ status: 200, description: 'JPEG image' })
+  @ApiStoredFile(['image/jpeg'], 'The JPEG image', { type: 'string', format: 'binary' })
   @ApiErrors(404, 409)
   async thumbnail(@CurrentUser() user: AuthUser, @Param('job_id', JobIdPipe) jobId: string, @Res() res: Response): Promise<void> {
     const thumb = await this.videos.thumbnail(user, jobId);

@@ -6,7 +6,8 @@ import { AppException } from '../common/error-codes';
 import { JobDto, JobStatusDto, toJobDto, toJobStatusDto, toVideoMetadataDto, VideoMetadataDto, videoFilename } from '../jobs/dto/job.dto';
 import { estimateFromQueue, expectedRenderSeconds } from '../jobs/eta';
 import { Job, JobConfiguration } from '../jobs/job.model';
-import { JobStore } from '../jobs/job.store';
+import { JobStore, SubmissionReply } from '../jobs/job.store';
+import { RenderStatsStore } from '../jobs/render-stats.store';
 import { JobsService } from '../jobs/jobs.service';
 import { StorageService, StoredVideo } from '../files/storage.service';
 import { RenderQueue } from '../queue/render-queue.service';
@@ -14,9 +15,8 @@ import { validationException } from '../common/validation';
 import { assertWebhookUrlAllowed } from '../common/network-policy';
 import { ConfigurationsService } from '../configurations/configurations.service';
 import { UploadsService } from '../uploads/uploads.service';
-import { Quality, VideoPipeline } from '../pipeline/video-pipeline';
+import { Quality, VIDEO_PIPELINE, VideoPipeline } from '../pipeline/video-pipeline';
 import { PreferencesStore } from '../users/preferences.store';
-import { VIDEO_PIPELINE } from '../worker/pipeline.module';
 import { VideoGenerationRequestDto } from './dto/video-generation-request.dto';
 
 export interface SubmitResult {
@@ -37,6 +37,7 @@ export class VideosService {
 
   constructor(
     private readonly store: JobStore,
+    private readonly renderStats: RenderStatsStore,
     private readonly queue: RenderQueue,
     private readonly jobs: JobsService,
     private readonly storage: StorageService,
@@ -51,9 +52,12 @@ export class VideosService {
    * The request as a job's configuration: a saved configuration's settings first, the request's fields
    * winning (custom_config keys merged), then the user's default quality. Throws 422 for a custom_config the
    * pipeline refuses or a webhook_url on a forbidden host (field paths under `fieldPrefix`), 404 for a
-   * configuration or upload that is not the user's.
+   * configuration or upload that is not the user's, 403 for `priority: "high"` from a caller not allowed it.
    */
   async prepare(user: AuthUser, request: VideoGenerationRequestDto, fieldPrefix = ''): Promise<JobConfiguration> {
+    if (request.priority === 'high' && !mayJumpTheQueue(user)) {
+      throw new AppException('FORBIDDEN', 'priority "high" is for admins and API keys with the jobs:priority scope', { field: `${fieldPrefix}priority` });
+    }
     assertWebhookUrlAllowed(request.webhook_url, `${fieldPrefix}webhook_url`, this.config.webhooks.allowPrivate);
     const saved = request.configuration_id ? await this.configurations.settingsFor(user.userId, request.configuration_id) : {};
     const customConfig = { ...(saved.custom_config ?? {}), ...(request.custom_config ?? {}) };
@@ -84,7 +88,7 @@ export class VideosService {
    */
   async estimateCompletions(qualities: Quality[]): Promise<Date[]> {
     const distinct = [...new Set(qualities)];
-    const [depth, ...times] = await Promise.all([this.store.queueDepth(), ...distinct.map((q) => this.store.renderTimes(q))]);
+    const [depth, ...times] = await Promise.all([this.store.queueDepth(), ...distinct.map((q) => this.renderStats.renderTimes(q))]);
     const seconds = new Map(distinct.map((q, i) => [q, expectedRenderSeconds(q, times[i])]));
     return qualities.map((q, ahead) => estimateFromQueue(seconds.get(q) as number, depth + ahead, this.config.workerConcurrency));
   }
@@ -98,35 +102,54 @@ export class VideosService {
       idempotency: idempotencyKey ? { key: idempotencyKey, bodyHash: hashBody(configuration) } : undefined,
       estimatedCompletion: (await this.estimateCompletions([configuration.quality]))[0],
     });
+    if (outcome.kind === 'existing') return { job: toJobDto(outcome.record), replayed: true };
+    if (outcome.kind !== 'created') throw await this.refusal(outcome, [configuration.quality]);
+    await this.enqueueOrFail([outcome.record], () =>
+      idempotencyKey ? this.store.releaseIdempotencyKey('job', user.userId, idempotencyKey, outcome.record.id) : Promise.resolve(),
+    );
+    this.logger.log({ jobId: outcome.record.id, userId: user.userId, quality: configuration.quality }, 'job submitted');
+    return { job: toJobDto(outcome.record), replayed: false };
+  }
+
+  /** The error for a submission the store refused: queue full, quota reached or an Idempotency-Key conflict. */
+  async refusal(outcome: Exclude<SubmissionReply<unknown>, { kind: 'created' | 'existing' }>, qualities: Quality[]): Promise<AppException> {
     switch (outcome.kind) {
       case 'full':
-        throw new AppException('QUEUE_FULL', 'The queue is full; retry later', { max_queue_depth: this.config.maxQueueDepth }, { 'Retry-After': '30' });
+        return new AppException('QUEUE_FULL', `The queue cannot take ${qualities.length} more job(s); retry later`, { max_queue_depth: this.config.maxQueueDepth }, { 'Retry-After': '30' });
       case 'conflict':
-        throw new AppException('CONFLICT', 'This Idempotency-Key was already used with a different request', { job_id: outcome.jobId });
-      case 'existing':
-        return { job: toJobDto(outcome.job), replayed: true };
-      case 'created':
-        await this.enqueueOrFail([outcome.job]);
-        this.logger.log({ jobId: outcome.job.id, userId: user.userId, quality: configuration.quality }, 'job submitted');
-        return { job: toJobDto(outcome.job), replayed: false };
+        return new AppException('CONFLICT', 'This Idempotency-Key was already used with a different request', { id: outcome.id });
+      case 'quota': {
+        // A slot frees when one of the user's jobs finishes: about one render from now.
+        const seconds = expectedRenderSeconds(qualities[0], await this.renderStats.renderTimes(qualities[0]));
+        const retryAfter = String(Math.min(600, Math.max(5, Math.ceil(seconds))));
+        return new AppException(
+          'QUOTA_EXCEEDED',
+          `At most ${this.config.maxActiveJobsPerUser} of your jobs may be queued or processing at once; ${outcome.active} are, so ${qualities.length} more cannot be accepted`,
+          { max_active_jobs: this.config.maxActiveJobsPerUser, active_jobs: outcome.active, requested: qualities.length },
+          { 'Retry-After': retryAfter },
+        );
+      }
     }
   }
 
-  /** Hands stored jobs to the queue; if the queue cannot take them they fail visibly instead of waiting forever. */
-  async enqueueOrFail(jobs: Job[]): Promise<void> {
+  /**
+   * Hands stored jobs to the queue; if the queue cannot take them they fail visibly instead of waiting forever,
+   * and `release` frees their Idempotency-Key so a retry by the client is a new submission.
+   */
+  async enqueueOrFail(jobs: Job[], release: () => Promise<void>): Promise<void> {
     try {
       await this.queue.enqueue(jobs);
     } catch (err) {
       await Promise.all(jobs.map((job) => this.store.fail(job.id, 'ENQUEUE_FAILED', 'The job could not be queued').catch(() => undefined)));
+      await release().catch(() => undefined);
       this.logger.error({ jobIds: jobs.map((j) => j.id), err }, 'enqueue failed');
       throw new AppException('SERVICE_UNAVAILABLE', 'The job queue is unavailable; retry later', {}, { 'Retry-After': '10' });
     }
   }
 
   async status(user: AuthUser, jobId: string): Promise<JobStatusDto> {
-    const job = await this.jobs.requireJob(user, jobId);
-    const position = job.status === 'queued' ? await this.store.queuePosition(jobId) : null;
-    return toJobStatusDto(job, position);
+    const { job, queuePosition } = await this.jobs.requireJobWithQueuePosition(user, jobId);
+    return toJobStatusDto(job, queuePosition);
   }
 
   async metadata(user: AuthUser, jobId: string): Promise<VideoMetadataDto> {
@@ -136,21 +159,21 @@ export class VideosService {
 
   async video(user: AuthUser, jobId: string): Promise<DownloadableFile> {
     const job = await this.requireCompleted(user, jobId);
-    const file = await this.storage.statVideo(jobId);
+    const file = await this.storage.statVideo(jobId, job.video?.storage_dir);
     if (!file) throw new AppException('NOT_FOUND', 'The video file is no longer available');
     return { file, filename: videoFilename(job), etag: `"${job.video?.checksum_sha256.slice(0, 32)}"`, contentType: 'video/mp4' };
   }
 
   async thumbnail(user: AuthUser, jobId: string): Promise<DownloadableFile> {
     const job = await this.requireCompleted(user, jobId);
-    const file = await this.storage.statThumbnail(jobId);
+    const file = await this.storage.statThumbnail(jobId, job.video?.storage_dir);
     if (!file) throw new AppException('NOT_FOUND', 'The thumbnail is no longer available');
     return { file, filename: videoFilename(job).replace(/\.mp4$/, '.jpg'), etag: `"t-${job.video?.checksum_sha256.slice(0, 30)}"`, contentType: 'image/jpeg' };
   }
 
   async captions(user: AuthUser, jobId: string): Promise<DownloadableFile> {
     const job = await this.requireCompleted(user, jobId);
-    const file = job.video?.captions ? await this.storage.statCaptions(jobId) : null;
+    const file = job.video?.captions ? await this.storage.statCaptions(jobId, job.video?.storage_dir) : null;
     if (!file) throw new AppException('NOT_FOUND', 'This video has no captions');
     return { file, filename: videoFilename(job).replace(/\.mp4$/, '.vtt'), etag: `"c-${job.video?.checksum_sha256.slice(0, 30)}"`, contentType: 'text/vtt; charset=utf-8' };
   }
@@ -164,8 +187,13 @@ export class VideosService {
   }
 }
 
-/** Canonical hash of the accepted request, so an Idempotency-Key replay with another body is detected. */
-function hashBody(configuration: JobConfiguration): string {
+/** Admins and API keys with `jobs:priority` may put their jobs ahead of every normal one. */
+function mayJumpTheQueue(user: AuthUser): boolean {
+  return user.isAdmin || (user.scopes?.includes('jobs:priority') ?? false);
+}
+
+/** Canonical hash of an accepted request, so an Idempotency-Key replay with another body is detected. */
+export function hashBody(configuration: unknown): string {
   const canonical = (value: unknown): unknown =>
     Array.isArray(value)
       ? value.map(canonical)

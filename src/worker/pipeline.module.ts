@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { createPipeline, parseCommandLine } from '../pipeline';
-
-export const VIDEO_PIPELINE = Symbol('VIDEO_PIPELINE');
+import { VIDEO_PIPELINE } from '../pipeline/video-pipeline';
 
 /**
  * The configured pipeline adapter as a Nest provider (the pipeline itself knows nothing of Nest). The worker

@@ -1,24 +1,25 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job as BullJob, UnrecoverableError, Worker } from 'bullmq';
-import { AppException } from '../common/error-codes';
 import { AppConfig } from '../config/app-config';
-import { StorageService } from '../files/storage.service';
+import { StorageService, SweepJob } from '../files/storage.service';
 import { estimateWhileRunning, RenderTimes } from '../jobs/eta';
-import { Job, JobLogEntry, VideoInfo } from '../jobs/job.model';
+import { Job, JobLogEntry, JobStatus, TERMINAL_STATUSES, VideoInfo } from '../jobs/job.model';
+import { JobLogStore } from '../jobs/job-log.store';
 import { JobStore } from '../jobs/job.store';
+import { RenderStatsStore } from '../jobs/render-stats.store';
 import {
   PipelineAbortedError,
   PipelineContext,
   PipelineError,
   PipelineResult,
+  VIDEO_PIPELINE,
   VideoAssets,
   VideoPipeline,
 } from '../pipeline/video-pipeline';
 import { bullConnection } from '../queue/bullmq-connection';
 import { RENDER_QUEUE, RenderJobData } from '../queue/queue.constants';
 import { RenderQueue } from '../queue/render-queue.service';
-import { UploadsService } from '../uploads/uploads.service';
-import { VIDEO_PIPELINE } from './pipeline.module';
+import { UploadAssets } from '../uploads/upload-assets';
 
 const PROGRESS_WRITE_INTERVAL_MS = 400;
 
@@ -38,9 +39,11 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     private readonly config: AppConfig,
     private readonly store: JobStore,
+    private readonly logStore: JobLogStore,
+    private readonly renderStats: RenderStatsStore,
     private readonly storage: StorageService,
     private readonly queue: RenderQueue,
-    private readonly uploads: UploadsService,
+    private readonly uploadAssets: UploadAssets,
     @Inject(VIDEO_PIPELINE) private readonly pipeline: VideoPipeline,
   ) {}
 
@@ -60,6 +63,30 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
     this.stopCancelSignals = this.queue.onCancelSignal((jobId) => this.worker?.cancelJob(jobId, 'cancelled'));
     void this.worker.run().catch((err: Error) => this.logger.error(`worker stopped: ${err.message}`));
     this.logger.log(`worker started: pipeline=${this.pipeline.name} concurrency=${this.config.workerConcurrency}`);
+    void this.sweepStorage();
+  }
+
+  /** Clears what crashed or stale attempts left in storage; in the background, so the worker starts at once. */
+  private async sweepStorage(): Promise<void> {
+    try {
+      // Locks are renewed within the stalled interval: anything touched more recently may belong to a live attempt.
+      const swept = await this.storage.sweep((ids) => this.sweepFacts(ids), this.config.stalledIntervalMs);
+      if (swept.workDirs + swept.attemptDirs > 0) {
+        this.logger.log(`storage sweep removed work dirs: ${swept.workDirs}, attempt folders: ${swept.attemptDirs}`);
+      }
+    } catch (err) {
+      this.logger.warn(`storage sweep failed: ${(err as Error).message}`);
+    }
+  }
+
+  private async sweepFacts(ids: string[]): Promise<Map<string, SweepJob>> {
+    const jobs = await this.store.getMany(ids);
+    const facts = (job: Job): SweepJob => ({
+      processing: job.status === 'processing',
+      terminal: TERMINAL_STATUSES.has(job.status),
+      storageDir: job.video?.storage_dir,
+    });
+    return new Map(jobs.map((job) => [job.id, facts(job)]));
   }
 
   /** Lets running renders finish within the grace period, then aborts them so they retry elsewhere. */
@@ -89,15 +116,15 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
     const abort = new AbortController();
     const onAbort = () => abort.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
-    const measured = await this.store.renderTimes(job.configuration.quality);
-    const reporter = new AttemptReporter(this.store, jobId, attempt, measured, () => abort.abort('job left processing'));
+    const measured = await this.renderStats.renderTimes(job.configuration.quality);
+    const reporter = new AttemptReporter(this.store, this.logStore, jobId, attempt, measured, () => abort.abort('job left processing'));
     const startedAt = Date.now();
     let workDir: string | undefined;
     reporter.log('info', 'setup', `attempt ${attempt} started on ${this.pipeline.name} pipeline`);
     try {
       await this.requireFreeDisk();
       const assets = await this.resolveAssets(job);
-      workDir = await this.storage.createWorkDir(jobId);
+      workDir = await this.storage.createWorkDir(jobId, attempt);
       const result = await this.pipeline.run(
         {
           jobId,
@@ -112,14 +139,14 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
         { workDir, signal: abort.signal, progress: reporter.progress, log: reporter.pipelineLog } satisfies PipelineContext,
       );
       await reporter.flush();
-      await this.storage.keepOutputs(jobId, { video: result.file, thumbnail: result.thumbnail, captions: result.captions });
-      const info = videoInfo(job, result, startedAt);
+      const storageDir = await this.storage.keepOutputs(jobId, attempt, { video: result.file, thumbnail: result.thumbnail, captions: result.captions });
+      const info = videoInfo(job, result, startedAt, storageDir);
       const outcome = await this.store.complete(jobId, attempt, info);
       if (!outcome.ok) {
-        await this.storage.removeJobFiles(jobId); // cancelled or deleted while finishing: its state stands
+        await this.discard(jobId, attempt, storageDir, outcome.current, reporter);
         return 'discarded';
       }
-      await this.store.recordRenderTimes(job.configuration.quality, { ...result.stageSeconds, total: info.performance.processing_seconds });
+      await this.renderStats.record(job.configuration.quality, { ...result.stageSeconds, total: info.performance.processing_seconds });
       reporter.log('info', 'completed', `video ready: ${result.metadata.width}x${result.metadata.height}, ${result.metadata.durationSeconds.toFixed(1)} s`);
       return 'completed';
     } catch (err) {
@@ -129,6 +156,20 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
       await reporter.flush();
       if (workDir) await this.storage.removeWorkDir(workDir);
     }
+  }
+
+  /**
+   * This attempt lost (cancelled, deleted, or a newer attempt took over after it stalled): its state stands and
+   * only what this attempt wrote goes, never a winner's files. A deleted job has no winner: all of it goes.
+   */
+  private async discard(jobId: string, attempt: number, storageDir: string, current: JobStatus | null, reporter: AttemptReporter): Promise<void> {
+    if (current === null) {
+      await this.storage.removeJobFiles(jobId);
+      return;
+    }
+    await this.storage.removeAttemptFiles(jobId, storageDir);
+    const why = current === 'processing' ? 'taken over by a newer attempt' : current;
+    reporter.log('warn', 'discarded', `attempt ${attempt} finished late (job ${why}); its files were discarded`);
   }
 
   private async handleFailure(
@@ -160,12 +201,10 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** The uploads the job refers to; one deleted since submission fails the job for good (retrying cannot help). */
   private async resolveAssets(job: Job): Promise<VideoAssets> {
-    try {
-      return await this.uploads.resolveAssets(job.userId, job.configuration.custom_config, job.configuration.use_rag);
-    } catch (err) {
-      if (err instanceof AppException) throw new PipelineError(`an upload this job uses is gone: ${err.message}`, 'ASSET_MISSING', false);
-      throw err;
-    }
+    const resolution = await this.uploadAssets.resolve(job.userId, job.configuration.custom_config, job.configuration.use_rag);
+    if (resolution.ok) return resolution.assets;
+    const gone = [...resolution.missing, ...resolution.wrongKind].map((w) => `${w.field} (${w.fileId.slice(0, 100)})`);
+    throw new PipelineError(`an upload this job uses is gone: ${gone.join(', ')}`, 'ASSET_MISSING', false);
   }
 
   /** Starting a render that would fill the disk helps nobody: fail the attempt early (it is retried later). */
@@ -193,10 +232,11 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
   }
 }
 
-function videoInfo(job: Job, result: PipelineResult, startedAt: number): VideoInfo {
+function videoInfo(job: Job, result: PipelineResult, startedAt: number, storageDir: string): VideoInfo {
   const m = result.metadata;
   return {
     filename: 'video.mp4',
+    storage_dir: storageDir,
     file_size: m.fileSize,
     duration: Math.round(m.durationSeconds * 1000) / 1000,
     width: m.width,
@@ -232,6 +272,7 @@ class AttemptReporter {
 
   constructor(
     private readonly store: JobStore,
+    private readonly logStore: JobLogStore,
     private readonly jobId: string,
     private readonly attempt: number,
     private readonly measured: RenderTimes,
@@ -259,7 +300,7 @@ class AttemptReporter {
 
   log(level: JobLogEntry['level'], stage: string | null, message: string): void {
     const entry: JobLogEntry = { timestamp: new Date().toISOString(), level, stage, message: message.slice(0, 4000) };
-    this.logs = this.logs.then(() => this.store.appendLogs(this.jobId, [entry])).catch(() => undefined);
+    this.logs = this.logs.then(() => this.logStore.append(this.jobId, [entry])).catch(() => undefined);
   }
 
   async flush(): Promise<void> {

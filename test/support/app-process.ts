@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** The service as a real OS process (src/main.ts through ts-node), for restart and crash tests. */
+/** The service as a real OS process (src/main.ts through ts-node), for restart and crash tests and the bench. */
 export class AppProcess {
   private output = '';
   private constructor(
@@ -14,8 +14,10 @@ export class AppProcess {
     child.stderr?.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-20_000)));
   }
 
-  static async start(env: Record<string, string>, port: number): Promise<AppProcess> {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+  /** `built` runs dist/main.js (after `npm run build`), as production does; tests run the sources. */
+  static async start(env: Record<string, string>, port: number, entry: 'source' | 'built' = 'source'): Promise<AppProcess> {
+    const args = entry === 'built' ? ['dist/main.js'] : ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { ...process.env, ...env, PORT: String(port), TS_NODE_PROJECT: 'tsconfig.json' },
       stdio: ['ignore', 'pipe', 'pipe'],

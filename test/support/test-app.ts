@@ -44,10 +44,13 @@ export function testEnv(redis: TestRedis, issuer: TestIssuer, dataDir: string, o
   };
 }
 
-/** Boots the real application in this process against a fresh redis-server. */
-export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestContext> {
-  const redis = await TestRedis.start();
-  const issuer = new TestIssuer();
+/**
+ * Boots the real application in this process against a fresh redis-server, or against `shared.redis` (kept
+ * running on close) with `shared.issuer`, when a test needs a second app over the same data.
+ */
+export async function startTestApp(overrides: Record<string, string> = {}, shared?: { redis: TestRedis; issuer: TestIssuer }): Promise<TestContext> {
+  const redis = shared?.redis ?? (await TestRedis.start());
+  const issuer = shared?.issuer ?? new TestIssuer();
   const dataDir = mkdtempSync(join(tmpdir(), 'vgs-data-'));
   const env = testEnv(redis, issuer, dataDir, overrides);
   const savedEnv = { ...process.env };
@@ -66,7 +69,7 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
     http: () => request(app.getHttpServer()),
     close: async () => {
       await app.close();
-      await redis.destroy();
+      if (!shared) await redis.destroy();
       rmSync(dataDir, { recursive: true, force: true });
       process.env = savedEnv; // @nestjs/config writes defaults into process.env; leave none behind
     },

@@ -2,11 +2,17 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { JobDto } from '../../jobs/dto/job.dto';
-import { JobStatus } from '../../jobs/job.model';
+import { JOB_STATUSES, JobStatus } from '../../jobs/job.model';
 
 export class DashboardStatsDto {
   @ApiProperty({ example: 42 }) total_jobs!: number;
-  @ApiProperty({ example: { queued: 1, processing: 1, completed: 35, failed: 3, cancelled: 2 } })
+  @ApiProperty({
+    type: 'object',
+    properties: Object.fromEntries(JOB_STATUSES.map((status) => [status, { type: 'integer', minimum: 0 }])),
+    required: [...JOB_STATUSES],
+    description: 'Jobs in each status',
+    example: { queued: 1, processing: 1, completed: 35, failed: 3, cancelled: 2 },
+  })
   by_status!: Record<JobStatus, number>;
   @ApiProperty({ example: 2, description: 'queued + processing' }) active_jobs!: number;
   @ApiProperty({ example: 0.921, description: 'completed / (completed + failed); 0 when none has finished' })

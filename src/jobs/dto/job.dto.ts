@@ -13,7 +13,12 @@ const urls = (jobId: string) => ({
 export class PerformanceDto {
   @ApiProperty({ example: 1.2 }) queued_seconds!: number;
   @ApiProperty({ example: 14.8 }) processing_seconds!: number;
-  @ApiProperty({ example: { ground: 0, plan: 0.01, narrate: 1.9, render: 9.5, compose: 0.4, finalize: 0.6 } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'number' },
+    description: 'Seconds spent in each pipeline stage, by stage name',
+    example: { ground: 0, plan: 0.01, narrate: 1.9, render: 9.5, compose: 0.4, finalize: 0.6 },
+  })
   stages!: Record<string, number>;
 }
 
@@ -68,7 +73,8 @@ export class JobConfigurationDto implements JobConfiguration {
   @ApiPropertyOptional() model?: string;
   @ApiProperty({ enum: ['low', 'medium', 'high', 'ultra'] }) quality!: JobConfiguration['quality'];
   @ApiProperty() use_rag!: boolean;
-  @ApiProperty({ type: 'object', additionalProperties: true }) custom_config!: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'As submitted (free-form, at most 16 KiB as JSON): the pipeline reads the keys it knows' })
+  custom_config!: Record<string, unknown>;
   @ApiProperty({ enum: JOB_PRIORITIES }) priority!: JobConfiguration['priority'];
   @ApiPropertyOptional() webhook_url?: string;
   @ApiPropertyOptional({ format: 'uuid' }) configuration_id?: string;
@@ -98,6 +104,12 @@ export class JobDto {
 
 export class JobPageDto extends PageMeta {
   @ApiProperty({ type: [JobDto] }) data!: JobDto[];
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Pass as `cursor` (with the same filters and sort) for the page after this one; null at the end',
+  })
+  next_cursor!: string | null;
 }
 
 export class JobStatusDto {

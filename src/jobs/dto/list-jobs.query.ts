@@ -24,6 +24,13 @@ export class ListJobsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ['created_at', '-created_at'], default: '-created_at' })
   @IsOptional() @IsIn(['created_at', '-created_at'], { message: 'sort must be created_at or -created_at' })
   sort: 'created_at' | '-created_at' = '-created_at';
+
+  @ApiPropertyOptional({
+    description: 'Opaque cursor from a previous next_cursor (same filters and sort): the page after it, as fast at any depth. Not combined with page > 1',
+    example: 'MTc2NDYwODAwMDAwMDo0ZjFlOGM3Ny0xYjJhLTRjOWQtOGU1Zi0wYTFiMmMzZDRlNWY',
+  })
+  @IsOptional() @IsString() @Length(1, 200, { message: 'cursor must be a next_cursor returned by this listing' })
+  cursor?: string;
 }
 
 export class AdminListJobsQuery extends ListJobsQuery {
@@ -33,11 +40,11 @@ export class AdminListJobsQuery extends ListJobsQuery {
 }
 
 export class LogsQuery {
-  @ApiPropertyOptional({ description: 'Opaque cursor from a previous next_cursor', example: '100' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, default: 0, description: 'Opaque cursor from a previous next_cursor', example: 100 })
   @IsOptional() @Type(() => Number) @IsInt({ message: 'cursor must be a cursor returned as next_cursor' }) @Min(0) @Max(1_000_000)
   cursor: number = 0;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 100 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
   limit: number = 100;
 }

@@ -10,7 +10,12 @@ export class NotificationSettingsDto {
   @IsUrl({ protocols: ['https'], require_protocol: true, require_tld: false }, { message: 'notifications.webhook_url must be an https URL' })
   webhook_url?: string | null;
 
-  @ApiPropertyOptional({ enum: NOTIFICATION_EVENTS, isArray: true, example: ['job.completed', 'job.failed'] })
+  @ApiPropertyOptional({
+    enum: NOTIFICATION_EVENTS,
+    isArray: true,
+    example: ['job.completed', 'job.failed'],
+    description: 'Which events go to webhook_url: `job.completed`, `job.failed`, `job.cancelled` when one of your jobs ends in that state (data: the job); `batch.completed` once when the last job of a batch has ended (data: the batch summary, with its counts)',
+  })
   @IsOptional() @IsArray() @ArrayUnique()
   @IsIn(NOTIFICATION_EVENTS, { each: true, message: `each event must be one of ${NOTIFICATION_EVENTS.join(', ')}` })
   events?: NotificationEvent[];
@@ -27,10 +32,15 @@ export class PreferencesDto {
   notifications?: NotificationSettingsDto;
 }
 
+/** The stored notification settings, defaults filled. */
+class NotificationsResponseDto {
+  @ApiProperty({ nullable: true, type: String, example: null }) webhook_url!: string | null;
+  @ApiProperty({ enum: NOTIFICATION_EVENTS, isArray: true, example: ['job.completed', 'job.failed'] }) events!: NotificationEvent[];
+}
+
 export class PreferencesResponseDto {
   @ApiProperty({ enum: QUALITIES }) default_quality!: Quality;
-  @ApiProperty({ example: { webhook_url: null, events: ['job.completed', 'job.failed'] } })
-  notifications!: { webhook_url: string | null; events: NotificationEvent[] };
+  @ApiProperty({ type: NotificationsResponseDto }) notifications!: NotificationsResponseDto;
 }
 
 export class MeDto {

@@ -6,6 +6,26 @@ import { QUALITIES, Quality } from '../../pipeline/video-pipeline';
 
 export const CUSTOM_CONFIG_MAX_BYTES = 16 * 1024;
 
+const MINIMAL_REQUEST = {
+  topic: 'How rainbows form',
+  context: 'Sunlight enters raindrops, bends, reflects off the back of the drop and splits into colours.',
+};
+/** Requests as a client would send them, for the OpenAPI document (the e2e contract test submits each one). */
+export const VIDEO_REQUEST_EXAMPLES = {
+  minimal: { summary: 'Topic and context; defaults for the rest', value: MINIMAL_REQUEST },
+  scenes: {
+    summary: 'Own scenes, low quality, a webhook',
+    value: {
+      ...MINIMAL_REQUEST,
+      quality: 'low',
+      use_rag: false,
+      priority: 'normal',
+      custom_config: { scenes: [{ title: 'Light bends', text: 'Entering a raindrop, each colour of sunlight bends by its own angle.' }] },
+      webhook_url: 'https://example.com/hooks/video',
+    },
+  },
+};
+
 export class VideoGenerationRequestDto {
   @ApiProperty({ minLength: 1, maxLength: 500, example: 'How rainbows form' })
   @NormalizedText() @IsString() @Length(1, 500, { message: 'topic must be 1-500 characters after trimming' })

@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import Redis from 'ioredis';
+import { AppConfig } from '../config/app-config';
+import { CREATE_BATCH } from '../jobs/job-store.lua';
+import { Job, JobConfiguration } from '../jobs/job.model';
+import { JobStore, newJobFields, readSubmissionReply, SubmissionReply, submissionArgs } from '../jobs/job.store';
+import { defineScripts, ScriptRunner } from '../redis/lua-scripts';
+import { REDIS_CLIENT } from '../redis/redis.module';
+import { RedisKeys } from '../redis/redis-keys';
+
+export interface StoredBatch {
+  id: string;
+  userId: string;
+  name: string;
+  totalJobs: number;
+  createdAt: string;
+  /** Its jobs still present, in submission order. */
+  jobs: Job[];
+}
+
+/**
+ * The only owner of batch records: a hash per batch and a per-user index by creation time. The batch's member
+ * set is written by the job scripts (a job joins and leaves it atomically with its own indexes); creating a
+ * batch inserts its jobs through the same script fragments, all in one step.
+ */
+@Injectable()
+export class BatchStore {
+  private readonly scripts: Record<'create', ScriptRunner>;
+
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly config: AppConfig,
+    private readonly jobs: JobStore,
+  ) {
+    this.scripts = defineScripts(redis, { create: { command: 'vgsCreateBatch', keys: 2, lua: CREATE_BATCH } });
+  }
+
+  /**
+   * A batch and every one of its jobs, atomically, or nothing: when the key replays an earlier batch, the queue
+   * cannot take them all, or they would take the user past their quota of active jobs.
+   */
+  async create(input: {
+    id: string;
+    userId: string;
+    name: string;
+    jobs: Array<{ id: string; configuration: JobConfiguration; estimatedCompletion: Date }>;
+    idempotency?: { key: string; bodyHash: string };
+  }): Promise<SubmissionReply<StoredBatch>> {
+    const now = new Date();
+    const batch = { id: input.id, user_id: input.userId, name: input.name, total_jobs: String(input.jobs.length), created_at: now.toISOString(), created_ms: String(now.getTime()) };
+    const jobs = input.jobs.map((j, i) =>
+      // Distinct creation instants keep the batch's jobs in submission order in every index.
+      newJobFields(j.id, input.userId, j.configuration, j.estimatedCompletion, input.id, new Date(now.getTime() + i)),
+    );
+    const reply = (await this.scripts.create(
+      this.keys.key('batch', input.id),
+      input.idempotency ? this.jobs.idempotencyKey('batch', input.userId, input.idempotency.key) : '',
+      this.keys.prefix,
+      JSON.stringify(batch),
+      JSON.stringify(jobs),
+      this.config.maxQueueDepth,
+      ...submissionArgs(this.config, input.idempotency?.bodyHash ?? ''),
+    )) as [string, string];
+    return readSubmissionReply(reply, (id) => this.get(id));
+  }
+
+  async get(id: string): Promise<StoredBatch | null> {
+    const h = await this.redis.hgetall(this.keys.key('batch', id));
+    if (!h.id) return null;
+    const jobIds = await this.redis.zrange(this.keys.key('batch', id, 'jobs'), 0, -1);
+    return { id: h.id, userId: h.user_id, name: h.name, totalJobs: Number(h.total_jobs), createdAt: h.created_at, jobs: await this.jobs.getMany(jobIds) };
+  }
+
+  async list(userId: string, offset: number, limit: number): Promise<{ batches: StoredBatch[]; total: number }> {
+    const index = this.keys.key('user', userId, 'batches');
+    const [total, ids] = await Promise.all([this.redis.zcard(index), this.redis.zrevrange(index, offset, offset + limit - 1)]);
+    const batches = await Promise.all(ids.map((id) => this.get(id)));
+    return { batches: batches.filter((b): b is StoredBatch => b !== null), total };
+  }
+
+  /** Lets the key be used again after its batch could not be queued (only if it still names that batch). */
+  releaseIdempotencyKey(userId: string, key: string, batchId: string): Promise<void> {
+    return this.jobs.releaseIdempotencyKey('batch', userId, key, batchId);
+  }
+
+  /** Removes the batch record once its jobs are gone. */
+  async remove(batch: StoredBatch): Promise<void> {
+    await this.redis
+      .multi()
+      .del(this.keys.key('batch', batch.id), this.keys.key('batch', batch.id, 'jobs'))
+      .zrem(this.keys.key('user', batch.userId, 'batches'), batch.id)
+      .exec();
+  }
+}

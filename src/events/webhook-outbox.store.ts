@@ -1,0 +1,111 @@
+import { Inject, Injectable } from '@nestjs/common';
+import Redis from 'ioredis';
+import type { JobStatus } from '../jobs/job.model';
+import { REDIS_CLIENT } from '../redis/redis.module';
+import { RedisKeys } from '../redis/redis-keys';
+
+/** One terminal job change, as the job store's TRANSITION_JOB script records it. */
+export interface OutboxEntry {
+  /** The stream entry id (what is acknowledged). */
+  id: string;
+  jobId: string;
+  userId: string;
+  status: JobStatus;
+  batchId: string | null;
+  /** This job was the last of its batch to finish. */
+  batchCompleted: boolean;
+}
+
+type RawEntry = [id: string, fields: string[]];
+
+const GROUP = 'webhooks';
+
+/**
+ * The owner of the webhook outbox, `webhooks:outbox`: a capped stream that the job store's transition script
+ * appends to (atomically with the change) and that worker processes read as one consumer group, so each entry
+ * is handled by one of them and an entry left unacknowledged by a dead one is taken over by another.
+ */
+@Injectable()
+export class WebhookOutboxStore {
+  /** Blocking reads hold their connection: they get one of their own. */
+  private blocking?: Redis;
+
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  private get key(): string {
+    return this.keys.key('webhooks', 'outbox');
+  }
+
+  /** Creates the group (and the stream) if missing; from the stream's start, so nothing written before is skipped. */
+  async ensureGroup(): Promise<void> {
+    try {
+      await this.redis.xgroup('CREATE', this.key, GROUP, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!(err as Error).message.startsWith('BUSYGROUP')) throw err;
+    }
+  }
+
+  /** Entries never handed to any consumer, waiting up to `blockMs` for one. */
+  async readNew(consumer: string, count: number, blockMs: number): Promise<OutboxEntry[]> {
+    this.blocking ??= this.redis.duplicate({ maxRetriesPerRequest: null, connectionName: 'vgs-webhook-outbox' });
+    const reply = (await this.blocking.xreadgroup(
+      'GROUP', GROUP, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.key, '>',
+    )) as [string, RawEntry[]][] | null;
+    return reply ? reply[0][1].map(parseEntry) : [];
+  }
+
+  /** Takes over the entries some consumer received but has not acknowledged for `minIdleMs`. */
+  async claimStale(consumer: string, minIdleMs: number, count: number): Promise<OutboxEntry[]> {
+    const claimed: OutboxEntry[] = [];
+    let cursor = '0-0';
+    do {
+      const [next, entries] = (await this.redis.xautoclaim(this.key, GROUP, consumer, minIdleMs, cursor, 'COUNT', count)) as [string, RawEntry[]];
+      claimed.push(...entries.map(parseEntry));
+      cursor = next;
+    } while (cursor !== '0-0' && claimed.length < count);
+    return claimed;
+  }
+
+  async ack(id: string): Promise<void> {
+    await this.redis.xack(this.key, GROUP, id);
+  }
+
+  /** Entries received by some consumer and not yet acknowledged. */
+  async pendingCount(): Promise<number> {
+    const [count] = (await this.redis.xpending(this.key, GROUP)) as [number];
+    return count;
+  }
+
+  /** Each process start is a new consumer name: forget those that own nothing and have not read for `idleMs`. */
+  async forgetIdleConsumers(idleMs: number): Promise<void> {
+    const consumers = (await this.redis.xinfo('CONSUMERS', this.key, GROUP)) as (string | number)[][];
+    for (const flat of consumers) {
+      const info = Object.fromEntries(flat.flatMap((v, i) => (i % 2 === 0 ? [[v, flat[i + 1]]] : [])));
+      if (Number(info.pending) === 0 && Number(info.idle) > idleMs) {
+        await this.redis.xgroup('DELCONSUMER', this.key, GROUP, String(info.name));
+      }
+    }
+  }
+
+  /** Ends a blocking read in progress (it rejects) and closes its connection. */
+  closeReader(): void {
+    this.blocking?.disconnect();
+    this.blocking = undefined;
+  }
+}
+
+function parseEntry([id, flat]: RawEntry): OutboxEntry {
+  const f: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) f[flat[i]] = flat[i + 1];
+  return {
+    id,
+    jobId: f.job_id,
+    userId: f.user_id,
+    status: f.status as JobStatus,
+    batchId: f.batch_id || null,
+    batchCompleted: f.batch_completed === '1',
+  };
+}
