@@ -176,7 +176,33 @@ function print(rows: Row[], runs: number): void {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+/** One quality's plain-slides render against its bare encode, after a warm-up: for `npm run bench`. */
+export async function measureRender(quality: Quality, runs: number): Promise<{ realtime: number; ratio: number }> {
+  const pipeline = new BuiltinVideoPipeline();
+  const measured: Array<{ realtime: number; ratio: number }> = [];
+  const warmDir = mkdtempSync(join(tmpdir(), 'bench-pipeline-'));
+  try {
+    await pipeline.run(request('low', 'plain'), context(warmDir));
+  } finally {
+    rmSync(warmDir, { recursive: true, force: true });
+  }
+  for (let run = 0; run < runs; run++) {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-pipeline-'));
+    try {
+      const started = performance.now();
+      const result = await pipeline.run(request(quality, 'plain'), context(dir));
+      const seconds = (performance.now() - started) / 1000;
+      measured.push({ realtime: result.metadata.durationSeconds / seconds, ratio: seconds / bareEncode(result, quality, dir) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return { realtime: median(measured.map((m) => m.realtime)), ratio: median(measured.map((m) => m.ratio)) };
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -6,6 +6,8 @@
  * payloads directly: the floor.
  *
  *   npm run bench:realtime            (ROUNDS=30 SOCKETS=1000 USERS=10 to change the load)
+ *
+ * `npm run bench` (bench/run.ts) runs the same measurements against the built service in production mode.
  */
 import { INestApplication } from '@nestjs/common';
 import { fork } from 'node:child_process';
@@ -28,7 +30,7 @@ const ROUND_MS = 300; // above the 250 ms progress interval: every write is deli
 /** Epoch milliseconds with sub-millisecond precision: comparable between the bench and its client process. */
 const epochNow = () => performance.timeOrigin + performance.now();
 
-interface Sample {
+export interface Sample {
   latencies: number[];
 }
 
@@ -70,17 +72,15 @@ async function rounds(emit: (round: number) => Promise<void> | void): Promise<vo
   await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
-/** The service: API process, events from the job store through Redis to the gateway. */
-async function measureService(): Promise<Sample> {
-  const redis = await TestRedis.start();
-  const issuer = new TestIssuer();
-  const dataDir = mkdtempSync(join(tmpdir(), 'vgs-bench-rt-'));
-  Object.assign(process.env, testEnv(redis, issuer, dataDir, { APP_ROLE: 'api', LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '100000' }));
-  const app: INestApplication = await createApp();
-  await app.listen(0, '127.0.0.1');
-  const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-  const store = app.get(JobStore);
+/** Where the service under test listens, its job store (for the worker's progress writes) and its tokens. */
+export interface RealtimeTarget {
+  url: string;
+  store: JobStore;
+  token(sub: string): string;
+}
 
+/** The service: events from the job store through Redis to the gateway, to every socket of the job's owner. */
+export async function measureService({ url, store, token }: RealtimeTarget): Promise<Sample> {
   const users = Array.from({ length: USERS }, (_, i) => `user_bench_${i}`);
   const jobs: Array<{ id: string; attempt: number }> = [];
   for (const userId of users) {
@@ -94,7 +94,7 @@ async function measureService(): Promise<Sample> {
     jobs.push({ id, attempt: (await store.startAttempt(id)) as number });
   }
   const written = new Map<string, number>();
-  const clients = await startClients(url, users.map((sub) => issuer.token({ sub, azp: AZP }, { expiresInSeconds: 3600 })));
+  const clients = await startClients(url, users.map(token));
   await new Promise((resolve) => setTimeout(resolve, 500));
   await rounds(async (round) => {
     await Promise.all(
@@ -104,15 +104,29 @@ async function measureService(): Promise<Sample> {
       }),
     );
   });
-  const received = latencies(written, await clients.collect());
-  await app.close();
-  await redis.destroy();
-  rmSync(dataDir, { recursive: true, force: true });
-  return { latencies: received };
+  return { latencies: latencies(written, await clients.collect()) };
+}
+
+/** The service in this process (test settings), for running this bench alone. */
+async function inProcessService(): Promise<Sample> {
+  const redis = await TestRedis.start();
+  const issuer = new TestIssuer();
+  const dataDir = mkdtempSync(join(tmpdir(), 'vgs-bench-rt-'));
+  Object.assign(process.env, testEnv(redis, issuer, dataDir, { APP_ROLE: 'api', LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '100000' }));
+  const app: INestApplication = await createApp();
+  await app.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  try {
+    return await measureService({ url, store: app.get(JobStore), token: (sub) => issuer.token({ sub, azp: AZP }, { expiresInSeconds: 3600 }) });
+  } finally {
+    await app.close();
+    await redis.destroy();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 /** The floor: a bare socket.io server emitting the same payloads to the same rooms. */
-async function measureBare(): Promise<Sample> {
+export async function measureBare(): Promise<Sample> {
   const port = await freePort();
   const http = createServer();
   const server = new Server(http);
@@ -139,7 +153,7 @@ async function measureBare(): Promise<Sample> {
   return { latencies: received };
 }
 
-function summary(name: string, sample: Sample) {
+export function summary(name: string, sample: Sample) {
   const sorted = [...sample.latencies].sort((a, b) => a - b);
   return { name, received: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] };
 }
@@ -147,7 +161,7 @@ function summary(name: string, sample: Sample) {
 async function main(): Promise<void> {
   const expected = ROUNDS * SOCKETS;
   const bare = summary('bare socket.io', await measureBare());
-  const service = summary('service (store → Redis → gateway)', await measureService());
+  const service = summary('service (store → Redis → gateway)', await inProcessService());
   const rows = [bare, service].map((s) => ({
     run: s.name,
     'received / expected': `${s.received} / ${expected}`,
@@ -162,7 +176,9 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-main().catch((err: Error) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: Error) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
