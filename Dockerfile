@@ -2,7 +2,8 @@
 # One image, three roles (APP_ROLE=all|api|worker). Build: docker build -t video-job-service .
 # Needs BuildKit (default in current Docker) for the npm cache mounts.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 24 LTS; NODE_IMAGE=node:20-bookworm-slim still builds a working image (scripts/test.sh tests both majors).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- deps: every dependency (dev included) for the build; re-runs only when the lockfile changes.
 FROM ${NODE_IMAGE} AS deps
@@ -17,6 +18,9 @@ RUN --mount=type=cache,target=/root/.npm \
 FROM deps AS build
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
+COPY console ./console
+# The `vgs` CLI and the SDK it is built on (dist/clients).
+COPY clients ./clients
 RUN npm run build
 
 # ---- prod-deps: a separate stage so source edits never invalidate the production node_modules layer.
@@ -55,6 +59,8 @@ WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /app/dist ./dist
+# The web console's bundle (Vite), served at /console.
+COPY --from=build /app/console/dist ./console/dist
 
 USER 10001:10001
 VOLUME /data
@@ -76,4 +82,4 @@ LABEL org.opencontainers.image.title="video-job-service" \
       org.opencontainers.image.source="https://github.com/your-org/video-job-service" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.base.name="docker.io/library/node:20-bookworm-slim"
+      org.opencontainers.image.base.name="docker.io/library/node:24-bookworm-slim"

@@ -16,6 +16,8 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       transform: { '^.+\\.ts$': tsJest },
       setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
+      // /console serves console/dist: built before any suite when its sources changed (never a stale bundle).
+      globalSetup: '<rootDir>/scripts/build-console.ts',
     },
   ],
 };

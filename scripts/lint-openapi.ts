@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startTestApp } from '../test/support/test-app';
 
-async function writeDocument(path: string): Promise<void> {
+/** Writes the served OpenAPI document to `path` (also the SDK generator's input: scripts/generate-sdk.ts). */
+export async function writeDocument(path: string): Promise<void> {
   const ctx = await startTestApp({ APP_ROLE: 'api' });
   try {
     const res = await ctx.http().get('/openapi.json');
@@ -38,10 +39,12 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the service and its tests need on a fresh Debian/Ubuntu machine with Node 20 + npm:
+# Installs what the service and its tests need on a fresh Debian/Ubuntu machine with Node 24 (or 20) + npm:
 # system tools from the distribution's packages (only those missing) and the npm packages from the lockfile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,10 @@ command -v redis-server >/dev/null && command -v redis-cli >/dev/null || need+=(
 command -v fc-match >/dev/null || need+=(fontconfig)
 command -v ps >/dev/null || need+=(procps)
 command -v curl >/dev/null || need+=(curl ca-certificates)
+# promtool checks and unit-tests deploy/prometheus/alerts.yml (test/observability.e2e-spec.ts).
+command -v promtool >/dev/null || need+=(prometheus)
+# Headless browser for the web console's end-to-end test (driven by playwright-core; Debian's build, no download).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${need[*]}"
@@ -29,3 +33,7 @@ if [ "$(cat node_modules/.lock-hash 2>/dev/null)" != "$lock_hash" ]; then
   npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > node_modules/.lock-hash
 fi
+
+# The other supported Node major (24 beside 20, 20 beside 24) for scripts/test.sh's second run: from the npm
+# registry, once, into a cache outside the repository (scripts/node-bin.sh).
+bash scripts/node-bin.sh >/dev/null

@@ -54,7 +54,9 @@ function securityHeaders(): RequestHandler {
   const directives = { upgradeInsecureRequests: null };
   const api = helmet({ contentSecurityPolicy: { directives } });
   const redoc = helmet({ contentSecurityPolicy: { directives: { ...directives, workerSrc: ["'self'", 'blob:'] } } });
-  return (req, res, next) => (req.path === '/redoc' ? redoc : api)(req, res, next);
+  // The queue dashboard (bull-board) keeps its inline styles, but fetches no stylesheet or font from another origin.
+  const board = helmet({ contentSecurityPolicy: { directives: { ...directives, styleSrc: ["'self'", "'unsafe-inline'"], fontSrc: ["'self'", 'data:'] } } });
+  return (req, res, next) => (req.path === '/redoc' ? redoc : req.path.startsWith('/admin/queues') ? board : api)(req, res, next);
 }
 
 /**

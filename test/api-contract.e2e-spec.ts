@@ -283,6 +283,7 @@ const STABLE_OPERATION_IDS: Record<string, string> = {
   'get /api/v1/videos/jobs/{job_id}/download': 'downloadVideo',
   'get /api/v1/videos/jobs/{job_id}/metadata': 'getVideoMetadata',
   'get /api/v1/videos/jobs/{job_id}/captions': 'getVideoCaptions',
+  'post /api/v1/videos/jobs/{job_id}/download-url': 'createDownloadUrls',
   'get /api/v1/videos/jobs/{job_id}/thumbnail': 'getVideoThumbnail',
   'get /api/v1/jobs': 'listJobs',
   'get /api/v1/jobs/{job_id}': 'getJob',
@@ -519,8 +520,8 @@ describe('API contract: the OpenAPI document and the docs pages', () => {
       ...[...html.matchAll(/@import\s+["']([^"']+)/gi)].map((m) => m[1]),
     ];
 
-    test('/docs and /redoc are among them', () => {
-      expect(pages.map((p) => p.path)).toEqual(expect.arrayContaining(['/docs', '/redoc']));
+    test('/docs, /redoc and the web console (/console) are among them', () => {
+      expect(pages.map((p) => p.path)).toEqual(expect.arrayContaining(['/docs', '/redoc', '/console']));
     });
 
     test('no page refers to another origin', () => {

@@ -80,14 +80,14 @@ describe('real-time updates', () => {
     }
   });
 
-  test('subscribe acknowledges the current status; another user gets a not-found error', async () => {
+  test('job.status acknowledges the current status; another user gets a not-found error', async () => {
     const id = await submit(alice);
     const [a, b] = await Promise.all([RecordingSocket.connect(ctx.url, alice), RecordingSocket.connect(ctx.url, bob)]);
     try {
-      const ack = await a.emitWithAck('subscribe', { job_id: id });
+      const ack = await a.emitWithAck('job.status', { job_id: id });
       expect(ack).toEqual(expect.objectContaining({ job_id: id, status: expect.any(String), progress: expect.any(Number) }));
-      expect(await b.emitWithAck('subscribe', { job_id: id })).toEqual({ error: { error_code: 'NOT_FOUND', message: 'Job not found' } });
-      expect(await b.emitWithAck('subscribe', { job_id: '../../etc' })).toEqual({ error: { error_code: 'NOT_FOUND', message: 'Job not found' } });
+      expect(await b.emitWithAck('job.status', { job_id: id })).toEqual({ error: { error_code: 'NOT_FOUND', message: 'Job not found' } });
+      expect(await b.emitWithAck('job.status', { job_id: '../../etc' })).toEqual({ error: { error_code: 'NOT_FOUND', message: 'Job not found' } });
       await waitForJob(ctx, alice, id, (j) => terminal(j.status));
     } finally {
       a.close();

@@ -6,6 +6,7 @@ import type { AuthUser } from './auth-user';
 export const PUBLIC_ROUTE = 'auth:public';
 export const QUERY_TOKEN_ROUTE = 'auth:query-token';
 export const ACCESS_RULE = 'auth:access';
+export const SIGNED_URL_ROUTE = 'auth:signed-url';
 
 export interface AccessRule {
   /** The API-key scope that lets a service call this route; without one, API keys are refused. */
@@ -19,6 +20,8 @@ export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 export const Access = (rule: AccessRule) => SetMetadata(ACCESS_RULE, rule);
 /** Also accepts the token as `?access_token=` (browsers' EventSource cannot send headers). */
 export const AllowQueryToken = () => SetMetadata(QUERY_TOKEN_ROUTE, true);
+/** Also accepts a URL signed by SignedUrls for this path (`uid`, `expires`, `signature`): for <video>, <track>, links. */
+export const AllowSignedUrl = () => SetMetadata(SIGNED_URL_ROUTE, true);
 
 export type AuthenticatedRequest = Request & { user?: AuthUser };
 

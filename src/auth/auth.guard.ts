@@ -4,7 +4,8 @@ import { AppException } from '../common/error-codes';
 import { ApiKeyVerifier } from './api-key-verifier';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { AuthUser } from './auth-user';
-import { ACCESS_RULE, AccessRule, AuthenticatedRequest, PUBLIC_ROUTE, QUERY_TOKEN_ROUTE } from './auth.decorators';
+import { ACCESS_RULE, AccessRule, AuthenticatedRequest, PUBLIC_ROUTE, QUERY_TOKEN_ROUTE, SIGNED_URL_ROUTE } from './auth.decorators';
+import { SignedUrls } from './signed-urls';
 import { TokenVerifier } from './token-verifier';
 
 /**
@@ -19,6 +20,7 @@ export class AuthGuard implements CanActivate {
     private readonly tokens: TokenVerifier,
     private readonly apiKeys: ApiKeyVerifier,
     private readonly failures: AuthFailureLimiter,
+    private readonly signedUrls: SignedUrls,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -31,7 +33,10 @@ export class AuthGuard implements CanActivate {
     const queryToken = this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN_ROUTE, targets) ? req.query.access_token : undefined;
     const authorization = req.headers.authorization ?? (typeof queryToken === 'string' ? `Bearer ${queryToken}` : undefined);
     const apiKey = req.headers['x-api-key'];
-    if (!authorization && !(typeof apiKey === 'string' && apiKey.length > 0)) {
+    const hasApiKey = typeof apiKey === 'string' && apiKey.length > 0;
+    // Headers win: a signed URL is only what a browser's <video>, <track> or link sends instead of them.
+    const signed = !authorization && !hasApiKey && 'signature' in req.query && this.reflector.getAllAndOverride<boolean>(SIGNED_URL_ROUTE, targets);
+    if (!authorization && !hasApiKey && !signed) {
       throw new AppException('UNAUTHORIZED', 'Missing credentials: send Authorization: Bearer <token> or X-API-Key');
     }
     // An IP past its failure limit is refused before verification, so guessing costs no verification work.
@@ -41,11 +46,16 @@ export class AuthGuard implements CanActivate {
       throw new AppException('RATE_LIMIT_EXCEEDED', 'Too many failed authentications; retry later', { retry_after_seconds: retryAfter }, { 'Retry-After': String(retryAfter) });
     }
     try {
-      req.user = authorization ? await this.verifyToken(authorization) : this.verifyApiKey(apiKey as string);
+      req.user = signed
+        ? this.verifySignedUrl(req)
+        : authorization
+          ? await this.verifyToken(authorization)
+          : this.verifyApiKey(apiKey as string);
     } catch (error) {
       if (error instanceof AppException && error.errorCode === 'UNAUTHORIZED') await this.failures.recordFailure(ip);
       throw error;
     }
+    if (signed) return true; // the signature names this path and its owner: the route's own ownership check follows
     if (authorization) {
       if (rule.adminOnly && !req.user.isAdmin) throw new AppException('FORBIDDEN', 'This route is for administrators');
     } else if (!rule.apiKeyScope || !req.user.scopes?.includes(rule.apiKeyScope)) {
@@ -62,6 +72,12 @@ export class AuthGuard implements CanActivate {
     } catch {
       throw new AppException('UNAUTHORIZED', 'Invalid or expired token');
     }
+  }
+
+  private verifySignedUrl(req: AuthenticatedRequest): AuthUser {
+    const userId = this.signedUrls.verify(req.path, req.query);
+    if (!userId) throw new AppException('UNAUTHORIZED', 'Invalid or expired signed URL: ask for a new one');
+    return { kind: 'user', userId, sessionId: null, isAdmin: false, scopes: null, claims: {} };
   }
 
   private verifyApiKey(apiKey: string): AuthUser {

@@ -7,6 +7,7 @@ import { ApiKeyVerifier } from './api-key-verifier';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { AuthGuard } from './auth.guard';
 import { RateLimitGuard } from './rate-limit.guard';
+import { SignedUrls } from './signed-urls';
 import { TokenVerifier } from './token-verifier';
 
 @Module({
@@ -23,10 +24,11 @@ import { TokenVerifier } from './token-verifier';
     TokenVerifier,
     ApiKeyVerifier,
     AuthFailureLimiter,
+    SignedUrls,
     // Order matters: authentication first, so the rate limit can count per user rather than per IP.
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
-  exports: [TokenVerifier],
+  exports: [TokenVerifier, SignedUrls],
 })
 export class AuthModule {}

@@ -8,6 +8,17 @@ import { defineScripts, ScriptRunner } from '../redis/lua-scripts';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 
+/** Removes a batch record once no job of it is left. KEYS: batch hash, its jobs set. ARGV: prefix, batch id.
+ * Returns 1 when removed, 0 when jobs remain or it was gone already. */
+const REMOVE_EMPTY_BATCH = `
+if redis.call('ZCARD', KEYS[2]) > 0 then return 0 end
+local uid = redis.call('HGET', KEYS[1], 'user_id')
+if not uid then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', ARGV[1] .. ':user:' .. uid .. ':batches', ARGV[2])
+return 1
+`;
+
 export interface StoredBatch {
   id: string;
   userId: string;
@@ -25,7 +36,7 @@ export interface StoredBatch {
  */
 @Injectable()
 export class BatchStore {
-  private readonly scripts: Record<'create', ScriptRunner>;
+  private readonly scripts: Record<'create' | 'removeIfEmpty', ScriptRunner>;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -33,7 +44,10 @@ export class BatchStore {
     private readonly config: AppConfig,
     private readonly jobs: JobStore,
   ) {
-    this.scripts = defineScripts(redis, { create: { command: 'vgsCreateBatch', keys: 2, lua: CREATE_BATCH } });
+    this.scripts = defineScripts(redis, {
+      create: { command: 'vgsCreateBatch', keys: 2, lua: CREATE_BATCH },
+      removeIfEmpty: { command: 'vgsRemoveEmptyBatch', keys: 2, lua: REMOVE_EMPTY_BATCH },
+    });
   }
 
   /**
@@ -82,6 +96,12 @@ export class BatchStore {
   /** Lets the key be used again after its batch could not be queued (only if it still names that batch). */
   releaseIdempotencyKey(userId: string, key: string, batchId: string): Promise<void> {
     return this.jobs.releaseIdempotencyKey('batch', userId, key, batchId);
+  }
+
+  /** Removes the batch record if none of its jobs is left (checked and done in one step); true when removed. */
+  async removeIfEmpty(batchId: string): Promise<boolean> {
+    const removed = await this.scripts.removeIfEmpty(this.keys.key('batch', batchId), this.keys.key('batch', batchId, 'jobs'), this.keys.prefix, batchId);
+    return removed === 1;
   }
 
   /** Removes the batch record once its jobs are gone. */

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
+import { RateLimitReason, ServiceMetrics } from '../system/service-metrics';
 import { AppException, ErrorCode } from './error-codes';
 import { requestIdOf } from './request-id.middleware';
 
@@ -32,12 +33,15 @@ const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(private readonly metrics: ServiceMetrics) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') return;
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
     const { status, code, message, details, headers } = this.describe(exception, req);
+    if (status === 429) this.metrics.requestRateLimited(rateLimitReason(exception, code));
     if (status >= 500 && code === 'INTERNAL_ERROR') {
       this.logger.error({ err: exception, path: req.originalUrl }, 'unhandled error');
     }
@@ -124,6 +128,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
       headers: none,
     };
   }
+}
+
+/**
+ * Every 429 passes here: the throttler's own exception is the per-caller limit, QUOTA_EXCEEDED the active-jobs
+ * quota, and the one RATE_LIMIT_EXCEEDED the app raises itself is the failed-authentication limit (AuthGuard).
+ */
+function rateLimitReason(exception: unknown, code: ErrorCode): RateLimitReason {
+  if (code === 'QUOTA_EXCEEDED') return 'quota';
+  return exception instanceof AppException ? 'auth_failures' : 'rate_limit';
 }
 
 /** Redis (or another socket peer) away: a retryable 503, not a 500. */

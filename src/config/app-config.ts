@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { API_KEY_SCOPES, AppRole, Environment } from './environment';
+import { API_KEY_SCOPES, AppRole, clerkFrontendApiOrigin, Environment } from './environment';
 
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 export interface ApiKeyConfig {
@@ -70,6 +70,8 @@ export class AppConfig {
   readonly stalledIntervalMs: number;
   readonly shutdownGraceMs: number;
   readonly tombstoneRetentionSeconds: number;
+  /** Finished jobs are removed this long after they finished; 0 = kept forever. */
+  readonly jobRetentionMs: number;
   readonly minFreeDiskBytes: number;
   readonly minFreeMemoryBytes: number;
   readonly renderMinFreeDiskBytes: number;
@@ -83,6 +85,10 @@ export class AppConfig {
   readonly dashboardCacheTtlMs: number;
   /** allowPrivate: webhooks may go to loopback and private addresses (development and tests only). */
   readonly webhooks: { secret?: string; maxAttempts: number; backoffMs: number; timeoutMs: number; allowPrivate: boolean };
+  /** The web console's Clerk sign-in: the publishable key and the Frontend API origin it names (unset: no Clerk sign-in). */
+  readonly consoleClerk?: { publishableKey: string; frontendApiOrigin: string };
+  /** Signed download URLs (for <video>, <track> and links, which cannot send a bearer token): key material and lifetime. */
+  readonly downloadUrls: { secret?: string; ttlSeconds: number };
 
   constructor(env: Environment) {
     this.nodeEnv = env.NODE_ENV;
@@ -143,6 +149,7 @@ export class AppConfig {
     this.stalledIntervalMs = env.STALLED_INTERVAL_MS;
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
     this.tombstoneRetentionSeconds = env.TOMBSTONE_RETENTION_DAYS * 86400;
+    this.jobRetentionMs = Math.round(env.JOB_RETENTION_DAYS * 86_400_000);
     this.minFreeDiskBytes = env.MIN_FREE_DISK_MB * 1024 * 1024;
     this.minFreeMemoryBytes = env.MIN_FREE_MEMORY_MB * 1024 * 1024;
     this.renderMinFreeDiskBytes = env.RENDER_MIN_FREE_DISK_MB * 1024 * 1024;
@@ -159,5 +166,9 @@ export class AppConfig {
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
     };
+    if (env.CLERK_PUBLISHABLE_KEY) {
+      this.consoleClerk = { publishableKey: env.CLERK_PUBLISHABLE_KEY, frontendApiOrigin: clerkFrontendApiOrigin(env.CLERK_PUBLISHABLE_KEY) as string };
+    }
+    this.downloadUrls = { secret: env.DOWNLOAD_URL_SECRET, ttlSeconds: env.DOWNLOAD_URL_TTL_S };
   }
 }

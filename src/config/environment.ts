@@ -4,6 +4,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -22,9 +23,13 @@ export const API_KEY_SCOPES = ['jobs:submit', 'jobs:read', 'jobs:priority', 'sys
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Up to 8 claim names of letters, digits, _ and - joined by dots, then "=" and a value without spaces. */
 const ADMIN_CLAIM_FORMAT = /^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*){0,7}=\S{1,200}$/;
+/** pk_test_ / pk_live_ and the base64 of "<Frontend API host>$" (checked in clerkFrontendApiOrigin). */
+const CLERK_PUBLISHABLE_KEY_FORMAT = /^pk_(test|live)_[A-Za-z0-9+/]+={0,2}$/;
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+const toNumber = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value.trim()) : value;
 const toBool = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
 const emptyToUndefined = ({ value }: { value: unknown }) =>
@@ -179,6 +184,10 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(1) @Max(3650)
   TOMBSTONE_RETENTION_DAYS = 30;
 
+  /** Finished jobs older than this many days are removed with their files; decimals allowed, 0 = keep forever. */
+  @Transform(toNumber) @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of days, e.g. 30 or 0.5' }) @Min(0) @Max(36_500)
+  JOB_RETENTION_DAYS = 30;
+
   @Transform(toInt) @IsInt() @Min(0)
   MIN_FREE_DISK_MB = 512;
 
@@ -220,6 +229,17 @@ export class Environment {
 
   @Transform(toBool) @IsBoolean()
   WEBHOOK_ALLOW_PRIVATE = false;
+
+  /** The web console signs in with Clerk's browser SDK when set (unset: paste a token, outside production). */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(CLERK_PUBLISHABLE_KEY_FORMAT, { message: 'must look like pk_test_… or pk_live_… (base64 of the Frontend API host and "$")' })
+  CLERK_PUBLISHABLE_KEY?: string;
+
+  /** Signs the short-lived download URLs a browser's <video> uses (unset: derived from WEBHOOK_SECRET). */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @Matches(/^\S{32,}$/, { message: 'must be at least 32 characters without spaces' })
+  DOWNLOAD_URL_SECRET?: string;
+
+  @Transform(toInt) @IsInt() @Min(10) @Max(86_400)
+  DOWNLOAD_URL_TTL_S = 900;
 }
 
 export class ConfigValidationError extends Error {
@@ -264,9 +284,22 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   if (env.NODE_ENV === 'production' && !env.CLERK_JWT_KEY && !env.CLERK_SECRET_KEY) {
     problems.push('CLERK_JWT_KEY / CLERK_SECRET_KEY (unset): production needs one of them to verify tokens');
   }
+  if (env.CLERK_PUBLISHABLE_KEY && !errors.some((e) => e.property === 'CLERK_PUBLISHABLE_KEY') && !clerkFrontendApiOrigin(env.CLERK_PUBLISHABLE_KEY)) {
+    problems.push('CLERK_PUBLISHABLE_KEY: does not encode a Frontend API host (base64 of "<host>$")');
+  }
   env.PIPELINE_ENV = generatorEnvironment(raw, problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return env;
+}
+
+/**
+ * The Clerk Frontend API origin a publishable key names: the key is pk_test_/pk_live_ and the base64 of
+ * "<host>$". The web console's CSP lets it connect there; null when the key encodes no plausible host.
+ */
+export function clerkFrontendApiOrigin(publishableKey: string): string | null {
+  const decoded = Buffer.from(publishableKey.replace(/^pk_(test|live)_/, ''), 'base64').toString('utf8');
+  const host = decoded.endsWith('$') ? decoded.slice(0, -1) : '';
+  return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d{1,5})?$/i.test(host) ? `https://${host}` : null;
 }
 
 /** Passed to the generator unchanged when set. */

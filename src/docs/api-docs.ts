@@ -3,6 +3,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { ErrorEnvelope } from '../common/error-envelope';
+import { asyncApiFor, buildAsyncApiDocument } from './asyncapi';
 
 /** Every tag an operation uses, in reading order; the e2e contract test fails on an operation whose tag is missing here. */
 const TAGS: Array<[name: string, description: string]> = [
@@ -29,9 +30,9 @@ const REDOC_PAGE = `<!doctype html><html><head><title>Video job service API</tit
 </body></html>`;
 
 /**
- * The OpenAPI document (/openapi.json, /docs-json), Swagger UI at /docs and ReDoc at /redoc. Every page and asset
- * is served from here (ReDoc's bundle from the pinned `redoc` package), so the docs work offline and under the
- * same-origin CSP.
+ * The OpenAPI document (/openapi.json, /docs-json), Swagger UI at /docs, ReDoc at /redoc and the AsyncAPI document
+ * of the real-time events (/asyncapi.json). Every page and asset is served from here (ReDoc's bundle from the
+ * pinned `redoc` package), so the docs work offline and under the same-origin CSP.
  */
 export function setUpDocs(app: INestApplication): void {
   const builder = new DocumentBuilder()
@@ -60,6 +61,9 @@ export function setUpDocs(app: INestApplication): void {
   });
   const redocBundle = readFileSync(require.resolve('redoc/bundles/redoc.standalone.js'), 'utf8').replaceAll(REDOC_CDN_LOGO, 'data:,');
   http.get('/openapi.json', (_req: Request, res: Response) => res.json(document));
+  // The real-time interfaces (Socket.IO /jobs, SSE), with the payload schemas of this same document.
+  const asyncapi = buildAsyncApiDocument(document);
+  http.get('/asyncapi.json', (req: Request, res: Response) => res.json(asyncApiFor(asyncapi, req)));
   http.get('/redoc', (_req: Request, res: Response) => res.type('html').send(REDOC_PAGE));
   http.get(REDOC_BUNDLE_PATH, (_req: Request, res: Response) => res.type('js').send(redocBundle));
 }

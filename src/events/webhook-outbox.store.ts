@@ -73,6 +73,20 @@ export class WebhookOutboxStore {
     await this.redis.xack(this.key, GROUP, id);
   }
 
+  /** Entries not yet handled: never handed to a consumer (the group's lag) plus handed but unacknowledged. */
+  async backlog(): Promise<number> {
+    const groups = (await this.redis.xinfo('GROUPS', this.key).catch((err: Error) => {
+      if (err.message.includes('no such key')) return [];
+      throw err;
+    })) as (string | number | null)[][];
+    for (const flat of groups) {
+      const info = Object.fromEntries(flat.flatMap((v, i) => (i % 2 === 0 ? [[v, flat[i + 1]]] : [])));
+      if (info.name === GROUP) return Number(info.lag ?? 0) + Number(info.pending ?? 0);
+    }
+    // No group yet: no worker has started, and everything in the stream waits.
+    return this.redis.xlen(this.key);
+  }
+
   /** Entries received by some consumer and not yet acknowledged. */
   async pendingCount(): Promise<number> {
     const [count] = (await this.redis.xpending(this.key, GROUP)) as [number];

@@ -146,7 +146,8 @@ return 1
 `;
 
 /** KEYS: job hash. ARGV: prefix, id, to, allowed-from CSV, now ISO, fields JSON, attempt ("" = any).
- * A job turning terminal also gets an entry in the webhook outbox stream (<prefix>:webhooks:outbox, capped),
+ * A job turning terminal joins <prefix>:jobs:finished (score: that moment in ms, what retention reads) and
+ * gets an entry in the webhook outbox stream (<prefix>:webhooks:outbox, capped),
  * flagged batch_completed = "1" when it was the last unfinished job of its batch; its event stream is then
  * replaced by the terminal event's id in the hash (final_event_id).
  * Returns {"ok", previous} | {"missing", ""} | {"rejected", current}. */
@@ -190,6 +191,9 @@ if terminal(to) then
   end
   redis.call('XADD', prefix .. ':webhooks:outbox', 'MAXLEN', '~', '100000', '*',
     'job_id', id, 'user_id', uid, 'status', to, 'batch_id', batch, 'batch_completed', batchDone)
+  -- Retention's index, by when the job finished on Redis's clock (one clock, whichever host made the change).
+  local now = redis.call('TIME')
+  redis.call('ZADD', prefix .. ':jobs:finished', now[1] * 1000 + math.floor(now[2] / 1000), id)
 end
 emit(prefix, KEYS[1], id)
 if terminal(to) then
@@ -259,6 +263,7 @@ redis.call('ZREM', prefix .. ':user:' .. uid .. ':jobs:' .. cur, id)
 redis.call('ZREM', prefix .. ':jobs:all', id)
 redis.call('ZREM', prefix .. ':jobs:all:' .. cur, id)
 redis.call('ZREM', prefix .. ':queue:waiting', id)
+redis.call('ZREM', prefix .. ':jobs:finished', id)
 if batch and batch ~= '' then redis.call('ZREM', prefix .. ':batch:' .. batch .. ':jobs', id) end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[4])
 redis.call('SET', KEYS[3], ARGV[3], 'EX', tonumber(ARGV[4]))

@@ -8,7 +8,7 @@ import { RedisKeys } from '../redis/redis-keys';
 import { sourcesOf } from './job-state';
 import { CREATE_JOB, DELETE_JOB, LIST_JOBS, RELEASE_IDEMPOTENCY, START_ATTEMPT, TRANSITION_JOB, WRITE_PROGRESS } from './job-store.lua';
 import { isAfterEventId, JobUpdate, StoredJobEvent } from './job-events';
-import { FAIR_SHARE_SLOTS, Job, JobConfiguration, JobPriority, JOB_STATUSES, JobStatus, PRIORITY_RANK, VideoInfo } from './job.model';
+import { FAIR_SHARE_SLOTS, Job, JobConfiguration, JobPriority, JOB_STATUSES, JobStatus, PRIORITY_RANK, TERMINAL_STATUSES, VideoInfo } from './job.model';
 
 export const IDEMPOTENCY_TTL_S = 24 * 3600;
 
@@ -373,6 +373,49 @@ export class JobStore {
 
   queueDepth(): Promise<number> {
     return this.redis.zcard(this.keys.key('queue', 'waiting'));
+  }
+
+  /** Up to `limit` ids of jobs that finished more than `ageMs` ago by Redis's clock (the one that dated them), oldest first. */
+  async finishedBefore(ageMs: number, limit: number): Promise<string[]> {
+    const [seconds, micros] = await this.redis.time();
+    const cutoff = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - ageMs;
+    return this.redis.zrangebyscore(this.keys.key('jobs', 'finished'), '-inf', `(${cutoff}`, 'LIMIT', 0, limit);
+  }
+
+  /** Drops ids from the finished-jobs index whose job is gone some other way (their hash no longer exists). */
+  async forgetFinished(ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.redis.zrem(this.keys.key('jobs', 'finished'), ...ids);
+  }
+
+  /**
+   * Jobs that finished before the finished-jobs index existed join it, dated by their completed_at (or
+   * updated_at); once, then a marker says it is done. Safe to repeat or to run twice at once (ZADD NX).
+   * Returns how many were added.
+   */
+  async backfillFinishedIndex(pageSize: number): Promise<number> {
+    const marker = this.keys.key('jobs', 'finished', 'backfilled');
+    if (await this.redis.exists(marker)) return 0;
+    let added = 0;
+    for (const status of TERMINAL_STATUSES) {
+      // ZSCAN, not ranks: deletes meanwhile shift ranks, while a scan still returns every member present throughout.
+      let cursor = '0';
+      do {
+        const [next, flat] = await this.redis.zscan(this.keys.key('jobs', 'all', status), cursor, 'COUNT', pageSize);
+        cursor = next;
+        const ids = flat.filter((_, i) => i % 2 === 0);
+        if (ids.length === 0) continue;
+        const read = this.redis.pipeline();
+        ids.forEach((id) => read.hmget(this.jobKey(id), 'completed_at', 'updated_at'));
+        const times = await execOrThrow<(string | null)[]>(read);
+        const entries = ids.flatMap((id, i) => {
+          const ms = Date.parse(times[i][0] || times[i][1] || '');
+          return Number.isNaN(ms) ? [] : [ms, id];
+        });
+        if (entries.length > 0) added += await this.redis.zadd(this.keys.key('jobs', 'finished'), 'NX', ...entries);
+      } while (cursor !== '0');
+    }
+    await this.redis.set(marker, new Date().toISOString());
+    return added;
   }
 }
 

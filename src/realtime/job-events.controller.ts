@@ -11,7 +11,7 @@ import { JobIdPipe } from '../jobs/jobs.controller';
 import { JobEventStream } from './job-event-stream.service';
 
 /** The `data` of a `job.update` event (also the Socket.IO `job.update` payload). */
-class JobUpdateEvent implements JobUpdate {
+export class JobUpdateEvent implements JobUpdate {
   @ApiProperty({ format: 'uuid' }) job_id!: string;
   @ApiProperty({ enum: JOB_STATUSES }) status!: JobUpdate['status'];
   @ApiProperty({ minimum: 0, maximum: 100, example: 40 }) progress!: number;

@@ -12,7 +12,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { AuthUser } from '../auth/auth-user';
 import { BatchService } from '../batch/batch.service';
 import { TokenVerifier } from '../auth/token-verifier';
-import { AppException } from '../common/error-codes';
+import { AppException, ErrorCode } from '../common/error-codes';
 import { AppConfig } from '../config/app-config';
 import { JobEventBus } from '../events/job-event-bus';
 import { JobStatusDto } from '../jobs/dto/job.dto';
@@ -29,7 +29,16 @@ interface SocketState {
   expiry?: NodeJS.Timeout;
 }
 
-type SubscribeAck = JobStatusDto | { error: { error_code: string; message: string } };
+/** The acknowledgement of `job.status` (and its deprecated alias `subscribe`): the job's status, or why not. */
+type JobStatusAck = JobStatusDto | SocketError;
+interface SocketError {
+  error: { error_code: ErrorCode; message: string };
+}
+/** Sent just before the server closes a socket whose token has expired. */
+interface SessionExpired {
+  error_code: 'UNAUTHORIZED';
+  message: string;
+}
 
 /**
  * Namespace /jobs: the Clerk token is verified at the handshake (same check as HTTP); each socket joins
@@ -98,7 +107,7 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     const exp = typeof state.user.claims.exp === 'number' ? state.user.claims.exp * 1000 : null;
     if (exp !== null) {
       state.expiry = setTimeout(() => {
-        socket.emit('session.expired', { error_code: 'UNAUTHORIZED', message: 'token expired' });
+        socket.emit('session.expired', { error_code: 'UNAUTHORIZED', message: 'token expired' } satisfies SessionExpired);
         socket.disconnect(true);
       }, Math.max(0, exp - Date.now()));
       state.expiry.unref();
@@ -110,17 +119,26 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     if (state.expiry) clearTimeout(state.expiry);
   }
 
-  @SubscribeMessage('subscribe')
-  async subscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscribeAck> {
+  @SubscribeMessage('job.status')
+  async jobStatus(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<JobStatusAck> {
     const jobId = (body as { job_id?: unknown } | null)?.job_id;
     if (typeof jobId !== 'string' || !UUID.test(jobId)) return { error: { error_code: 'NOT_FOUND', message: 'Job not found' } };
     try {
       return await this.videos.status((socket.data as SocketState).user, jobId);
     } catch (err) {
       if (err instanceof AppException) return { error: { error_code: err.errorCode, message: err.message } };
-      this.logger.error({ err }, 'subscribe failed');
+      this.logger.error({ err }, 'job.status failed');
       return { error: { error_code: 'INTERNAL_ERROR', message: 'An unexpected error occurred' } };
     }
+  }
+
+  /**
+   * Deprecated alias of `job.status`, answered the same way until 0.2.0. The name promised a subscription, but a
+   * socket already receives every job of its user from the handshake on: nothing is subscribed.
+   */
+  @SubscribeMessage('subscribe')
+  subscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<JobStatusAck> {
+    return this.jobStatus(socket, body);
   }
 
   private emitBatch(namespace: Namespace, batchId: string, userId: string): void {

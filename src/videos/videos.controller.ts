@@ -1,20 +1,21 @@
-import { applyDecorators, Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuthUser } from '../auth/auth-user';
-import { Access, CurrentUser } from '../auth/auth.decorators';
+import { Access, AllowSignedUrl, CurrentUser } from '../auth/auth.decorators';
 import { ApiErrors, locationHeader } from '../common/api-errors.decorator';
 import { ErrorEnvelope } from '../common/error-envelope';
 import { ApiIdempotencyKey, IdempotencyKeyHeader, idempotencyKeyOf } from '../common/idempotency-key';
 import { sendStoredFile } from '../files/send-file';
 import { API_PREFIX, JobDto, JobStatusDto, VideoMetadataDto } from '../jobs/dto/job.dto';
 import { JobIdPipe } from '../jobs/jobs.controller';
+import { DownloadUrlsDto } from './dto/download-urls.dto';
 import { VIDEO_REQUEST_EXAMPLES, VideoGenerationRequestDto } from './dto/video-generation-request.dto';
 import { VideosService } from './videos.service';
 
 /**
  * The answers of a stored file streamed by sendStoredFile: whole, one byte range, not modified (If-None-Match), or an
- * unsatisfiable range. Errors stay JSON envelopes whatever the file's type.
+ * unsatisfiable range. Errors stay JSON envelopes whatever the file's type. Reached with credentials or a signed URL.
  */
 function ApiStoredFile(mediaTypes: string[], what: string, schema: { type: 'string'; format?: 'binary' }) {
   const content = Object.fromEntries(mediaTypes.map((type) => [type, { schema }]));
@@ -26,7 +27,12 @@ function ApiStoredFile(mediaTypes: string[], what: string, schema: { type: 'stri
     'Content-Length': { description: 'Bytes in this answer', schema: { type: 'integer' } },
     'Content-Disposition': text('`attachment` (download) or `inline`, with the file name'),
   };
+  const signedUrlPart = (name: string, description: string) => ApiQuery({ name, required: false, type: 'string', description });
   return applyDecorators(
+    AllowSignedUrl(),
+    signedUrlPart('uid', 'Signed URL (from createDownloadUrls), instead of credentials: the owner'),
+    signedUrlPart('expires', 'Signed URL: when it stops working, Unix seconds'),
+    signedUrlPart('signature', 'Signed URL: the HMAC over the path, uid and expires'),
     ApiHeader({ name: 'Range', required: false, description: 'One byte range', example: 'bytes=0-1023' }),
     ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag you hold: 304 when the file is unchanged' }),
     ApiHeader({ name: 'If-Range', required: false, description: 'With Range: the range only while the file still has this ETag, else the whole file' }),
@@ -95,6 +101,22 @@ export class VideosController {
   async download(@CurrentUser() user: AuthUser, @Param('job_id', JobIdPipe) jobId: string, @Res() res: Response): Promise<void> {
     const video = await this.videos.video(user, jobId);
     await sendStoredFile(res, { ...video, path: video.file.path, size: video.file.size, disposition: 'attachment' });
+  }
+
+  @Post('jobs/:job_id/download-url')
+  @HttpCode(200)
+  @Access({ apiKeyScope: 'jobs:read' })
+  @ApiOperation({
+    operationId: 'createDownloadUrls',
+    summary: 'Short-lived signed URLs of the MP4, captions and thumbnail',
+    description:
+      'For browsers: a <video>, <track> or download link cannot send an Authorization header, and a token never belongs in a URL. ' +
+      'Each URL grants GET of its one file (Range and ETag as usual) without credentials until `expires_at` (DOWNLOAD_URL_TTL_S).',
+  })
+  @ApiOkResponse({ type: DownloadUrlsDto, description: 'The signed URLs (relative to this server)' })
+  @ApiErrors(404, 409)
+  downloadUrls(@CurrentUser() user: AuthUser, @Param('job_id', JobIdPipe) jobId: string): Promise<DownloadUrlsDto> {
+    return this.videos.downloadUrls(user, jobId);
   }
 
   @Get('jobs/:job_id/metadata')

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { ConfigurationsModule } from '../configurations/configurations.module';
 import { FilesModule } from '../files/files.module';
 import { UploadsModule } from '../uploads/uploads.module';
@@ -11,7 +12,7 @@ import { VideosController } from './videos.controller';
 import { VideosService } from './videos.service';
 
 @Module({
-  imports: [JobStoreModule, JobsModule, QueueModule, FilesModule, UsersModule, PipelineModule, ConfigurationsModule, UploadsModule],
+  imports: [AuthModule, JobStoreModule, JobsModule, QueueModule, FilesModule, UsersModule, PipelineModule, ConfigurationsModule, UploadsModule],
   controllers: [VideosController],
   providers: [VideosService],
   exports: [VideosService],

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { AuthUser } from '../auth/auth-user';
+import { SignedUrls } from '../auth/signed-urls';
 import { AppConfig } from '../config/app-config';
 import { AppException } from '../common/error-codes';
-import { JobDto, JobStatusDto, toJobDto, toJobStatusDto, toVideoMetadataDto, VideoMetadataDto, videoFilename } from '../jobs/dto/job.dto';
+import { API_PREFIX, JobDto, JobStatusDto, toJobDto, toJobStatusDto, toVideoMetadataDto, VideoMetadataDto, videoFilename } from '../jobs/dto/job.dto';
 import { estimateFromQueue, expectedRenderSeconds } from '../jobs/eta';
 import { Job, JobConfiguration } from '../jobs/job.model';
 import { JobStore, SubmissionReply } from '../jobs/job.store';
@@ -16,7 +17,9 @@ import { assertWebhookUrlAllowed } from '../common/network-policy';
 import { ConfigurationsService } from '../configurations/configurations.service';
 import { UploadsService } from '../uploads/uploads.service';
 import { Quality, VIDEO_PIPELINE, VideoPipeline } from '../pipeline/video-pipeline';
+import { ServiceMetrics } from '../system/service-metrics';
 import { PreferencesStore } from '../users/preferences.store';
+import { DownloadUrlsDto } from './dto/download-urls.dto';
 import { VideoGenerationRequestDto } from './dto/video-generation-request.dto';
 
 export interface SubmitResult {
@@ -46,6 +49,8 @@ export class VideosService {
     @Inject(VIDEO_PIPELINE) private readonly pipeline: VideoPipeline,
     private readonly configurations: ConfigurationsService,
     private readonly uploads: UploadsService,
+    private readonly signedUrls: SignedUrls,
+    private readonly metrics: ServiceMetrics,
   ) {}
 
   /**
@@ -141,6 +146,7 @@ export class VideosService {
       await this.queue.enqueue(jobs);
     } catch (err) {
       await Promise.all(jobs.map((job) => this.store.fail(job.id, 'ENQUEUE_FAILED', 'The job could not be queued').catch(() => undefined)));
+      jobs.forEach(() => this.metrics.jobFailed('ENQUEUE_FAILED'));
       await release().catch(() => undefined);
       this.logger.error({ jobIds: jobs.map((j) => j.id), err }, 'enqueue failed');
       throw new AppException('SERVICE_UNAVAILABLE', 'The job queue is unavailable; retry later', {}, { 'Retry-After': '10' });
@@ -176,6 +182,21 @@ export class VideosService {
     const file = job.video?.captions ? await this.storage.statCaptions(jobId, job.video?.storage_dir) : null;
     if (!file) throw new AppException('NOT_FOUND', 'This video has no captions');
     return { file, filename: videoFilename(job).replace(/\.mp4$/, '.vtt'), etag: `"c-${job.video?.checksum_sha256.slice(0, 30)}"`, contentType: 'text/vtt; charset=utf-8' };
+  }
+
+  /** Signed URLs of a finished job's files, valid for its owner's files only, whoever (owner or admin) asked. */
+  async downloadUrls(user: AuthUser, jobId: string): Promise<DownloadUrlsDto> {
+    const job = await this.requireCompleted(user, jobId);
+    const now = Date.now();
+    const sign = (file: string) => this.signedUrls.sign(`${API_PREFIX}/videos/jobs/${jobId}/${file}`, job.userId, now);
+    const video = sign('download');
+    return {
+      job_id: jobId,
+      video_url: video.url,
+      captions_url: job.video?.captions ? sign('captions').url : null,
+      thumbnail_url: sign('thumbnail').url,
+      expires_at: video.expiresAt.toISOString(),
+    };
   }
 
   private async requireCompleted(user: AuthUser, jobId: string): Promise<Job> {

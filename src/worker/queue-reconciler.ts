@@ -3,6 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { Job } from '../jobs/job.model';
 import { JobStore } from '../jobs/job.store';
 import { RenderQueue } from '../queue/render-queue.service';
+import { ServiceMetrics } from '../system/service-metrics';
 
 /** Jobs looked at per pass; more wait for the next pass. */
 const SCAN_LIMIT = 5000;
@@ -30,6 +31,7 @@ export class QueueReconciler implements OnApplicationBootstrap, OnApplicationShu
     private readonly config: AppConfig,
     private readonly store: JobStore,
     private readonly queue: RenderQueue,
+    private readonly metrics: ServiceMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -62,6 +64,7 @@ export class QueueReconciler implements OnApplicationBootstrap, OnApplicationShu
       if (states.get(job.id) === 'unknown') missing.push(job);
       else if (Date.parse(job.updatedAt) < quietSince && (await this.store.fail(job.id, 'WORKER_LOST', 'The queue lost track of this job')).ok) {
         report.failed.push(job.id);
+        this.metrics.jobFailed('WORKER_LOST');
       }
     }
     if (missing.length > 0) {

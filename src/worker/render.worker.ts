@@ -19,6 +19,7 @@ import {
 import { bullConnection } from '../queue/bullmq-connection';
 import { RENDER_QUEUE, RenderJobData } from '../queue/queue.constants';
 import { RenderQueue } from '../queue/render-queue.service';
+import { ServiceMetrics } from '../system/service-metrics';
 import { UploadAssets } from '../uploads/upload-assets';
 
 const PROGRESS_WRITE_INTERVAL_MS = 400;
@@ -45,6 +46,7 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly queue: RenderQueue,
     private readonly uploadAssets: UploadAssets,
     @Inject(VIDEO_PIPELINE) private readonly pipeline: VideoPipeline,
+    private readonly metrics: ServiceMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -109,9 +111,11 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
   private async render(bullJob: BullJob<RenderJobData>, signal?: AbortSignal): Promise<RenderOutcome> {
     const jobId = bullJob.data.jobId;
     const attempt = await this.store.startAttempt(jobId);
-    if (attempt === null) return 'skipped'; // cancelled or deleted before a worker reached it
-    const job = await this.store.get(jobId);
-    if (!job) return 'skipped';
+    const job = attempt === null ? null : await this.store.get(jobId);
+    if (attempt === null || !job) {
+      this.metrics.renderFinished('skipped'); // cancelled or deleted before a worker reached it
+      return 'skipped';
+    }
 
     const abort = new AbortController();
     const onAbort = () => abort.abort(signal?.reason);
@@ -144,8 +148,10 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
       const outcome = await this.store.complete(jobId, attempt, info);
       if (!outcome.ok) {
         await this.discard(jobId, attempt, storageDir, outcome.current, reporter);
+        this.metrics.renderFinished('discarded');
         return 'discarded';
       }
+      this.metrics.renderCompleted(info.duration, info.performance.processing_seconds);
       await this.renderStats.record(job.configuration.quality, { ...result.stageSeconds, total: info.performance.processing_seconds });
       reporter.log('info', 'completed', `video ready: ${result.metadata.width}x${result.metadata.height}, ${result.metadata.durationSeconds.toFixed(1)} s`);
       return 'completed';
@@ -182,8 +188,12 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
   ): Promise<RenderOutcome> {
     if (err instanceof PipelineAbortedError || signal.aborted) {
       const current = await this.store.get(job.id);
-      if (!current || current.status !== 'processing') return 'cancelled';
+      if (!current || current.status !== 'processing') {
+        this.metrics.renderFinished('cancelled');
+        return 'cancelled';
+      }
       reporter.log('warn', 'interrupted', 'render interrupted (worker shutting down); it will be retried');
+      this.metrics.renderFinished('interrupted');
       throw new Error('render interrupted by worker shutdown');
     }
     const code = err instanceof PipelineError ? err.code : 'INTERNAL_ERROR';
@@ -193,9 +203,11 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
     reporter.log('error', 'failed', `attempt ${attempt} failed (${code}): ${message}`);
     if (retryable && !lastAttempt) {
       await this.store.requeue(job.id, attempt, code, message);
+      this.metrics.renderFinished('retried');
       throw err;
     }
-    await this.store.fail(job.id, code, message, attempt);
+    this.metrics.renderFinished('failed');
+    if ((await this.store.fail(job.id, code, message, attempt)).ok) this.metrics.jobFailed(code);
     throw retryable ? err : new UnrecoverableError(message);
   }
 
@@ -225,7 +237,10 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
     try {
       if ((await bullJob.getState()) !== 'failed') return;
       const outcome = await this.store.fail(bullJob.data.jobId, 'WORKER_LOST', err.message);
-      if (outcome.ok) this.logger.warn({ jobId: bullJob.data.jobId }, `job failed outside the processor: ${err.message}`);
+      if (outcome.ok) {
+        this.metrics.jobFailed('WORKER_LOST');
+        this.logger.warn({ jobId: bullJob.data.jobId }, `job failed outside the processor: ${err.message}`);
+      }
     } catch (e) {
       this.logger.warn(`could not record failure of ${bullJob.id}: ${(e as Error).message}`);
     }

@@ -33,3 +33,10 @@ export function processesMentioning(needle: string): string[] {
     .split('\n')
     .filter((line) => line.includes(needle) && !line.includes('ps -eo'));
 }
+
+/** A supertest parser that keeps a response body as raw bytes (`.buffer(true).parse(binaryBody)`). */
+export function binaryBody(res: NodeJS.EventEmitter, done: (err: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+}

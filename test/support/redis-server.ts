@@ -47,6 +47,7 @@ export class TestRedis {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       const client = new Redis({ port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      client.on('error', () => undefined); // refused while the server starts: the loop tries again
       try {
         await client.connect();
         if ((await client.ping()) === 'PONG') return;

@@ -1,0 +1,82 @@
+import { Presets, SingleBar } from 'cli-progress';
+import { VgsApiError } from '../typescript/src/client';
+
+/** Progress goes to stderr, so stdout carries only results (a job id, a table) for scripts to read. */
+const progressStream = process.stderr;
+
+/** A progress display: a live bar on a terminal, plain lines (one per change worth telling) otherwise. */
+export interface Progress {
+  update(value: number, payload?: Record<string, string>): void;
+  stop(): void;
+}
+
+/** The progress of a job (0–100) with its status and stage. */
+export function jobProgress(): Progress {
+  if (progressStream.isTTY) {
+    const bar = new SingleBar(
+      { format: '{bar} {percentage}% | {status} | {stage}', stream: progressStream, hideCursor: true },
+      Presets.shades_classic,
+    );
+    bar.start(100, 0, { status: 'queued', stage: '-' });
+    return { update: (value, payload) => bar.update(value, payload), stop: () => bar.stop() };
+  }
+  let last = '';
+  return {
+    update: (value, payload = {}) => {
+      const line = `progress ${Math.round(value)}% status=${payload.status ?? '-'} stage=${payload.stage ?? '-'}`;
+      if (line !== last) progressStream.write(`${line}\n`);
+      last = line;
+    },
+    stop: () => undefined,
+  };
+}
+
+/** The progress of a transfer of `total` bytes that starts at `start` (a resumed download). */
+export function byteProgress(total: number, start: number): Progress {
+  if (progressStream.isTTY) {
+    const bar = new SingleBar(
+      { format: '{bar} {percentage}% | {done} of {size} | {eta_formatted}', stream: progressStream, hideCursor: true },
+      Presets.shades_classic,
+    );
+    bar.start(total, start, { done: formatBytes(start), size: formatBytes(total) });
+    return { update: (value) => bar.update(value, { done: formatBytes(value) }), stop: () => bar.stop() };
+  }
+  // Plain lines every tenth of the file: enough to see it move in a CI log without flooding it.
+  let lastTenth = -1;
+  const line = (value: number) => {
+    const tenth = total > 0 ? Math.floor((value / total) * 10) : 10;
+    if (tenth === lastTenth) return;
+    lastTenth = tenth;
+    progressStream.write(`downloaded ${formatBytes(value)} of ${formatBytes(total)} (${total > 0 ? Math.floor((value / total) * 100) : 100}%)\n`);
+  };
+  line(start);
+  return { update: line, stop: () => undefined };
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Rows under a header, each column as wide as its widest cell. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows].map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
+}
+
+/** Any failure as one line: the envelope's message and code (and which fields, for a validation error). */
+export function errorLine(err: unknown): string {
+  if (err instanceof VgsApiError) {
+    const fields = err.details.fields?.map((f) => `${f.field}: ${f.errors.join(', ')}`).join('; ');
+    const retry = err.retryAfter !== undefined ? `; retry after ${err.retryAfter}s` : '';
+    return `vgs: ${err.message} (${err.code}${retry})${fields ? `: ${fields}` : ''}`;
+  }
+  return `vgs: ${err instanceof Error ? err.message : String(err)}`;
+}

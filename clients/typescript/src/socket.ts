@@ -1,0 +1,96 @@
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import { VgsApiError, VgsConnectionError } from './client';
+import type { BatchSummaryDto, JobStatusDto } from './gen/types.gen';
+import { isTerminal, type JobState, type JobUpdate } from './sse';
+
+/** The `batch.update` payload: the batch's summary. */
+export type BatchUpdate = BatchSummaryDto;
+
+export interface JobUpdatesOptions {
+  /** The same token as for HTTP (the socket handshake takes no API keys). */
+  token: string;
+  /** Passed to socket.io-client's `io()`, e.g. `{ transports: ['websocket'] }`. */
+  socket?: Partial<ManagerOptions & SocketOptions>;
+}
+
+/**
+ * The Socket.IO namespace `/jobs`: from the handshake on, `job.update` for every job of the token's user and
+ * `batch.update` for their batches; nothing needs subscribing.
+ */
+export class JobUpdates {
+  private constructor(readonly socket: Socket) {}
+
+  /** Connects and resolves once the handshake is accepted; a refused token rejects with a 401 `VgsApiError`. */
+  static connect(baseUrl: string, options: JobUpdatesOptions): Promise<JobUpdates> {
+    const base = baseUrl.replace(/\/+$/, '');
+    const socket = io(`${base}/jobs`, { ...options.socket, auth: { token: options.token } });
+    return new Promise((resolve, reject) => {
+      socket.once('connect', () => {
+        socket.off('connect_error');
+        resolve(new JobUpdates(socket));
+      });
+      socket.once('connect_error', (err: Error & { data?: { error_code?: string } }) => {
+        socket.close();
+        if (err.data?.error_code === 'UNAUTHORIZED') {
+          reject(new VgsApiError(401, { error: { message: 'The socket handshake refused the token', error_code: 'UNAUTHORIZED' } }));
+        } else reject(new VgsConnectionError(base, err));
+      });
+    });
+  }
+
+  /** Calls `listener` with every `job.update`; returns the function that stops it. */
+  onJob(listener: (update: JobUpdate) => void): () => void {
+    this.socket.on('job.update', listener);
+    return () => this.socket.off('job.update', listener);
+  }
+
+  /** Calls `listener` with every `batch.update`; returns the function that stops it. */
+  onBatch(listener: (update: BatchUpdate) => void): () => void {
+    this.socket.on('batch.update', listener);
+    return () => this.socket.off('batch.update', listener);
+  }
+
+  /** The job's current status, asked over the socket (`job.status`); errors as `VgsApiError`. */
+  async status(jobId: string, timeoutMs = 10_000): Promise<JobStatusDto> {
+    const ack = (await this.socket.timeout(timeoutMs).emitWithAck('job.status', { job_id: jobId })) as JobStatusDto | { error: { error_code: string; message: string } };
+    if ('error' in ack) throw new VgsApiError(ack.error.error_code === 'NOT_FOUND' ? 404 : 400, ack);
+    return ack;
+  }
+
+  /**
+   * Resolves with the job's terminal state (completed, failed or cancelled), calling `onUpdate` on the way. Listens
+   * before asking for the current status, so a job that ends between the two is not missed.
+   */
+  waitForJob(jobId: string, options: { onUpdate?: (state: JobState) => void; timeoutMs?: number } = {}): Promise<JobState> {
+    return new Promise<JobState>((resolve, reject) => {
+      let settled = false;
+      const finish = (state: JobState | null, err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        stop();
+        clearTimeout(timer);
+        if (state) resolve(state);
+        else reject(err);
+      };
+      const seen = (state: JobState) => {
+        options.onUpdate?.(state);
+        if (isTerminal(state.status)) finish(state);
+      };
+      const stop = this.onJob((update) => {
+        if (update.job_id === jobId) seen(update);
+      });
+      const timer = setTimeout(
+        () => finish(null, new Error(`job ${jobId} did not end within ${options.timeoutMs} ms`)),
+        options.timeoutMs ?? 2 ** 31 - 1,
+      );
+      this.status(jobId).then(
+        (status) => seen(status),
+        (err: unknown) => finish(null, err),
+      );
+    });
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}

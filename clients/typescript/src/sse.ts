@@ -1,0 +1,39 @@
+import type { Client } from './gen/client';
+import { getJob, streamJobEvents } from './gen/sdk.gen';
+import type { JobUpdateEvent } from './gen/types.gen';
+
+/** The `job.update` payload (Socket.IO) and the `data` of each SSE `job.update` event. */
+export type JobUpdate = JobUpdateEvent;
+/** What is known of a job at one moment, from an update or from a status answer. */
+export type JobState = Pick<JobUpdate, 'job_id' | 'status' | 'progress' | 'current_stage' | 'error_message' | 'updated_at'>;
+
+const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
+
+/** True once a job can change no more. */
+export function isTerminal(status: JobUpdate['status']): boolean {
+  return TERMINAL.has(status);
+}
+
+/**
+ * The job's updates over Server-Sent Events (`GET /api/v1/jobs/{job_id}/events`) until it ends; a dropped stream is
+ * resumed with `Last-Event-ID`. A missing job or bad credentials reject with a `VgsApiError` before streaming.
+ */
+export async function* jobEvents(client: Client, jobId: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<JobUpdate> {
+  // The stream reports an error answer only as "SSE failed: 404": ask once first, for the envelope.
+  await getJob({ client, path: { job_id: jobId }, throwOnError: true });
+  let failure: unknown;
+  const { stream } = await streamJobEvents({
+    client,
+    path: { job_id: jobId },
+    signal: options.signal,
+    sseMaxRetryAttempts: 5,
+    onSseError: (err) => (failure = err),
+  });
+  for await (const data of stream) {
+    // The last event of a deleted job (`job.deleted`) carries only its id.
+    if (typeof (data as Partial<JobUpdate>).status !== 'string') return;
+    yield data;
+    if (isTerminal(data.status)) return;
+  }
+  if (failure && !options.signal?.aborted) throw failure;
+}

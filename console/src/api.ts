@@ -1,0 +1,61 @@
+/** The service's API as the console uses it: JSON over fetch with the session's bearer token, errors as ApiError. */
+
+export type JobStatus = 'queued' | 'processing' | 'completed' | 'failed' | 'cancelled';
+
+export interface Job {
+  job_id: string;
+  status: JobStatus;
+  progress: number;
+  current_stage: string | null;
+  error_message: string | null;
+  created_at: string;
+  configuration: { topic: string; quality: string };
+}
+
+/** The Socket.IO `job.update` payload: the fields of a job that change. */
+export type JobUpdate = Pick<Job, 'job_id' | 'status' | 'progress' | 'current_stage' | 'error_message'>;
+
+export interface DownloadUrls {
+  video_url: string;
+  captions_url: string | null;
+  thumbnail_url: string;
+  expires_at: string;
+}
+
+/** One error envelope, kept whole: the message for people, the code and field details for the form. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: Array<{ field: string; errors: string[] }> = [],
+  ) {
+    super(message);
+  }
+}
+
+export type TokenSource = () => Promise<string>;
+
+export class Api {
+  constructor(private readonly token: TokenSource) {}
+
+  me = () => this.call<{ user_id: string; is_admin: boolean }>('GET', '/api/v1/users/me');
+  jobs = () => this.call<{ data: Job[] }>('GET', '/api/v1/jobs?items_per_page=50');
+  submit = (request: Record<string, unknown>) => this.call<Job>('POST', '/api/v1/videos/generate', request);
+  cancel = (jobId: string) => this.call<Job>('POST', `/api/v1/jobs/${jobId}/cancel`);
+  remove = (jobId: string) => this.call<void>('DELETE', `/api/v1/jobs/${jobId}`);
+  downloadUrls = (jobId: string) => this.call<DownloadUrls>('POST', `/api/v1/videos/jobs/${jobId}/download-url`);
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${await this.token()}` };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (res.status === 204) return undefined as T;
+    const payload = (await res.json().catch(() => null)) as { error?: { error_code: string; message: string; details?: { fields?: ApiError['fields'] } } } | null;
+    if (!res.ok) {
+      const error = payload?.error;
+      throw new ApiError(res.status, error?.error_code ?? 'HTTP_ERROR', error?.message ?? `${method} ${path}: HTTP ${res.status}`, error?.details?.fields ?? []);
+    }
+    return payload as T;
+  }
+}

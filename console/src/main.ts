@@ -1,0 +1,159 @@
+import './style.css';
+import { Api, ApiError, type Job } from './api';
+import { byId, el, showError } from './dom';
+import { connectLive } from './live';
+import { clerkSession, devTokenSession, type ConsoleSettings, type Session } from './session';
+import { JobsView } from './jobs-view';
+
+const signInSection = byId('sign-in');
+const signInError = byId('sign-in-error');
+const app = byId('app');
+
+/**
+ * A pasted token kept from earlier in this tab opens the console at once. Otherwise the sign-in choices show right
+ * away, and Clerk (when configured) loads beside them: an existing Clerk session opens the console when it is ready,
+ * else its button appears. The token form never waits for Clerk, so an unreachable Clerk blocks nothing.
+ */
+async function start(): Promise<void> {
+  const settings = (await (await fetch('/console/config.json')).json()) as ConsoleSettings;
+  const kept = settings.dev_tokens ? devTokenSession() : null;
+  if (kept) return open(kept);
+
+  signInSection.hidden = false;
+  if (settings.dev_tokens) {
+    const form = byId<HTMLFormElement>('token-form');
+    form.hidden = false;
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const dev = devTokenSession(String(new FormData(form).get('token') ?? ''));
+      if (dev) void open(dev);
+    });
+  }
+  if (!settings.clerk_publishable_key) {
+    if (!settings.dev_tokens) signInError.textContent = 'Sign-in is not configured on this server (CLERK_PUBLISHABLE_KEY).';
+    return;
+  }
+  const status = byId('clerk-status');
+  status.textContent = 'Loading Clerk sign-in…';
+  const clerk = await clerkSession(settings.clerk_publishable_key).catch((error: unknown) => {
+    status.textContent = `Clerk sign-in is unavailable: ${error instanceof Error ? error.message : String(error)}`;
+    return null;
+  });
+  if (!clerk || signInSection.hidden) return; // unavailable, or signed in with a token meanwhile
+  status.textContent = '';
+  if (clerk.session) return open(clerk.session);
+  const button = byId<HTMLButtonElement>('clerk-sign-in');
+  button.hidden = false;
+  button.addEventListener('click', () => void clerk.signIn().catch((error: unknown) => showError(signInError, error)));
+}
+
+/** The signed-in console: checks the token once (a bad one goes back to sign-in), then jobs, live updates, the form. */
+async function open(session: Session): Promise<void> {
+  const api = new Api(session.token);
+  let me: { user_id: string };
+  try {
+    me = await api.me();
+  } catch (error) {
+    await session.signOut();
+    signInSection.hidden = false;
+    showError(signInError, error instanceof ApiError && error.status === 401 ? new Error('That token was not accepted (invalid or expired).') : error);
+    return;
+  }
+  signInSection.hidden = true;
+  app.hidden = false;
+  byId('who').textContent = `Signed in as ${me.user_id}`;
+
+  const player = new Player(api);
+  const jobs = new JobsView(byId<HTMLUListElement>('jobs'), byId('jobs-error'), api, {
+    play: (job) => player.play(job),
+    download: (job) => player.download(job),
+  });
+  const live = connectLive(session.token, session.renewable, {
+    update: (update) => {
+      if (!jobs.update(update)) void jobs.reload();
+    },
+    connected: () => void jobs.reload(),
+    state: (text) => (byId('live').textContent = text),
+    expired: () => showError(byId('jobs-error'), new Error('Your token expired: sign out and paste a new one.')),
+  });
+
+  const signOut = byId<HTMLButtonElement>('sign-out');
+  signOut.hidden = false;
+  signOut.addEventListener('click', () => {
+    live.disconnect();
+    void session.signOut().then(() => window.location.reload());
+  });
+  byId('refresh').addEventListener('click', () => void jobs.reload());
+  wireSubmitForm(api, (job) => jobs.add(job));
+}
+
+function wireSubmitForm(api: Api, created: (job: Job) => void): void {
+  const form = byId<HTMLFormElement>('submit-form');
+  const errors = byId('submit-error');
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    errors.textContent = '';
+    let request: Record<string, unknown>;
+    try {
+      request = requestFrom(new FormData(form));
+    } catch (error) {
+      return showError(errors, error);
+    }
+    api.submit(request).then(created, (error: unknown) => {
+      const fields = error instanceof ApiError ? error.fields.map((f) => `${f.field}: ${f.errors.join(', ')}`) : [];
+      showError(errors, fields.length > 0 ? new Error(`${(error as Error).message} — ${fields.join('; ')}`) : error);
+    });
+  });
+}
+
+/** A VideoGenerationRequest from the form: required fields as typed, optional ones only when filled in. */
+function requestFrom(data: FormData): Record<string, unknown> {
+  const text = (name: string) => String(data.get(name) ?? '').trim();
+  const request: Record<string, unknown> = { topic: text('topic'), context: text('context'), use_rag: data.get('use_rag') === 'on' };
+  for (const name of ['model', 'quality', 'priority', 'webhook_url', 'configuration_id']) {
+    if (text(name)) request[name] = text(name);
+  }
+  if (text('custom_config')) {
+    try {
+      request.custom_config = JSON.parse(text('custom_config'));
+    } catch {
+      throw new Error('custom_config is not valid JSON');
+    }
+  }
+  return request;
+}
+
+/**
+ * Plays and downloads through signed URLs from the API: a <video>, <track> or link cannot send the bearer token,
+ * and the token must never sit in a URL. Each press asks for fresh URLs, so an expired one is never reused.
+ */
+class Player {
+  private readonly section = byId('player');
+  private readonly video = byId<HTMLVideoElement>('video');
+
+  constructor(private readonly api: Api) {}
+
+  async play(job: Job): Promise<void> {
+    const urls = await this.api.downloadUrls(job.job_id);
+    this.video.replaceChildren();
+    this.video.src = urls.video_url;
+    if (urls.captions_url) {
+      this.video.append(el('track', { kind: 'captions', srclang: 'en', label: 'Captions', src: urls.captions_url, default: true }));
+    }
+    byId('player-title').textContent = job.configuration.topic;
+    this.section.hidden = false;
+    this.video.dataset.jobId = job.job_id;
+    this.video.load();
+  }
+
+  async download(job: Job): Promise<void> {
+    const urls = await this.api.downloadUrls(job.job_id);
+    // The answer is Content-Disposition: attachment, so the browser saves it under the service's file name.
+    el('a', { href: urls.video_url, download: '' }).click();
+  }
+}
+
+void start().catch((error: unknown) => {
+  signInSection.hidden = false;
+  showError(signInError, error);
+});

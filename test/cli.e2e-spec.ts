@@ -1,0 +1,244 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './support/redis-server';
+import { startTestApp, TestContext } from './support/test-app';
+
+const ROOT = join(__dirname, '..');
+const CLI = ['-r', 'ts-node/register/transpile-only', join(ROOT, 'clients', 'cli', 'main.ts')];
+const FIXTURE = join(__dirname, 'fixtures', 'misbehaving-generator.mjs');
+const CONTEXT = 'Sunlight scatters off air molecules. Blue light scatters the most, so the sky looks blue.';
+const API_KEY = 'vgs-cli-test-key';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a command as a real child process (the CLI's environment only: no VGS_* of the machine running the tests);
+ * `onStderr` sees its stderr so far as it grows.
+ */
+function run(command: string, args: string[], env: Record<string, string>, onStderr?: (stderr: string) => void): Promise<Run> {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VGS_'))) as Record<string, string>;
+  const child = spawn(command, args, { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+    onStderr?.(stderr);
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const lines = (text: string) => text.split('\n').filter((l) => l.length > 0);
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+describe('vgs CLI (real child processes against the live service)', () => {
+  let ctx: TestContext;
+  let token: string;
+  let dir: string;
+  const vgs = (args: string[], env: Record<string, string> = {}) => run(process.execPath, [...CLI, ...args], { VGS_URL: ctx.url, VGS_TOKEN: token, ...env });
+  const job = async (id: string) => (await ctx.http().get(`/api/v1/jobs/${id}`).set('Authorization', `Bearer ${token}`)).body;
+
+  beforeAll(async () => {
+    ctx = await startTestApp({
+      APP_ROLE: 'all',
+      API_KEYS: `cli:${createHash('sha256').update(API_KEY).digest('hex')}:jobs:submit|jobs:read`,
+    });
+    token = ctx.tokenFor('user_cli');
+    dir = mkdtempSync(join(tmpdir(), 'vgs-cli-'));
+  });
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await ctx?.close();
+  });
+
+  let completedId: string;
+
+  test('submit --wait prints the job id, plain progress lines off a terminal, and exits 0 once completed', async () => {
+    const r = await vgs(['submit', '--topic', 'Why the sky is blue', '--context', CONTEXT, '--quality', 'low', '--wait']);
+    expect(r.code).toBe(0);
+    const [id, done, ...rest] = lines(r.stdout);
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(done).toBe(`${id} completed`);
+    expect(rest).toEqual([]);
+    const progress = lines(r.stderr);
+    for (const line of progress) expect(line).toMatch(/^progress \d+% status=(queued|processing|completed) stage=\S+$/);
+    expect(progress.some((l) => l.includes('status=processing'))).toBe(true);
+    expect(progress.at(-1)).toMatch(/^progress 100% status=completed /);
+    const percents = progress.map((l) => Number(/progress (\d+)%/.exec(l)?.[1]));
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(await job(id)).toEqual(expect.objectContaining({ status: 'completed', configuration: expect.objectContaining({ quality: 'low' }) }));
+    completedId = id;
+  });
+
+  test('download writes the verified file, resumes a partial one with Range, and knows a complete one', async () => {
+    const meta = (await ctx.http().get(`/api/v1/videos/jobs/${completedId}/metadata`).set('Authorization', `Bearer ${token}`)).body;
+    const out = join(dir, 'sky.mp4');
+    const fresh = await vgs(['download', completedId, '-o', out]);
+    expect(fresh.code).toBe(0);
+    expect(fresh.stdout).toMatch(new RegExp(`^${out} \\(\\d+\\.\\d (KiB|MiB), sha256 verified\\)\\n$`));
+    expect(lines(fresh.stderr).at(-1)).toMatch(/^downloaded .+ \(100%\)$/);
+    expect(statSync(out).size).toBe(meta.file_size);
+    expect(sha256(out)).toBe(meta.checksum_sha256);
+
+    const half = Math.floor(meta.file_size / 2);
+    truncateSync(out, half);
+    const resumed = await vgs(['download', completedId, '-o', out]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain(', resumed at ');
+    expect(lines(resumed.stderr)[0]).toMatch(/^downloaded .+ \((49|50)%\)$/);
+    expect(sha256(out)).toBe(meta.checksum_sha256);
+
+    const again = await vgs(['download', completedId, '-o', out]);
+    expect(again.stdout).toContain(', already complete, sha256 verified');
+
+    // Not the video's bytes (same length): the check says so, and --restart replaces them.
+    writeFileSync(out, Buffer.alloc(meta.file_size));
+    const corrupt = await vgs(['download', completedId, '-o', out]);
+    expect(corrupt.code).toBe(1);
+    expect(lines(corrupt.stderr)).toEqual([expect.stringMatching(/^vgs: .+ does not match the video's SHA-256 .+--restart$/)]);
+    expect((await vgs(['download', completedId, '-o', out, '--restart'])).code).toBe(0);
+    expect(sha256(out)).toBe(meta.checksum_sha256);
+  });
+
+  test('logs --follow prints every line of the job; list shows the jobs as a table, filtered, paged', async () => {
+    const running = lines((await vgs(['submit', '--topic', 'Why sunsets are red', '--context', CONTEXT, '--quality', 'low'])).stdout)[0];
+    const logs = await vgs(['logs', running, '--follow']);
+    expect(logs.code).toBe(0);
+    expect((await job(running)).status).toBe('completed');
+    const served = (await ctx.http().get(`/api/v1/jobs/${running}/logs?limit=1000`).set('Authorization', `Bearer ${token}`)).body.logs;
+    expect(served.length).toBeGreaterThan(3);
+    expect(lines(logs.stdout)).toEqual(served.map((l: any) => `${l.timestamp} ${l.level.padEnd(5)} ${l.stage ?? '-'}: ${l.message}`));
+
+    const list = await vgs(['list']);
+    expect(list.code).toBe(0);
+    const [header, ...rows] = lines(list.stdout);
+    expect(header).toMatch(/^JOB\s+STATUS\s+PROGRESS\s+STAGE\s+CREATED\s+TOPIC$/);
+    expect(rows).toEqual([
+      expect.stringMatching(new RegExp(`^${running}\\s+completed\\s+100%\\s+\\S+\\s+\\S+Z\\s+Why sunsets are red$`)),
+      expect.stringMatching(new RegExp(`^${completedId}\\s+completed\\s+`)),
+      '2 of 2 jobs',
+    ]);
+    const filtered = JSON.parse((await vgs(['list', '--status', 'completed', '--oldest-first', '--json'])).stdout);
+    expect(filtered.data.map((j: any) => j.job_id)).toEqual([completedId, running]);
+    const paged = await vgs(['list', '--limit', '1']);
+    expect(lines(paged.stdout).at(-1)).toMatch(/^1 of 2 jobs; more: vgs list --cursor \S+$/);
+  });
+
+  test('on a terminal, watch draws a live progress bar with the stage', async () => {
+    const id = lines((await vgs(['submit', '--topic', 'Why leaves are green', '--context', CONTEXT, '--quality', 'low'])).stdout)[0];
+    // script(1) gives the CLI a pseudo-terminal, as a person's shell would; -e passes its exit code on.
+    const command = [process.execPath, ...CLI, 'watch', id].map((a) => `'${a}'`).join(' ');
+    const r = await run('script', ['-qefc', command, '/dev/null'], { VGS_URL: ctx.url, VGS_TOKEN: token });
+    expect(r.code).toBe(0);
+    // Redrawn in place (cursor to column 1) from the state at start to the end; how many frames between depends on speed.
+    const frames = r.stdout.split('\x1b[1G').slice(1);
+    expect(frames[0]).toMatch(/^[█░]{40} \d+% \| (queued|processing) \| \S+/);
+    expect(frames.at(-1)).toMatch(/^█{40} 100% \| completed \| \S+/);
+    expect(r.stdout).not.toContain('progress ');
+    expect(r.stdout).toContain(`${id} completed`);
+  });
+
+  test('failures are one line on stderr with the envelope message and code, and a non-zero exit', async () => {
+    const oneLine = async (args: string[], env: Record<string, string>, pattern: RegExp) => {
+      const r = await vgs(args, env);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(lines(r.stderr)).toEqual([expect.stringMatching(pattern)]);
+    };
+    await oneLine(['cancel', completedId], {}, /^vgs: .+ \(JOB_NOT_CANCELLABLE\)$/);
+    await oneLine(['watch', '00000000-0000-4000-8000-000000000000'], {}, /^vgs: .+ \(NOT_FOUND\)$/);
+    await oneLine(['submit', '--topic', 'no context'], {}, /^vgs: .+ \(VALIDATION_ERROR\): context: .+$/);
+    await oneLine(['list'], { VGS_TOKEN: 'not-a-token' }, /^vgs: .+ \(UNAUTHORIZED\)$/);
+    await oneLine(['list'], { VGS_TOKEN: '' }, /^vgs: no credentials: set VGS_TOKEN or VGS_API_KEY/);
+    await oneLine(['list', '--url', `http://127.0.0.1:${await freePort()}`], {}, /^vgs: cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED$/);
+    await oneLine(['submit', '--custom-config', '[1]', '--topic', 't', '--context', 'c'], {}, /^vgs: .*custom-config.* must be a JSON object/);
+  });
+
+  test('an API key works instead of a token (--api-key or VGS_API_KEY)', async () => {
+    const r = await vgs(['list', '--api-key', API_KEY], { VGS_TOKEN: '' });
+    expect(r.code).toBe(0);
+    expect(lines(r.stdout).at(-1)).toMatch(/^\d+ of \d+ jobs/);
+    expect((await vgs(['list'], { VGS_TOKEN: '', VGS_API_KEY: 'wrong' })).stderr).toMatch(/\(UNAUTHORIZED\)/);
+  });
+});
+
+describe('vgs with queued jobs (an API process with no worker: they stay queued)', () => {
+  let ctx: TestContext;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    ctx = await startTestApp({ APP_ROLE: 'api' });
+    env = { VGS_URL: ctx.url, VGS_TOKEN: ctx.tokenFor('user_cli_queued') };
+  });
+  afterAll(() => ctx?.close());
+
+  test('submit --file with flags over it; watch and logs --follow follow live until cancel ends the job (watch exits 3)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vgs-cli-'));
+    try {
+      const requestFile = join(dir, 'request.json');
+      writeFileSync(requestFile, JSON.stringify({ topic: 'from the file', context: CONTEXT, quality: 'low', custom_config: { aspect_ratio: '1:1' } }));
+      const submitted = await run(process.execPath, [...CLI, 'submit', '--file', requestFile, '--topic', 'from a flag', '--priority', 'low'], env);
+      expect(submitted).toEqual({ code: 0, stdout: expect.stringMatching(/^[0-9a-f-]{36}\n$/), stderr: '' });
+      const id = submitted.stdout.trim();
+      const stored = (await ctx.http().get(`/api/v1/jobs/${id}`).set('Authorization', `Bearer ${env.VGS_TOKEN}`)).body;
+      expect(stored.configuration).toEqual(expect.objectContaining({ topic: 'from a flag', quality: 'low', custom_config: { aspect_ratio: '1:1' } }));
+      expect(stored.priority).toBe('low');
+
+      // Cancelled once the watcher has shown the queued job: it follows the stream to the end either way (a stream
+      // opened after the cancellation starts from it).
+      let shown!: () => void;
+      const queuedShown = new Promise<void>((resolve) => (shown = resolve));
+      const watching = run(process.execPath, [...CLI, 'watch', id], env, (stderr) => stderr.includes('status=queued') && shown());
+      let followEnded = false;
+      const following = run(process.execPath, [...CLI, 'logs', id, '--follow'], env).finally(() => (followEnded = true));
+      await queuedShown;
+      const cancelled = await run(process.execPath, [...CLI, 'cancel', id], env);
+      expect(cancelled).toEqual({ code: 0, stdout: `${id} cancelled\n`, stderr: '' });
+      expect(followEnded).toBe(false);
+      const logs = await following;
+      expect(logs.code).toBe(0);
+      const served = (await ctx.http().get(`/api/v1/jobs/${id}/logs`).set('Authorization', `Bearer ${env.VGS_TOKEN}`)).body.logs;
+      expect(served.length).toBeGreaterThan(0);
+      expect(lines(logs.stdout)).toEqual(served.map((l: any) => `${l.timestamp} ${l.level.padEnd(5)} ${l.stage ?? '-'}: ${l.message}`));
+      const watched = await watching;
+      expect(watched.code).toBe(3);
+      expect(lines(watched.stderr)).toEqual([
+        expect.stringMatching(/^progress 0% status=queued stage=\S+$/),
+        expect.stringMatching(/^progress 0% status=cancelled stage=\S+$/),
+        `vgs: job ${id} cancelled`,
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('vgs watch of a job that fails', () => {
+  let ctx: TestContext;
+
+  beforeAll(async () => {
+    ctx = await startTestApp({ APP_ROLE: 'all', PIPELINE: 'command', PIPELINE_COMMAND: `"${process.execPath}" "${FIXTURE}" crash`, JOB_MAX_ATTEMPTS: '1' });
+  });
+  afterAll(() => ctx?.close());
+
+  test('submit --wait exits 2 with the job’s error message and code', async () => {
+    const r = await run(process.execPath, [...CLI, 'submit', '--topic', 'doomed', '--context', CONTEXT, '--wait'], {
+      VGS_URL: ctx.url,
+      VGS_TOKEN: ctx.tokenFor('user_cli_failing'),
+    });
+    expect(r.code).toBe(2);
+    const id = lines(r.stdout)[0];
+    expect(lines(r.stdout)).toEqual([id]);
+    expect(lines(r.stderr).at(-1)).toBe(`vgs: job ${id} failed: generator failed: ${process.execPath} exited with code 3: … Error: the model is unavailable (GENERATOR_FAILED)`);
+  });
+});

@@ -1,0 +1,170 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import {
+  cancelJob,
+  createVgsClient,
+  deleteJob,
+  downloadVideo,
+  generateVideo,
+  generateVideoBatch,
+  getJob,
+  getVideoMetadata,
+  jobEvents,
+  JobUpdates,
+  VgsApiError,
+  type BatchUpdate,
+  type Client,
+  type JobState,
+  type JobUpdate,
+} from '../clients/typescript/src';
+import { startTestApp, TestContext } from './support/test-app';
+
+const ROOT = join(__dirname, '..');
+const GENERATED = join(ROOT, 'clients', 'typescript', 'src', 'gen');
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<VgsApiError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof VgsApiError)) throw new Error(`expected a VgsApiError, got ${String(err)}`);
+  return err;
+}
+
+describe('TypeScript SDK (clients/typescript)', () => {
+  test('the committed generated code is exactly what `npm run sdk` writes from the served document', () => {
+    const out = mkdtempSync(join(tmpdir(), 'vgs-sdk-check-'));
+    try {
+      const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'scripts', 'generate-sdk.ts'), out], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      if (run.status !== 0) throw new Error(`npm run sdk failed (${run.status}): ${run.stderr}`);
+      const fresh = filesUnder(out);
+      const committed = filesUnder(GENERATED);
+      const differing = [...new Set([...fresh, ...committed])].filter(
+        (file) => !fresh.includes(file) || !committed.includes(file) || !readFileSync(join(out, file)).equals(readFileSync(join(GENERATED, file))),
+      );
+      if (differing.length > 0) {
+        throw new Error(`clients/typescript/src/gen is stale (the OpenAPI document changed): run \`npm run sdk\` and commit the result. Differs: ${differing.join(', ')}`);
+      }
+      expect(fresh).toEqual(expect.arrayContaining(['index.ts', 'sdk.gen.ts', 'types.gen.ts']));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  describe('a whole job flow against the live service', () => {
+    let ctx: TestContext;
+    let token: string;
+    let client: Client;
+    let updates: JobUpdates;
+
+    beforeAll(async () => {
+      ctx = await startTestApp({ APP_ROLE: 'all' });
+      token = ctx.tokenFor('user_sdk');
+      client = createVgsClient({ baseUrl: `${ctx.url}/`, token });
+      updates = await JobUpdates.connect(ctx.url, { token, socket: { transports: ['websocket'] } });
+    });
+    afterAll(async () => {
+      updates?.close();
+      await ctx?.close();
+    });
+
+    const request = (topic: string) => ({
+      topic,
+      context: 'Sunlight scatters off air molecules. Blue light scatters the most, so the sky looks blue.',
+      quality: 'low' as const,
+    });
+
+    test('submit, watch over Socket.IO to completion, download (whole and a range), cancel another, delete', async () => {
+      const submitted = await generateVideo({ client, body: request('Why the sky is blue'), throwOnError: true });
+      expect(submitted.response.status).toBe(201);
+      expect(submitted.response.headers.get('location')).toBe(`/api/v1/jobs/${submitted.data.job_id}`);
+      expect(submitted.data).toEqual(expect.objectContaining({ status: 'queued', progress: 0 }));
+      const jobId = submitted.data.job_id;
+
+      // One worker: the second job waits in the queue behind the first, and is cancelled there.
+      const other = await generateVideo({ client, body: request('Why sunsets are red'), throwOnError: true });
+      const cancelled = await cancelJob({ client, path: { job_id: other.data.job_id }, throwOnError: true });
+      expect(cancelled.data.status).toBe('cancelled');
+
+      const seen: JobState[] = [];
+      const final = await updates.waitForJob(jobId, { onUpdate: (s) => seen.push(s), timeoutMs: 120_000 });
+      expect(final).toEqual(expect.objectContaining({ job_id: jobId, status: 'completed', progress: 100 }));
+      expect(seen.some((s) => s.status === 'processing' && s.current_stage)).toBe(true);
+      const progress = seen.map((s) => s.progress);
+      expect(progress).toEqual([...progress].sort((a, b) => a - b));
+
+      // The SSE helper replays the job's latest event and ends at the terminal one.
+      const streamed: JobUpdate[] = [];
+      for await (const update of jobEvents(client, jobId)) streamed.push(update);
+      expect(streamed.at(-1)).toEqual(expect.objectContaining({ job_id: jobId, status: 'completed', progress: 100 }));
+      const cancelledStream: JobUpdate[] = [];
+      for await (const update of jobEvents(client, other.data.job_id)) cancelledStream.push(update);
+      expect(cancelledStream.map((u) => u.status)).toEqual(['cancelled']);
+
+      const { data: meta } = await getVideoMetadata({ client, path: { job_id: jobId }, throwOnError: true });
+      const whole = await downloadVideo({ client, path: { job_id: jobId }, parseAs: 'arrayBuffer', throwOnError: true });
+      expect(whole.response.status).toBe(200);
+      expect(whole.response.headers.get('content-type')).toBe('video/mp4');
+      const bytes = Buffer.from(whole.data as unknown as ArrayBuffer);
+      expect(bytes.length).toBe(meta.file_size);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(meta.checksum_sha256);
+
+      const range = await downloadVideo({ client, path: { job_id: jobId }, headers: { Range: 'bytes=100-1123' }, parseAs: 'arrayBuffer', throwOnError: true });
+      expect(range.response.status).toBe(206);
+      expect(range.response.headers.get('content-range')).toBe(`bytes 100-1123/${meta.file_size}`);
+      expect(Buffer.from(range.data as unknown as ArrayBuffer).equals(bytes.subarray(100, 1124))).toBe(true);
+
+      // Error answers arrive as VgsApiError with the envelope's code, thrown or returned.
+      const notCancellable = await errorOf(cancelJob({ client, path: { job_id: jobId }, throwOnError: true }));
+      expect(notCancellable).toEqual(expect.objectContaining({ status: 409, code: 'JOB_NOT_CANCELLABLE' }));
+      const unsatisfiable = await downloadVideo({ client, path: { job_id: jobId }, headers: { Range: `bytes=${meta.file_size}-` } });
+      expect(unsatisfiable.error).toEqual(expect.objectContaining({ status: 416, code: 'RANGE_NOT_SATISFIABLE' }));
+
+      const deleted = await deleteJob({ client, path: { job_id: jobId }, throwOnError: true });
+      expect(deleted.response.status).toBe(204);
+      const gone = await errorOf(getJob({ client, path: { job_id: jobId }, throwOnError: true }));
+      expect(gone).toEqual(expect.objectContaining({ status: 404, code: 'NOT_FOUND', message: expect.any(String), requestId: expect.any(String) }));
+    });
+
+    test('onBatch receives typed batch.update summaries up to the completed batch', async () => {
+      const summaries: BatchUpdate[] = [];
+      const stop = updates.onBatch((summary) => summaries.push(summary));
+      const { data: batch } = await generateVideoBatch({ client, body: { name: 'sdk batch', jobs: [request('Why ice floats')] }, throwOnError: true });
+      await updates.waitForJob(batch.jobs[0].job_id, { timeoutMs: 120_000 });
+      const deadline = Date.now() + 10_000;
+      while (!summaries.some((s) => s.completed_at !== null) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      stop();
+      expect(summaries.every((s) => s.batch_id === batch.batch_id)).toBe(true);
+      expect(summaries.at(-1)).toEqual(
+        expect.objectContaining({ name: 'sdk batch', status: 'completed', total_jobs: 1, progress: 100, counts: expect.objectContaining({ completed: 1 }) }),
+      );
+    });
+
+    test('bad input and bad credentials are VgsApiErrors naming the problem', async () => {
+      const invalid = await errorOf(generateVideo({ client, body: { topic: ' ', context: 'x' }, throwOnError: true }));
+      expect(invalid).toEqual(expect.objectContaining({ status: 422, code: 'VALIDATION_ERROR' }));
+      expect(invalid.details.fields?.map((f) => f.field)).toContain('topic');
+
+      const stranger = createVgsClient({ baseUrl: ctx.url, token: 'not-a-token' });
+      expect(await errorOf(getJob({ client: stranger, path: { job_id: '00000000-0000-4000-8000-000000000000' }, throwOnError: true }))).toEqual(
+        expect.objectContaining({ status: 401, code: 'UNAUTHORIZED' }),
+      );
+      expect(await errorOf(JobUpdates.connect(ctx.url, { token: 'not-a-token', socket: { transports: ['websocket'] } }))).toEqual(
+        expect.objectContaining({ status: 401, code: 'UNAUTHORIZED' }),
+      );
+    });
+  });
+});
