@@ -12,6 +12,8 @@ command -v redis-server >/dev/null && command -v redis-cli >/dev/null || need+=(
 [ -d /usr/share/fonts/truetype/noto ] || need+=(fonts-noto-core)
 command -v fc-match >/dev/null || need+=(fontconfig)
 command -v ps >/dev/null || need+=(procps)
+# test/multihost.e2e-spec.ts runs worker hosts in network namespaces (ip netns, veth, bridge).
+command -v ip >/dev/null || need+=(iproute2)
 command -v curl >/dev/null || need+=(curl ca-certificates)
 # promtool checks and unit-tests deploy/prometheus/alerts.yml (test/observability.e2e-spec.ts).
 command -v promtool >/dev/null || need+=(prometheus)

@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,12 +42,12 @@ describe('start-up', () => {
     const env = { ...base, NODE_ENV: 'development', CLERK_JWT_KEY: '', CLERK_AUTHORIZED_PARTIES: '', APP_ROLE: 'api' };
     const app = await AppProcess.start(env, await freePort());
     try {
-      const token = execFileSync('npm', ['run', '--silent', 'token', '--', 'user_dev_42'], {
+      // Not execFileSync: a blocked event loop keeps fetch from retiring a keep-alive socket the app has closed.
+      const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'token', '--', 'user_dev_42'], {
         cwd: ROOT,
         env: { ...process.env, ...env },
-      })
-        .toString()
-        .trim();
+      });
+      const token = stdout.trim();
       expect(token.split('.')).toHaveLength(3);
       const res = await app.api('POST', '/api/v1/videos/generate', token, { topic: 'Dev', context: 'Local key.' });
       expect(res.status).toBe(201);

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { CREATE_BATCH } from '../jobs/job-store.lua';
 import { Job, JobConfiguration } from '../jobs/job.model';
 import { JobStore, newJobFields, readSubmissionReply, SubmissionReply, submissionArgs } from '../jobs/job.store';
 import { defineScripts, ScriptRunner } from '../redis/lua-scripts';
+import type { RedisClient } from '../redis/redis-client';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 
@@ -39,13 +39,13 @@ export class BatchStore {
   private readonly scripts: Record<'create' | 'removeIfEmpty', ScriptRunner>;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly config: AppConfig,
     private readonly jobs: JobStore,
   ) {
     this.scripts = defineScripts(redis, {
-      create: { command: 'vgsCreateBatch', keys: 2, lua: CREATE_BATCH },
+      create: { command: 'vgsCreateBatch', lua: CREATE_BATCH },
       removeIfEmpty: { command: 'vgsRemoveEmptyBatch', keys: 2, lua: REMOVE_EMPTY_BATCH },
     });
   }
@@ -67,9 +67,10 @@ export class BatchStore {
       // Distinct creation instants keep the batch's jobs in submission order in every index.
       newJobFields(j.id, input.userId, j.configuration, j.estimatedCompletion, input.id, new Date(now.getTime() + i)),
     );
+    const keys = [this.keys.key('batch', input.id), ...(input.idempotency ? [this.jobs.idempotencyKey('batch', input.userId, input.idempotency.key)] : [])];
     const reply = (await this.scripts.create(
-      this.keys.key('batch', input.id),
-      input.idempotency ? this.jobs.idempotencyKey('batch', input.userId, input.idempotency.key) : '',
+      keys.length,
+      ...keys,
       this.keys.prefix,
       JSON.stringify(batch),
       JSON.stringify(jobs),

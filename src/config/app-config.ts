@@ -1,5 +1,7 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { API_KEY_SCOPES, AppRole, clerkFrontendApiOrigin, Environment } from './environment';
+import { RedisTarget, redisTarget } from '../redis/redis-options';
 
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 export interface ApiKeyConfig {
@@ -14,6 +16,20 @@ const list = (value: string) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/** An S3-compatible bucket (validated: bucket and credentials are set whenever STORAGE_DRIVER=s3). */
+export interface S3Settings {
+  /** Unset: AWS S3 in `region`. */
+  endpoint?: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  forcePathStyle: boolean;
+  /** Downloads streamed through the API (`proxy`) or a 302 to a presigned URL (`redirect`). */
+  downloadMode: Environment['DOWNLOAD_MODE'];
+  presignTtlSeconds: number;
+}
+
 /** .env files carry PEM keys on one line with literal "\n": turn them back into a real PEM. */
 export function normalisePem(value: string): string {
   return value.replace(/\\n/g, '\n').replace(/\r/g, '').trim() + '\n';
@@ -25,7 +41,12 @@ export class AppConfig {
   readonly isProduction: boolean;
   readonly port: number;
   readonly host: string;
-  readonly redisUrl: string;
+  /** The one Redis node, Sentinel-found master or Redis Cluster (REDIS_URL, REDIS_CLUSTER_NODES). */
+  readonly redis: RedisTarget;
+  /**
+   * The prefix of every key as written, BullMQ's included: REDIS_KEY_PREFIX, or on a cluster `{REDIS_KEY_PREFIX}`,
+   * one hash tag that puts every key in one slot (so each script's keys, and BullMQ's, share it).
+   */
   readonly redisKeyPrefix: string;
   readonly clerk: {
     jwtKey?: string;
@@ -39,10 +60,14 @@ export class AppConfig {
   readonly apiKeys: ApiKeyConfig[];
   readonly dataDir: string;
   readonly storageDir: string;
+  /** STORAGE_DRIVER=s3: the bucket finished files and uploads live in (STORAGE_DIR is then scratch only); unset: local. */
+  readonly s3?: S3Settings;
   readonly role: AppRole;
   readonly runsApi: boolean;
   readonly runsWorker: boolean;
   readonly workerConcurrency: number;
+  /** The name this worker gives itself in job logs: WORKER_NAME, else the host name. */
+  readonly workerName: string;
   readonly pipeline: Environment['PIPELINE'];
   readonly ffmpegThreads: number;
   /** PIPELINE=command: the generator's command line (split without a shell), time limit and kill grace. */
@@ -95,8 +120,9 @@ export class AppConfig {
     this.isProduction = env.NODE_ENV === 'production';
     this.port = env.PORT;
     this.host = env.HOST;
-    this.redisUrl = env.REDIS_URL;
-    this.redisKeyPrefix = env.REDIS_KEY_PREFIX;
+    this.redis = redisTarget(env.REDIS_URL, env.REDIS_CLUSTER_NODES);
+    // Single-node keys keep their names (no migration); a cluster needs the hash tag.
+    this.redisKeyPrefix = this.redis.mode === 'cluster' ? `{${env.REDIS_KEY_PREFIX}}` : env.REDIS_KEY_PREFIX;
     this.clerk = {
       jwtKey: env.CLERK_JWT_KEY ? normalisePem(env.CLERK_JWT_KEY) : undefined,
       secretKey: env.CLERK_SECRET_KEY,
@@ -114,10 +140,23 @@ export class AppConfig {
     });
     this.dataDir = resolve(env.DATA_DIR);
     this.storageDir = resolve(env.STORAGE_DIR ?? `${env.DATA_DIR}/storage`);
+    if (env.STORAGE_DRIVER === 's3') {
+      this.s3 = {
+        endpoint: env.S3_ENDPOINT,
+        region: env.S3_REGION,
+        bucket: env.S3_BUCKET as string,
+        accessKeyId: env.S3_ACCESS_KEY_ID as string,
+        secretAccessKey: env.S3_SECRET_ACCESS_KEY as string,
+        forcePathStyle: env.S3_FORCE_PATH_STYLE,
+        downloadMode: env.DOWNLOAD_MODE,
+        presignTtlSeconds: env.S3_PRESIGN_TTL_S,
+      };
+    }
     this.role = env.APP_ROLE;
     this.runsApi = env.APP_ROLE !== 'worker';
     this.runsWorker = env.APP_ROLE !== 'api';
     this.workerConcurrency = env.WORKER_CONCURRENCY;
+    this.workerName = env.WORKER_NAME ?? hostname();
     this.pipeline = env.PIPELINE;
     this.ffmpegThreads = env.FFMPEG_THREADS;
     this.pipelineCommand = env.PIPELINE_COMMAND;

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { AppConfig, normalisePem } from './app-config';
 import { ConfigValidationError, validateEnvironment } from './environment';
 
@@ -23,6 +24,18 @@ describe('validateEnvironment', () => {
     const text = (error as Error).message;
     for (const name of ['PORT', 'REDIS_URL', 'APP_ROLE', 'WORKER_CONCURRENCY', 'LOG_LEVEL']) expect(text).toContain(name);
     expect((error as ConfigValidationError).problems).toHaveLength(5);
+  });
+
+  test('Redis: one node keeps its key names; a cluster braces the prefix into one hash tag; bad targets are named', () => {
+    expect(new AppConfig(validateEnvironment({ REDIS_KEY_PREFIX: 'svc' })).redisKeyPrefix).toBe('svc');
+    const sentinel = new AppConfig(validateEnvironment({ REDIS_URL: 'redis+sentinel://s1:26379,s2:26379/main' }));
+    expect([sentinel.redis.mode, sentinel.redisKeyPrefix]).toEqual(['sentinel', 'vgs']);
+    const byUrl = new AppConfig(validateEnvironment({ REDIS_URL: 'redis+cluster://n1:7000,n2:7001', REDIS_KEY_PREFIX: 'svc' }));
+    expect([byUrl.redis.mode, byUrl.redisKeyPrefix]).toEqual(['cluster', '{svc}']);
+    expect(new AppConfig(validateEnvironment({ REDIS_CLUSTER_NODES: 'n1:7000,n2:7001' })).redisKeyPrefix).toBe('{vgs}');
+    expect(() => validateEnvironment({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: 'n1:7000' })).toThrow(/set one of them/);
+    expect(() => validateEnvironment({ REDIS_CLUSTER_NODES: 'n1:7000,n2:port' })).toThrow(/REDIS_CLUSTER_NODES: "n2:port" is not host:port/);
+    expect(() => validateEnvironment({ REDIS_URL: 'redis+sentinel://s1:26379' })).toThrow(/REDIS_URL: .*master name/);
   });
 
   test('production without Clerk keys refuses to start', () => {
@@ -60,6 +73,13 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment({ UPLOAD_DECODE_QUEUE: '-1' })).toThrow(/UPLOAD_DECODE_QUEUE/);
   });
 
+  test('WORKER_NAME: the host name unless set (empty counts as unset); no spaces or slashes', () => {
+    expect(new AppConfig(validateEnvironment({})).workerName).toBe(hostname());
+    expect(new AppConfig(validateEnvironment({ WORKER_NAME: '' })).workerName).toBe(hostname());
+    expect(new AppConfig(validateEnvironment({ WORKER_NAME: 'render-7.eu-west' })).workerName).toBe('render-7.eu-west');
+    for (const bad of ['two words', 'a/b', 'x'.repeat(65)]) expect(() => validateEnvironment({ WORKER_NAME: bad })).toThrow(/WORKER_NAME/);
+  });
+
   test('API keys: format and known scopes', () => {
     const hash = 'a'.repeat(64);
     expect(() => validateEnvironment({ API_KEYS: 'ingest:nothex:jobs:submit' })).toThrow(/API_KEYS/);
@@ -79,6 +99,28 @@ describe('validateEnvironment', () => {
     expect(config.storageDir).toBe('/srv/vgs/storage');
     expect(config.clerk.authorizedParties).toEqual(['https://a.example', 'https://b.example']);
     expect([...config.adminUserIds]).toEqual(['u1', 'u2']);
+  });
+
+  test('storage: local by default; s3 needs the bucket and credentials; redirect only with s3', () => {
+    expect(new AppConfig(validateEnvironment({})).s3).toBeUndefined();
+    const bucket = { STORAGE_DRIVER: 's3', S3_BUCKET: 'videos', S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'secret' };
+    expect(new AppConfig(validateEnvironment({ ...bucket, S3_FORCE_PATH_STYLE: 'true', DOWNLOAD_MODE: 'redirect' })).s3).toEqual({
+      endpoint: undefined,
+      region: 'us-east-1',
+      bucket: 'videos',
+      accessKeyId: 'id',
+      secretAccessKey: 'secret',
+      forcePathStyle: true,
+      downloadMode: 'redirect',
+      presignTtlSeconds: 300,
+    });
+    expect(() => validateEnvironment({ STORAGE_DRIVER: 's3', S3_ACCESS_KEY_ID: 'id' })).toThrow(
+      /S3_BUCKET \/ S3_SECRET_ACCESS_KEY \(unset\): STORAGE_DRIVER=s3 needs the bucket and its credentials/,
+    );
+    expect(() => validateEnvironment({ DOWNLOAD_MODE: 'redirect' })).toThrow(/DOWNLOAD_MODE \(redirect\): only STORAGE_DRIVER=s3/);
+    expect(() => validateEnvironment({ ...bucket, S3_BUCKET: 'No_Such', S3_ENDPOINT: 'minio:9000', STORAGE_DRIVER: 'gcs' })).toThrow(
+      /STORAGE_DRIVER[\s\S]*S3_ENDPOINT[\s\S]*S3_BUCKET/,
+    );
   });
 });
 

@@ -15,12 +15,15 @@ import {
   ValidationError,
 } from 'class-validator';
 import { PIPELINE_NAMES, PipelineName } from '../pipeline';
+import { redisTarget } from '../redis/redis-options';
 
 export const APP_ROLES = ['all', 'api', 'worker'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export const API_KEY_SCOPES = ['jobs:submit', 'jobs:read', 'jobs:priority', 'system:read', 'system:write'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const STORAGE_DRIVERS = ['local', 's3'] as const;
+export const DOWNLOAD_MODES = ['proxy', 'redirect'] as const;
 /** Up to 8 claim names of letters, digits, _ and - joined by dots, then "=" and a value without spaces. */
 const ADMIN_CLAIM_FORMAT = /^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*){0,7}=\S{1,200}$/;
 /** pk_test_ / pk_live_ and the base64 of "<Frontend API host>$" (checked in clerkFrontendApiOrigin). */
@@ -49,8 +52,12 @@ export class Environment {
   @IsString()
   HOST = '0.0.0.0';
 
-  @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'must be a redis:// or rediss:// URL' })
+  @Matches(/^rediss?(\+(sentinel|cluster))?:\/\/[^\s]+$/, { message: 'must be a redis://, rediss://, redis+sentinel:// or redis+cluster:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** A Redis Cluster's nodes, `host:port,host:port,…` (the same as REDIS_URL=redis+cluster://<these>). */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[^\s,]+(,[^\s,]+)*$/, { message: 'must be host:port,host:port,…' })
+  REDIS_CLUSTER_NODES?: string;
 
   @Matches(/^[A-Za-z0-9_.-]{1,32}$/, { message: 'must be 1-32 characters of letters, digits, _ . -' })
   REDIS_KEY_PREFIX = 'vgs';
@@ -87,11 +94,49 @@ export class Environment {
   @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(4096)
   STORAGE_DIR?: string;
 
+  /** `local`: finished files and uploads under STORAGE_DIR (shared by API and workers); `s3`: in a bucket, STORAGE_DIR is scratch. */
+  @IsIn(STORAGE_DRIVERS)
+  STORAGE_DRIVER: (typeof STORAGE_DRIVERS)[number] = 'local';
+
+  /** S3-compatible endpoint (MinIO, R2, …); unset: AWS S3 in S3_REGION. */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  S3_ENDPOINT?: string;
+
+  @Matches(/^[a-z0-9-]{1,64}$/, { message: 'must be a region name such as us-east-1 (R2: auto)' })
+  S3_REGION = 'us-east-1';
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+    message: 'must be a bucket name: 3-63 lowercase letters, digits, dots and hyphens',
+  })
+  S3_BUCKET?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(256)
+  S3_ACCESS_KEY_ID?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(256)
+  S3_SECRET_ACCESS_KEY?: string;
+
+  /** Bucket in the path (`endpoint/bucket/key`) rather than the host name: MinIO and most self-hosted stores. */
+  @Transform(toBool) @IsBoolean()
+  S3_FORCE_PATH_STYLE = false;
+
+  /** `proxy`: the API streams downloads; `redirect`: a 302 to a presigned bucket URL (s3 only). */
+  @IsIn(DOWNLOAD_MODES)
+  DOWNLOAD_MODE: (typeof DOWNLOAD_MODES)[number] = 'proxy';
+
+  /** Lifetime of the presigned URL a redirect points at. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(604_800)
+  S3_PRESIGN_TTL_S = 300;
+
   @IsIn(APP_ROLES)
   APP_ROLE: AppRole = 'all';
 
   @Transform(toInt) @IsInt() @Min(1) @Max(64)
   WORKER_CONCURRENCY = 1;
+
+  /** How this worker names itself in job logs (unset: the host name, a pod's name on Kubernetes). */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'must be 1-64 characters of letters, digits, _ . : -' })
+  WORKER_NAME?: string;
 
   @IsIn(PIPELINE_NAMES)
   PIPELINE: PipelineName = 'builtin';
@@ -275,6 +320,12 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   if (env.PIPELINE === 'command' && !env.PIPELINE_COMMAND) {
     problems.push('PIPELINE_COMMAND (unset): PIPELINE=command needs the generator command line');
   }
+  if (env.STORAGE_DRIVER === 's3') {
+    const unset = (['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const).filter((name) => !env[name]);
+    if (unset.length > 0) problems.push(`${unset.join(' / ')} (unset): STORAGE_DRIVER=s3 needs the bucket and its credentials`);
+  } else if (env.DOWNLOAD_MODE === 'redirect') {
+    problems.push('DOWNLOAD_MODE (redirect): only STORAGE_DRIVER=s3 has presigned URLs to redirect to');
+  }
   if (env.NODE_ENV === 'production' && !env.WEBHOOK_SECRET) {
     problems.push('WEBHOOK_SECRET (unset): production signs webhooks with a configured secret');
   }
@@ -287,6 +338,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   if (env.CLERK_PUBLISHABLE_KEY && !errors.some((e) => e.property === 'CLERK_PUBLISHABLE_KEY') && !clerkFrontendApiOrigin(env.CLERK_PUBLISHABLE_KEY)) {
     problems.push('CLERK_PUBLISHABLE_KEY: does not encode a Frontend API host (base64 of "<host>$")');
   }
+  problems.push(...redisProblems(env, raw, errors));
   env.PIPELINE_ENV = generatorEnvironment(raw, problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return env;
@@ -300,6 +352,20 @@ export function clerkFrontendApiOrigin(publishableKey: string): string | null {
   const decoded = Buffer.from(publishableKey.replace(/^pk_(test|live)_/, ''), 'base64').toString('utf8');
   const host = decoded.endsWith('$') ? decoded.slice(0, -1) : '';
   return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d{1,5})?$/i.test(host) ? `https://${host}` : null;
+}
+
+/** REDIS_URL and REDIS_CLUSTER_NODES read as a connection target, and never both set (which would win is a guess). */
+function redisProblems(env: Environment, raw: Record<string, unknown>, errors: ValidationError[]): string[] {
+  if (errors.some((e) => e.property === 'REDIS_URL' || e.property === 'REDIS_CLUSTER_NODES')) return [];
+  if (env.REDIS_CLUSTER_NODES && raw.REDIS_URL !== undefined) {
+    return ['REDIS_URL / REDIS_CLUSTER_NODES: set one of them (a cluster with a password or TLS: REDIS_URL=redis+cluster://user:password@host:port,… or rediss+cluster://)'];
+  }
+  try {
+    redisTarget(env.REDIS_URL, env.REDIS_CLUSTER_NODES);
+    return [];
+  } catch (err) {
+    return [`${env.REDIS_CLUSTER_NODES ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL'}: ${(err as Error).message}`];
+  }
 }
 
 /** Passed to the generator unchanged when set. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
 import type { Quality } from '../pipeline/video-pipeline';
 import { defineScripts, HSET_FROM_JSON, ScriptRunner } from '../redis/lua-scripts';
+import type { RedisClient } from '../redis/redis-client';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 
@@ -82,7 +82,7 @@ export class ConfigurationStore {
   private readonly scripts: Record<'create' | 'replace' | 'remove', ScriptRunner>;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
     this.scripts = defineScripts(redis, {

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { JobEvent } from '../jobs/job-events';
 import { JobStore } from '../jobs/job.store';
+import { duplicateClient, RedisClient } from '../redis/redis-client';
 import { REDIS_CLIENT } from '../redis/redis.module';
 
 type Listener = (event: JobEvent) => void;
@@ -15,17 +15,17 @@ type Listener = (event: JobEvent) => void;
 export class JobEventBus implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(JobEventBus.name);
   private readonly listeners = new Set<Listener>();
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly store: JobStore,
     private readonly config: AppConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
     if (!this.config.runsApi) return; // only API processes have clients to tell
-    this.subscriber = this.redis.duplicate({ maxRetriesPerRequest: null, connectionName: 'vgs-job-events' });
+    this.subscriber = duplicateClient(this.redis, { maxRetriesPerRequest: null, connectionName: 'vgs-job-events' });
     this.subscriber.on('error', (err: Error) => this.logger.warn(`events subscriber: ${err.message}`));
     this.subscriber.on('message', (_channel: string, message: string) => this.dispatch(message));
     await this.subscriber.subscribe(this.store.eventsChannel);

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
 import type { JobStatus } from '../jobs/job.model';
+import { duplicateClient, RedisClient } from '../redis/redis-client';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 
@@ -28,10 +28,10 @@ const GROUP = 'webhooks';
 @Injectable()
 export class WebhookOutboxStore {
   /** Blocking reads hold their connection: they get one of their own. */
-  private blocking?: Redis;
+  private blocking?: RedisClient;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 
@@ -50,7 +50,11 @@ export class WebhookOutboxStore {
 
   /** Entries never handed to any consumer, waiting up to `blockMs` for one. */
   async readNew(consumer: string, count: number, blockMs: number): Promise<OutboxEntry[]> {
-    this.blocking ??= this.redis.duplicate({ maxRetriesPerRequest: null, connectionName: 'vgs-webhook-outbox' });
+    if (!this.blocking) {
+      this.blocking = duplicateClient(this.redis, { maxRetriesPerRequest: null, connectionName: 'vgs-webhook-outbox' });
+      // An outage only delays the read (it waits for the reconnection); the shared client logs it.
+      this.blocking.on('error', () => undefined);
+    }
     const reply = (await this.blocking.xreadgroup(
       'GROUP', GROUP, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.key, '>',
     )) as [string, RawEntry[]][] | null;

@@ -66,6 +66,7 @@ export class WebhookOutboxReader implements OnApplicationBootstrap, BeforeApplic
   ) {}
 
   onApplicationBootstrap(): void {
+    this.queue.on('error', (err: Error) => this.logger.warn(`webhook queue: ${err.message}`));
     if (this.config.runsWorker) this.running = this.run();
   }
 

@@ -3,7 +3,8 @@
  * exactly one terminal state and the per-user / per-status indexes never disagree with the job hash.
  * Every change also appends the job's public view to its event stream and publishes it on the events
  * channel in the same step, so listeners see changes exactly in the order they happened.
- * Key names are built from the prefix passed in ARGV[1] (single-node Redis; see README for Cluster).
+ * Key names are built from the prefix passed in ARGV[1]: on a Redis Cluster that prefix is one hash tag
+ * (`{vgs}`), so every key a script touches is in the slot of the keys it declares.
  */
 
 import { HSET_FROM_JSON } from '../redis/lua-scripts';
@@ -89,7 +90,7 @@ local function remember_use(key, id, bodyHash, ttl)
 end
 `;
 
-/** KEYS: job hash, idempotency key or "". ARGV: prefix, fields JSON, max queue depth, idempotency TTL s, body
+/** KEYS: job hash[, idempotency key] (key count first). ARGV: prefix, fields JSON, max queue depth, idempotency TTL s, body
  * hash, max active jobs per user (0 = no limit), priority ranks JSON, fair-share slots.
  * Returns {"created"|"existing", job id, job hash's field/value pairs…} (a replayed job deleted since has no
  * pairs) | {"conflict", job id} | {"full", ""} | {"quota", active jobs}. */
@@ -100,7 +101,8 @@ local function with_record(reply)
 end
 local prefix = ARGV[1]
 local fields = cjson.decode(ARGV[2])
-local prior = prior_use(KEYS[2], ARGV[5])
+local idem = KEYS[2] or ''
+local prior = prior_use(idem, ARGV[5])
 if prior then
   if prior[1] == 'existing' then return with_record(prior) end
   return prior
@@ -110,18 +112,19 @@ local active = active_jobs(prefix, fields['user_id'])
 if over_quota(active, 1, tonumber(ARGV[6])) then return {'quota', tostring(active)} end
 place_in_queue(fields, active + 1, cjson.decode(ARGV[7]), tonumber(ARGV[8]))
 insert_job(prefix, fields)
-remember_use(KEYS[2], fields['id'], ARGV[5], tonumber(ARGV[4]))
+remember_use(idem, fields['id'], ARGV[5], tonumber(ARGV[4]))
 return with_record({'created', fields['id']})
 `;
 
-/** A batch and all its jobs, or nothing. KEYS: batch hash, idempotency key or "". ARGV: prefix, batch fields
+/** A batch and all its jobs, or nothing. KEYS: batch hash[, idempotency key] (key count first). ARGV: prefix, batch fields
  * JSON, jobs' fields JSON array, max queue depth, idempotency TTL s, body hash, max active jobs per user,
  * priority ranks JSON, fair-share slots. Returns like CREATE_JOB, with the batch id. */
 export const CREATE_BATCH = `${EMIT}${INSERT}${FAIR_SHARE}${IDEMPOTENCY}
 local prefix = ARGV[1]
 local batch = cjson.decode(ARGV[2])
 local jobs = cjson.decode(ARGV[3])
-local prior = prior_use(KEYS[2], ARGV[6])
+local idem = KEYS[2] or ''
+local prior = prior_use(idem, ARGV[6])
 if prior then return prior end
 if redis.call('ZCARD', prefix .. ':queue:waiting') + #jobs > tonumber(ARGV[4]) then return {'full', ''} end
 local active = active_jobs(prefix, batch['user_id'])
@@ -133,7 +136,7 @@ for i, fields in ipairs(jobs) do
   place_in_queue(fields, active + i, ranks, slots)
   insert_job(prefix, fields)
 end
-remember_use(KEYS[2], batch['id'], ARGV[6], tonumber(ARGV[5]))
+remember_use(idem, batch['id'], ARGV[6], tonumber(ARGV[5]))
 return {'created', batch['id']}
 `;
 

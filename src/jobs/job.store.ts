@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { execOrThrow } from '../redis/exec-or-throw';
 import { defineScripts, ScriptRunner } from '../redis/lua-scripts';
+import type { RedisClient } from '../redis/redis-client';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 import { sourcesOf } from './job-state';
@@ -99,12 +99,12 @@ export class JobStore {
   private readonly scripts: Record<'create' | 'transition' | 'start' | 'progress' | 'remove' | 'releaseIdempotency' | 'list', ScriptRunner>;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly config: AppConfig,
   ) {
     this.scripts = defineScripts(redis, {
-      create: { command: 'vgsCreateJob', keys: 2, lua: CREATE_JOB },
+      create: { command: 'vgsCreateJob', lua: CREATE_JOB },
       transition: { command: 'vgsTransitionJob', keys: 1, lua: TRANSITION_JOB },
       start: { command: 'vgsStartAttempt', keys: 1, lua: START_ATTEMPT },
       progress: { command: 'vgsWriteProgress', keys: 1, lua: WRITE_PROGRESS },
@@ -135,9 +135,10 @@ export class JobStore {
     estimatedCompletion: Date;
   }): Promise<SubmissionReply<Job>> {
     const fields = newJobFields(input.id, input.userId, input.configuration, input.estimatedCompletion);
+    const keys = [this.jobKey(input.id), ...(input.idempotency ? [this.idempotencyKey('job', input.userId, input.idempotency.key)] : [])];
     const reply = (await this.scripts.create(
-      this.jobKey(input.id),
-      input.idempotency ? this.idempotencyKey('job', input.userId, input.idempotency.key) : '',
+      keys.length,
+      ...keys,
       this.keys.prefix,
       JSON.stringify(fields),
       this.config.maxQueueDepth,

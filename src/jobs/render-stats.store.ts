@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
 import type { Quality } from '../pipeline/video-pipeline';
 import { defineScripts, ScriptRunner } from '../redis/lua-scripts';
+import type { RedisClient } from '../redis/redis-client';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 import type { RenderTimes } from './eta';
@@ -28,7 +28,7 @@ export class RenderStatsStore {
   private readonly scripts: Record<'record', ScriptRunner>;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
     this.scripts = defineScripts(redis, { record: { command: 'vgsRecordRenderTimes', keys: 1, lua: RECORD_RENDER_TIMES } });

@@ -1,9 +1,9 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import type { Job } from '../jobs/job.model';
+import { duplicateClient, RedisClient } from '../redis/redis-client';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 import { RENDER_JOB_NAME, RENDER_QUEUE, RenderJobData } from './queue.constants';
@@ -29,12 +29,12 @@ const STATE_READS_AT_ONCE = 100;
 @Injectable()
 export class RenderQueue implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RenderQueue.name);
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
   private readonly cancelListeners = new Set<CancelListener>();
 
   constructor(
     @InjectQueue(RENDER_QUEUE) private readonly queue: Queue<RenderJobData>,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly config: AppConfig,
   ) {}
@@ -44,8 +44,10 @@ export class RenderQueue implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
+    // A Redis blip (a failover, a restart) is reported here instead of as an unhandled 'error' event.
+    this.queue.on('error', (err: Error) => this.logger.warn(`render queue: ${err.message}`));
     if (!this.config.runsWorker) return;
-    this.subscriber = this.redis.duplicate({ maxRetriesPerRequest: null, connectionName: 'vgs-cancel-signals' });
+    this.subscriber = duplicateClient(this.redis, { maxRetriesPerRequest: null, connectionName: 'vgs-cancel-signals' });
     this.subscriber.on('error', (err: Error) => this.logger.warn(`cancel subscriber: ${err.message}`));
     this.subscriber.on('message', (_channel: string, jobId: string) => this.cancelListeners.forEach((l) => l(jobId)));
     await this.subscriber.subscribe(this.cancelChannel);

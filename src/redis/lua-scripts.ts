@@ -1,15 +1,16 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 
 /** Runs a Lua script defined on the client: keys first, then arguments (ioredis uses EVALSHA, loading once). */
 export type ScriptRunner = (...keysThenArgs: (string | number)[]) => Promise<unknown>;
 
 /**
  * Defines each store's scripts on the shared client under a prefixed command name. Redefining the same name
- * (a second app in one process) replaces it with the same script, which is harmless.
+ * (a second app in one process) replaces it with the same script, which is harmless. `keys` omitted: the caller
+ * passes the number of keys first (for a key that only some calls have: an empty name would be a key in slot 0).
  */
 export function defineScripts<Name extends string>(
-  redis: Redis,
-  scripts: Record<Name, { command: string; keys: number; lua: string }>,
+  redis: RedisClient,
+  scripts: Record<Name, { command: string; keys?: number; lua: string }>,
 ): Record<Name, ScriptRunner> {
   const client = redis as unknown as Record<string, ScriptRunner>;
   const runners = {} as Record<Name, ScriptRunner>;

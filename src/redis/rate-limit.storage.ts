@@ -1,8 +1,9 @@
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { execOrThrow } from './exec-or-throw';
 import { defineScripts, ScriptRunner } from './lua-scripts';
+import { duplicateClient, RedisClient } from './redis-client';
 
 const authFailuresKey = (ip: string): string => `auth-failures:${ip}`;
 
@@ -13,12 +14,14 @@ const authFailuresKey = (ip: string): string => `auth-failures:${ip}`;
 export class RateLimitStorage extends ThrottlerStorageRedisService implements OnApplicationShutdown {
   private readonly scripts: Record<'increment', ScriptRunner>;
 
-  constructor(shared: Redis, prefix: string) {
-    super(shared.duplicate({ keyPrefix: `${prefix}:throttle:`, connectionName: 'vgs-rate-limit' }));
+  constructor(shared: RedisClient, prefix: string) {
+    // The library takes a node or a cluster client (its overloads cannot name the union). Its keys carry a hash tag
+    // of their own after this prefix; on a cluster the prefix's tag comes first and wins, so all share one slot.
+    super(duplicateClient(shared, { keyPrefix: `${prefix}:throttle:`, connectionName: 'vgs-rate-limit' }) as Redis);
     // Outages are reported by the shared client and the health checks; a throttled request then fails fast.
     this.redis.on('error', () => undefined);
     // The library's own script, run by SHA: its increment() sends the whole text with EVAL on every request.
-    this.scripts = defineScripts(this.redis as Redis, { increment: { command: 'vgsThrottleIncrement', keys: 2, lua: this.scriptSrc } });
+    this.scripts = defineScripts(this.redis, { increment: { command: 'vgsThrottleIncrement', keys: 2, lua: this.scriptSrc } });
   }
 
   /** The library's increment (same keys, same script, same answer), one EVALSHA instead of an EVAL. */

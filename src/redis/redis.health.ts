@@ -1,13 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import Redis from 'ioredis';
 import { withTimeout } from '../common/with-timeout';
+import { pingKeyspace, RedisClient } from './redis-client';
+import { RedisKeys } from './redis-keys';
 import { REDIS_CLIENT } from './redis.module';
 
 @Injectable()
 export class RedisHealthIndicator {
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
     private readonly health: HealthIndicatorService,
   ) {}
 
@@ -15,8 +17,7 @@ export class RedisHealthIndicator {
     const session = this.health.check(key);
     const started = Date.now();
     try {
-      const pong = await withTimeout(this.redis.ping(), 1500, 'redis');
-      if (pong !== 'PONG') return session.down({ message: `unexpected reply ${pong}` });
+      await withTimeout(pingKeyspace(this.redis, this.keys), 1500, 'redis');
       return session.up({ latency_ms: Date.now() - started });
     } catch (err) {
       return session.down({ message: (err as Error).message });

@@ -1,15 +1,14 @@
 import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { RateLimitStorage } from './rate-limit.storage';
-import { redisOptionsFromUrl } from './redis-options';
+import { createRedisClient, RedisClient } from './redis-client';
 import { RedisKeys } from './redis-keys';
 
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 
 @Injectable()
 class RedisCloser implements OnApplicationShutdown {
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: RedisClient) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
@@ -25,8 +24,7 @@ class RedisCloser implements OnApplicationShutdown {
       inject: [AppConfig],
       useFactory: (config: AppConfig) => {
         const logger = new Logger('Redis');
-        const client = new Redis({
-          ...redisOptionsFromUrl(config.redisUrl),
+        const client = createRedisClient(config.redis, {
           maxRetriesPerRequest: 2,
           connectionName: `vgs-${config.role}`,
           retryStrategy: (times) => Math.min(times * 200, 2000),
@@ -40,7 +38,7 @@ class RedisCloser implements OnApplicationShutdown {
     {
       provide: RateLimitStorage,
       inject: [REDIS_CLIENT, AppConfig],
-      useFactory: (redis: Redis, config: AppConfig) => new RateLimitStorage(redis, config.redisKeyPrefix),
+      useFactory: (redis: RedisClient, config: AppConfig) => new RateLimitStorage(redis, config.redisKeyPrefix),
     },
   ],
   exports: [REDIS_CLIENT, RedisKeys, RateLimitStorage],

@@ -46,6 +46,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    this.queue.on('error', (err: Error) => this.logger.warn(`maintenance queue: ${err.message}`));
     if (!this.config.runsWorker) return;
     await this.schedule();
     if (this.config.jobRetentionMs === 0) return;

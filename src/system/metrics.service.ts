@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { withTimeout } from '../common/with-timeout';
 import { WebhookBacklog } from '../events/webhook-backlog';
 import { RenderQueue } from '../queue/render-queue.service';
+import { pingKeyspace, RedisClient } from '../redis/redis-client';
 import { REDIS_CLIENT } from '../redis/redis.module';
+import { RedisKeys } from '../redis/redis-keys';
 import { ServiceMetrics } from './service-metrics';
 
 /** A scrape must answer while Redis is away (that is when it matters): figures read from Redis wait this long. */
@@ -21,7 +22,13 @@ export class MetricsService {
   private readonly requests: Histogram<'method' | 'route' | 'status'>;
   private readonly requestTotals: Counter<'method' | 'route' | 'status'>;
 
-  constructor(queue: RenderQueue, webhooks: WebhookBacklog, @Inject(REDIS_CLIENT) redis: Redis, events: ServiceMetrics) {
+  constructor(
+    queue: RenderQueue,
+    webhooks: WebhookBacklog,
+    @Inject(REDIS_CLIENT) redis: RedisClient,
+    keys: RedisKeys,
+    events: ServiceMetrics,
+  ) {
     this.registry = events.registry;
     collectDefaultMetrics({ register: this.registry, prefix: 'vgs_' });
     this.requests = new Histogram({
@@ -62,10 +69,10 @@ export class MetricsService {
     });
     new Gauge({
       name: 'vgs_redis_up',
-      help: '1 when Redis answered a PING at scrape time, else 0',
+      help: '1 when the Redis holding the keys answered at scrape time (a PING; on a cluster, the master of their slot), else 0',
       registers: [this.registry],
       async collect() {
-        this.set((await read(redis.ping(), 'redis')) === 'PONG' ? 1 : 0);
+        this.set((await read(pingKeyspace(redis, keys).then(() => true), 'redis')) ? 1 : 0);
       },
     });
   }

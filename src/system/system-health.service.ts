@@ -42,7 +42,10 @@ export class SystemHealthService {
       await this.storage.checkWritable();
       return session.up();
     } catch (err) {
-      return session.down({ message: `storage not writable: ${(err as NodeJS.ErrnoException).code ?? 'error'}` });
+      const code = (err as NodeJS.ErrnoException).code;
+      // A bucket that answers but refuses has no errno code: the S3 error's name says why (NotFound, AccessDenied, …).
+      if (this.config.s3) return session.down({ message: `bucket not reachable: ${code ?? (err as Error).name}` });
+      return session.down({ message: `storage not writable: ${code ?? 'error'}` });
     }
   }
 

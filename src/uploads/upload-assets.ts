@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppConfig } from '../config/app-config';
+import { StorageService } from '../files/storage.service';
 import type { VideoAssets } from '../pipeline/video-pipeline';
 import { STORED_EXTENSIONS } from './media-processing';
 import { UploadKind } from './media-sniff';
@@ -10,7 +9,7 @@ import { MAX_RAG_DOCUMENTS } from './upload-limits';
 import { Upload, UploadStore } from './upload.store';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** The only shape a kept file's path may have (relative to the storage root). */
+/** The only shape a kept file's key may have (relative to the store's root). */
 const STORED_PATH = new RegExp(`^uploads/[0-9a-f]{64}/[0-9a-f-]{36}\\.(${[...STORED_EXTENSIONS, ...DOCUMENT_EXTENSIONS].join('|')})$`);
 
 /** Upload ids are UUIDs: anything else names no upload (and never reaches Redis). */
@@ -32,8 +31,10 @@ export type AssetResolution = { ok: true; assets: VideoAssets } | { ok: false; m
 /**
  * The storage-level answer to "which files does this job use": the uploads its custom_config names
  * (`scenes[].image_file_id`, `background_audio_file_id`) and, with use_rag, its documents (the `document_ids`
- * when given, else the user's newest MAX_RAG_DOCUMENTS), as absolute paths for the pipeline. It says what is
- * missing rather than throwing, so that the HTTP side (404/422) and the worker (ASSET_MISSING) each answer in
+ * when given, else the user's newest MAX_RAG_DOCUMENTS), as files on this machine for the pipeline: kept files
+ * on local disk are used where they are; from a bucket they are downloaded into the work directory `into`
+ * (without it, as for the API's check at submission, they are only named; see FileStore.localFile). It says what
+ * is missing rather than throwing, so that the HTTP side (404/422) and the worker (ASSET_MISSING) each answer in
  * their own terms. Values of other JSON types are left to the pipeline's own custom_config check.
  */
 @Injectable()
@@ -42,13 +43,14 @@ export class UploadAssets {
 
   constructor(
     private readonly store: UploadStore,
-    private readonly config: AppConfig,
+    private readonly storage: StorageService,
   ) {}
 
-  async resolve(userId: string, customConfig: Record<string, unknown>, useRag: boolean): Promise<AssetResolution> {
+  async resolve(userId: string, customConfig: Record<string, unknown>, useRag: boolean, into?: string): Promise<AssetResolution> {
     const wanted = assetsNamedIn(customConfig, useRag);
     const assets: VideoAssets = { images: {} };
-    if (useRag) assets.documents = Array.isArray(customConfig.document_ids) ? [] : await this.newestDocuments(userId);
+    const fetchInto = into === undefined ? undefined : join(into, 'uploads');
+    if (useRag) assets.documents = Array.isArray(customConfig.document_ids) ? [] : await this.newestDocuments(userId, fetchInto);
     if (wanted.length === 0) return { ok: true, assets };
 
     const ids = [...new Set(wanted.map((w) => w.fileId))].filter(isUploadId);
@@ -59,35 +61,39 @@ export class UploadAssets {
     const wrongKind = wanted.filter((w) => found.has(w.fileId) && found.get(w.fileId)?.kind !== w.kind);
     if (missing.length > 0 || wrongKind.length > 0) return { ok: false, missing, wrongKind };
 
+    const files = new Map<string, string>();
+    for (const upload of new Set(found.values())) files.set(upload.fileId, await this.fileOf(upload, fetchInto));
     for (const w of wanted) {
       const upload = found.get(w.fileId) as Upload;
-      const path = this.absolutePath(upload.path);
-      if (w.kind === 'image') assets.images[w.fileId] = path;
-      else if (w.kind === 'audio') assets.backgroundAudio = path;
-      else if (!assets.documents?.some((d) => d.fileId === w.fileId)) assets.documents?.push(this.documentAsset(upload));
+      const file = files.get(w.fileId) as string;
+      if (w.kind === 'image') assets.images[w.fileId] = file;
+      else if (w.kind === 'audio') assets.backgroundAudio = file;
+      else if (!assets.documents?.some((d) => d.fileId === w.fileId)) assets.documents?.push(documentAsset(upload, file));
     }
     return { ok: true, assets };
   }
 
-  /** Where a kept file is; paths come from our own records, and anything else must never reach the file system. */
-  absolutePath(relative: string): string {
-    if (!STORED_PATH.test(relative)) throw new Error(`refusing upload path ${JSON.stringify(relative)}`);
-    return join(this.config.storageDir, relative);
+  /** The store key of a kept file; keys come from our own records, and anything else must never reach the store. */
+  storedKey(path: string): string {
+    if (!STORED_PATH.test(path)) throw new Error(`refusing upload path ${JSON.stringify(path)}`);
+    return path;
   }
 
   /** use_rag without document_ids: every document of the user's, newest first, up to the cap. */
-  private async newestDocuments(userId: string): Promise<NonNullable<VideoAssets['documents']>> {
+  private async newestDocuments(userId: string, fetchInto?: string): Promise<NonNullable<VideoAssets['documents']>> {
     const { uploads } = await this.store.list(userId, 'document', 0, MAX_RAG_DOCUMENTS);
-    return (await this.withFiles(uploads)).map((upload) => this.documentAsset(upload));
+    const documents: NonNullable<VideoAssets['documents']> = [];
+    for (const upload of await this.withFiles(uploads)) documents.push(documentAsset(upload, await this.fileOf(upload, fetchInto)));
+    return documents;
   }
 
-  private documentAsset(upload: Upload): NonNullable<VideoAssets['documents']>[number] {
-    return { fileId: upload.fileId, name: upload.name, file: this.absolutePath(upload.path) };
+  private fileOf(upload: Upload, fetchInto?: string): Promise<string> {
+    return this.storage.localFile(this.storedKey(upload.path), fetchInto);
   }
 
   /** The uploads whose file is there: a record without its file would only fail later, inside a render. */
   private async withFiles(uploads: Upload[]): Promise<Upload[]> {
-    const present = await Promise.all(uploads.map((upload) => fileExists(this.absolutePath(upload.path))));
+    const present = await Promise.all(uploads.map((upload) => this.storage.fileExists(this.storedKey(upload.path))));
     return uploads.filter((upload, i) => {
       if (!present[i]) this.logger.warn({ fileId: upload.fileId }, 'upload recorded but its file is missing');
       return present[i];
@@ -118,9 +124,6 @@ function assetsNamedIn(customConfig: Record<string, unknown>, useRag: boolean): 
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-async function fileExists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
+function documentAsset(upload: Upload, file: string): NonNullable<VideoAssets['documents']>[number] {
+  return { fileId: upload.fileId, name: upload.name, file };
 }

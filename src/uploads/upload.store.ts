@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
 import { defineScripts, HSET_FROM_JSON, ScriptRunner } from '../redis/lua-scripts';
+import type { RedisClient } from '../redis/redis-client';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 import { UploadKind } from './media-sniff';
@@ -77,7 +77,7 @@ export class UploadStore {
   private readonly deleteScript: ScriptRunner;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
     const scripts = defineScripts(redis, {

@@ -1,12 +1,13 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AuthUser } from '../auth/auth-user';
 import { AppException, notFound } from '../common/error-codes';
 import { Page, offsetOf, toPage } from '../common/pagination';
 import { validationException } from '../common/validation';
 import { AppConfig } from '../config/app-config';
+import { StorageService } from '../files/storage.service';
 import type { VideoAssets } from '../pipeline/video-pipeline';
 import { ListUploadsQuery, toUploadDto, UploadDto } from './dto/upload.dto';
 import { DecodeSlots } from './decode-slots';
@@ -53,8 +54,9 @@ interface Recognised {
 const KIND_ARTICLES: Record<UploadKind, string> = { image: 'an image', audio: 'an audio', document: 'a document' };
 
 /**
- * Users' image, audio and document assets: sniffed, normalised (media by ffmpeg, text by text-document), kept under
- * `<STORAGE_DIR>/uploads/<sha256 of the user id>/<file id>.<ext>` and indexed in Redis by UploadStore.
+ * Users' image, audio and document assets: sniffed, normalised (media by ffmpeg, text by text-document), kept in
+ * storage (StorageService: STORAGE_DIR or the bucket) as `uploads/<sha256 of the user id>/<file id>.<ext>` and
+ * indexed in Redis by UploadStore.
  */
 @Injectable()
 export class UploadsService implements OnModuleInit {
@@ -65,14 +67,14 @@ export class UploadsService implements OnModuleInit {
     private readonly store: UploadStore,
     private readonly assets: UploadAssets,
     private readonly decodeSlots: DecodeSlots,
-    private readonly config: AppConfig,
+    private readonly storage: StorageService,
+    config: AppConfig,
   ) {
-    // Same file system as the kept files, so keeping one is a rename.
+    // Under STORAGE_DIR: the same file system as locally kept files, so keeping one there is a rename.
     this.tmpDir = join(config.storageDir, 'tmp', 'uploads');
   }
 
   async onModuleInit(): Promise<void> {
-    await mkdir(join(this.config.storageDir, 'uploads'), { recursive: true });
     await mkdir(this.tmpDir, { recursive: true });
     const cutoff = Date.now() - STALE_TMP_MS;
     for (const name of await readdir(this.tmpDir)) {
@@ -105,9 +107,8 @@ export class UploadsService implements OnModuleInit {
     try {
       const kept = await recognised.keep(tmpFile);
       const path = `uploads/${userDirName(user.userId)}/${fileId}.${ext}`;
-      const absolute = this.assets.absolutePath(path);
-      await mkdir(dirname(absolute), { recursive: true });
-      await rename(tmpFile, absolute);
+      const key = this.assets.storedKey(path);
+      await this.storage.keepFile(tmpFile, key, contentType);
       const upload: Upload = {
         fileId,
         userId: user.userId,
@@ -119,11 +120,11 @@ export class UploadsService implements OnModuleInit {
         createdAt: new Date().toISOString(),
       };
       const outcome = await this.store.create(upload, USER_UPLOAD_QUOTA).catch(async (error: unknown) => {
-        await rm(absolute, { force: true });
+        await this.storage.removeFile(key);
         throw error;
       });
       if (!outcome.ok) {
-        await rm(absolute, { force: true });
+        await this.storage.removeFile(key);
         throw quotaExceeded(outcome.exceeded);
       }
       return toUploadDto(upload);
@@ -152,13 +153,13 @@ export class UploadsService implements OnModuleInit {
     const upload = await this.requireUpload(user.userId, fileId);
     if (!(await this.store.remove(upload))) throw notFound('Upload');
     // Gone from every read already; a file left behind is logged rather than failing the request.
-    await rm(this.assets.absolutePath(upload.path), { force: true }).catch((error: unknown) =>
+    await this.storage.removeFile(this.assets.storedKey(upload.path)).catch((error: unknown) =>
       this.logger.error({ err: error, fileId }, 'upload file could not be removed'),
     );
   }
 
   /**
-   * The uploads a job uses, as absolute paths for the pipeline (see UploadAssets). A named id that is missing or
+   * The uploads a job uses, as files for the pipeline (see UploadAssets; from a bucket only named, not fetched). A named id that is missing or
    * another user's is NOT_FOUND; an upload of the wrong kind is a VALIDATION_ERROR on that field.
    */
   async resolveAssets(userId: string, customConfig: Record<string, unknown>, useRag: boolean): Promise<VideoAssets> {

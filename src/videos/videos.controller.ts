@@ -6,7 +6,6 @@ import { Access, AllowSignedUrl, CurrentUser } from '../auth/auth.decorators';
 import { ApiErrors, locationHeader } from '../common/api-errors.decorator';
 import { ErrorEnvelope } from '../common/error-envelope';
 import { ApiIdempotencyKey, IdempotencyKeyHeader, idempotencyKeyOf } from '../common/idempotency-key';
-import { sendStoredFile } from '../files/send-file';
 import { API_PREFIX, JobDto, JobStatusDto, VideoMetadataDto } from '../jobs/dto/job.dto';
 import { JobIdPipe } from '../jobs/jobs.controller';
 import { DownloadUrlsDto } from './dto/download-urls.dto';
@@ -14,8 +13,9 @@ import { VIDEO_REQUEST_EXAMPLES, VideoGenerationRequestDto } from './dto/video-g
 import { VideosService } from './videos.service';
 
 /**
- * The answers of a stored file streamed by sendStoredFile: whole, one byte range, not modified (If-None-Match), or an
- * unsatisfiable range. Errors stay JSON envelopes whatever the file's type. Reached with credentials or a signed URL.
+ * The answers of a stored file sent by VideosService.send: whole, one byte range, not modified (If-None-Match), or an
+ * unsatisfiable range; with DOWNLOAD_MODE=redirect a 302 to the bucket instead. Errors stay JSON envelopes whatever
+ * the file's type. Reached with credentials or a signed URL.
  */
 function ApiStoredFile(mediaTypes: string[], what: string, schema: { type: 'string'; format?: 'binary' }) {
   const content = Object.fromEntries(mediaTypes.map((type) => [type, { schema }]));
@@ -100,7 +100,7 @@ export class VideosController {
   @ApiErrors(404, 409)
   async download(@CurrentUser() user: AuthUser, @Param('job_id', JobIdPipe) jobId: string, @Res() res: Response): Promise<void> {
     const video = await this.videos.video(user, jobId);
-    await sendStoredFile(res, { ...video, path: video.file.path, size: video.file.size, disposition: 'attachment' });
+    await this.videos.send(res, video, 'attachment');
   }
 
   @Post('jobs/:job_id/download-url')
@@ -135,7 +135,7 @@ export class VideosController {
   @ApiErrors(404, 409)
   async captions(@CurrentUser() user: AuthUser, @Param('job_id', JobIdPipe) jobId: string, @Res() res: Response): Promise<void> {
     const captions = await this.videos.captions(user, jobId);
-    await sendStoredFile(res, { ...captions, path: captions.file.path, size: captions.file.size, disposition: 'inline' });
+    await this.videos.send(res, captions, 'inline');
   }
 
   @Get('jobs/:job_id/thumbnail')
@@ -145,6 +145,6 @@ export class VideosController {
   @ApiErrors(404, 409)
   async thumbnail(@CurrentUser() user: AuthUser, @Param('job_id', JobIdPipe) jobId: string, @Res() res: Response): Promise<void> {
     const thumb = await this.videos.thumbnail(user, jobId);
-    await sendStoredFile(res, { ...thumb, path: thumb.file.path, size: thumb.file.size, disposition: 'inline' });
+    await this.videos.send(res, thumb, 'inline');
   }
 }

@@ -10,7 +10,9 @@ import { Job, JobConfiguration } from '../jobs/job.model';
 import { JobStore, SubmissionReply } from '../jobs/job.store';
 import { RenderStatsStore } from '../jobs/render-stats.store';
 import { JobsService } from '../jobs/jobs.service';
-import { StorageService, StoredVideo } from '../files/storage.service';
+import type { Response } from 'express';
+import { StoredFile } from '../files/file-store';
+import { StorageService } from '../files/storage.service';
 import { RenderQueue } from '../queue/render-queue.service';
 import { validationException } from '../common/validation';
 import { assertWebhookUrlAllowed } from '../common/network-policy';
@@ -28,7 +30,7 @@ export interface SubmitResult {
 }
 
 export interface DownloadableFile {
-  file: StoredVideo;
+  file: StoredFile;
   filename: string;
   etag: string;
   contentType: string;
@@ -182,6 +184,12 @@ export class VideosService {
     const file = job.video?.captions ? await this.storage.statCaptions(jobId, job.video?.storage_dir) : null;
     if (!file) throw new AppException('NOT_FOUND', 'This video has no captions');
     return { file, filename: videoFilename(job).replace(/\.mp4$/, '.vtt'), etag: `"c-${job.video?.checksum_sha256.slice(0, 30)}"`, contentType: 'text/vtt; charset=utf-8' };
+  }
+
+  /** Answers the download of a file found by video(), thumbnail() or captions(), from whichever store keeps it. */
+  send(res: Response, download: DownloadableFile, disposition: 'attachment' | 'inline'): Promise<void> {
+    const { file, filename, etag, contentType } = download;
+    return this.storage.send(res, { key: file.key, size: file.size, modifiedAt: file.modifiedAt, filename, etag, contentType, disposition });
   }
 
   /** Signed URLs of a finished job's files, valid for its owner's files only, whoever (owner or admin) asked. */

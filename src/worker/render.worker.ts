@@ -124,11 +124,11 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
     const reporter = new AttemptReporter(this.store, this.logStore, jobId, attempt, measured, () => abort.abort('job left processing'));
     const startedAt = Date.now();
     let workDir: string | undefined;
-    reporter.log('info', 'setup', `attempt ${attempt} started on ${this.pipeline.name} pipeline`);
+    reporter.log('info', 'setup', `attempt ${attempt} started on worker ${this.config.workerName} (${this.pipeline.name} pipeline)`);
     try {
       await this.requireFreeDisk();
-      const assets = await this.resolveAssets(job);
       workDir = await this.storage.createWorkDir(jobId, attempt);
+      const assets = await this.resolveAssets(job, workDir);
       const result = await this.pipeline.run(
         {
           jobId,
@@ -211,9 +211,12 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
     throw retryable ? err : new UnrecoverableError(message);
   }
 
-  /** The uploads the job refers to; one deleted since submission fails the job for good (retrying cannot help). */
-  private async resolveAssets(job: Job): Promise<VideoAssets> {
-    const resolution = await this.uploadAssets.resolve(job.userId, job.configuration.custom_config, job.configuration.use_rag);
+  /**
+   * The uploads the job refers to, as files on this machine (fetched into the work directory from a bucket); one
+   * deleted since submission fails the job for good (retrying cannot help).
+   */
+  private async resolveAssets(job: Job, workDir: string): Promise<VideoAssets> {
+    const resolution = await this.uploadAssets.resolve(job.userId, job.configuration.custom_config, job.configuration.use_rag, workDir);
     if (resolution.ok) return resolution.assets;
     const gone = [...resolution.missing, ...resolution.wrongKind].map((w) => `${w.field} (${w.fileId.slice(0, 100)})`);
     throw new PipelineError(`an upload this job uses is gone: ${gone.join(', ')}`, 'ASSET_MISSING', false);

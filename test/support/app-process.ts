@@ -9,25 +9,35 @@ export class AppProcess {
   private constructor(
     readonly child: ChildProcess,
     readonly port: number,
+    readonly host: string,
   ) {
     child.stdout?.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-20_000)));
     child.stderr?.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-20_000)));
   }
 
-  /** `built` runs dist/main.js (after `npm run build`), as production does; tests run the sources. */
-  static async start(env: Record<string, string>, port: number, entry: 'source' | 'built' = 'source'): Promise<AppProcess> {
+  /**
+   * `built` runs dist/main.js (after `npm run build`), as production does; tests run the sources. `wrapper` runs
+   * the service under a command (`ip netns exec <ns>`: a test host of its own), reached at `host`, its HOST.
+   */
+  static async start(
+    env: Record<string, string>,
+    port: number,
+    entry: 'source' | 'built' = 'source',
+    { wrapper = [], host = '127.0.0.1' }: { wrapper?: string[]; host?: string } = {},
+  ): Promise<AppProcess> {
     const args = entry === 'built' ? ['dist/main.js'] : ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
-    const child = spawn(process.execPath, args, {
+    const [command, ...commandArgs] = [...wrapper, process.execPath, ...args];
+    const child = spawn(command, commandArgs, {
       cwd: ROOT,
       env: { ...process.env, ...env, PORT: String(port), TS_NODE_PROJECT: 'tsconfig.json' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const app = new AppProcess(child, port);
+    const app = new AppProcess(child, port, host);
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`app exited with ${child.exitCode}: ${app.output}`);
       try {
-        const res = await fetch(`http://127.0.0.1:${port}/health/live`);
+        const res = await fetch(`${app.url}/health/live`);
         if (res.ok) return app;
       } catch {
         // not listening yet
@@ -39,7 +49,7 @@ export class AppProcess {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.host}:${this.port}`;
   }
 
   /** A JSON API call with a bearer token. */
@@ -57,9 +67,12 @@ export class AppProcess {
     const deadline = Date.now() + timeoutMs;
     let last: Record<string, any> = {};
     while (Date.now() < deadline) {
-      last = (await this.api('GET', `/api/v1/jobs/${id}`, token)).body;
-      if (done(last)) return last;
-      await new Promise((r) => setTimeout(r, 200));
+      const res = await this.api('GET', `/api/v1/jobs/${id}`, token);
+      last = res.body;
+      if (res.status === 200 && done(last)) return last;
+      // Polling counts against the caller's rate limit like any request: a long wait backs off when told to.
+      const pause = res.status === 429 ? Number(last.error?.details?.retry_after_seconds ?? 1) * 1000 : 200;
+      await new Promise((r) => setTimeout(r, pause));
     }
     throw new Error(`job ${id} did not reach the expected state: ${JSON.stringify(last).slice(0, 400)}`);
   }

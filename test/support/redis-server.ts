@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,12 +26,34 @@ export class TestRedis {
   private constructor(
     readonly port: number,
     readonly dir: string,
+    private readonly args: string[],
   ) {}
 
-  static async start(): Promise<TestRedis> {
-    const redis = new TestRedis(await freePort(), mkdtempSync(join(tmpdir(), 'vgs-redis-')));
+  /** `extraArgs`: more redis-server options (a replica's --replicaof, a cluster node's --cluster-enabled). */
+  static async start(extraArgs: string[] = []): Promise<TestRedis> {
+    const [port, dir] = [await freePort(), mkdtempSync(join(tmpdir(), 'vgs-redis-'))];
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--loglevel', 'warning', ...extraArgs];
+    const redis = new TestRedis(port, dir, args);
     await redis.launch();
     return redis;
+  }
+
+  /** A Sentinel (redis-server in sentinel mode, which needs a config file it can rewrite) watching `master` as `name`. */
+  static async startSentinel(master: TestRedis, name: string, downAfterMs = 1000): Promise<TestRedis> {
+    const [port, dir] = [await freePort(), mkdtempSync(join(tmpdir(), 'vgs-sentinel-'))];
+    const config = join(dir, 'sentinel.conf');
+    writeFileSync(
+      config,
+      [
+        `sentinel monitor ${name} 127.0.0.1 ${master.port} 1`,
+        `sentinel down-after-milliseconds ${name} ${downAfterMs}`,
+        `sentinel failover-timeout ${name} 10000`,
+        '',
+      ].join('\n'),
+    );
+    const sentinel = new TestRedis(port, dir, [config, '--sentinel', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning']);
+    await sentinel.launch();
+    return sentinel;
   }
 
   get url(): string {
@@ -39,11 +61,7 @@ export class TestRedis {
   }
 
   private async launch(): Promise<void> {
-    this.process = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--loglevel', 'warning'],
-      { stdio: 'ignore' },
-    );
+    this.process = spawn('redis-server', this.args, { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       const client = new Redis({ port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });

@@ -22,8 +22,8 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-/** The environment a test app runs with: its own Redis, data directory and throwaway Clerk key. */
-export function testEnv(redis: TestRedis, issuer: TestIssuer, dataDir: string, overrides: Record<string, string> = {}) {
+/** The environment a test app runs with: its own Redis (one node or a cluster), data directory and throwaway Clerk key. */
+export function testEnv(redis: Pick<TestRedis, 'url'>, issuer: TestIssuer, dataDir: string, overrides: Record<string, string> = {}) {
   return {
     NODE_ENV: 'test',
     PORT: '0',
