@@ -6,7 +6,7 @@
  *
  *   npm run bench
  *   BENCH_DURATION=10 BENCH_CASES=status,submit,list,memory,download,render,socketio BENCH_LIST_JOBS=100000 \
- *   BENCH_RENDER_RUNS=1 BENCH_SOCKET_RUNS=3 BENCH_VIDEO_MIB=2 BENCH_LOG_LEVEL=warn npm run bench
+ *   BENCH_RENDER_RUNS=3 BENCH_SOCKET_RUNS=3 BENCH_VIDEO_MIB=2 BENCH_LOG_LEVEL=warn npm run bench
  *
  * Ratios come from back-to-back pairs on the same machine; absolute numbers vary with its load.
  */
@@ -28,12 +28,12 @@ import { freePort, TestRedis } from '../test/support/redis-server';
 import { AZP } from '../test/support/test-app';
 import { TestIssuer } from '../test/support/tokens';
 import { measureRender } from './pipeline/run';
-import { measureBare as socketBare, measureService as socketService, summary as socketSummary } from './realtime/run';
+import { attribution, measureBare as socketBare, measureService as socketService, summary as socketSummary } from './realtime/run';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CASES = (process.env.BENCH_CASES ?? 'status,submit,list,memory,download,render,socketio').split(',');
 const LIST_JOBS = Number(process.env.BENCH_LIST_JOBS ?? 100_000);
-const RENDER_RUNS = Number(process.env.BENCH_RENDER_RUNS ?? 1);
+const RENDER_RUNS = Number(process.env.BENCH_RENDER_RUNS ?? 3);
 const SOCKET_RUNS = Number(process.env.BENCH_SOCKET_RUNS ?? 3);
 const VIDEO_MIB = Number(process.env.BENCH_VIDEO_MIB ?? 2);
 const PREFIX = 'vgs-bench';
@@ -271,14 +271,15 @@ async function socketCase(b: Bench): Promise<Row> {
   const runs: Array<{ service: ReturnType<typeof socketSummary>; bare: ReturnType<typeof socketSummary> }> = [];
   for (let run = 0; run < SOCKET_RUNS; run++) {
     const bareRun = socketSummary('bare', await socketBare());
-    const serviceRun = socketSummary('service', await socketService({ url: b.service.url, store: b.store, token: b.token }));
+    const serviceRun = socketSummary('service', await socketService({ url: b.service.url, store: b.store, token: b.token, redis: b.client }));
     runs.push({ service: serviceRun, bare: bareRun });
+    console.log(`  run ${run + 1}: ${attribution(bareRun)}\n         ${attribution(serviceRun)}`);
   }
   const list = (pick: (r: (typeof runs)[number]) => number) => runs.map((r) => fmt(pick(r), 1)).join(' / ');
   const ratios = runs.map((r) => r.service.p99 / r.bare.p99);
   return {
     case: `Socket.IO, 1,000 sockets (${SOCKET_RUNS} runs)`,
-    service: `p50 ${list((r) => r.service.p50)} ms, p99 ${list((r) => r.service.p99)} ms`,
+    service: `p50 ${list((r) => r.service.p50)} ms, p99 ${list((r) => r.service.p99)} ms; event-loop delay max: service ${list((r) => r.service.stalls.serviceMs ?? 0)} ms, clients ${list((r) => r.service.stalls.clientsMs)} ms`,
     baseline: `bare socket.io: p50 ${list((r) => r.bare.p50)} ms, p99 ${list((r) => r.bare.p99)} ms`,
     ratio: `p99 ${ratios.map((r) => fmt(r, 2)).join(' / ')}×`,
     target: 'p99 ≤ 50 ms and ≤ 1.5× bare in every run',

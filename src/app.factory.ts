@@ -4,11 +4,12 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import compression from 'compression';
 import { json, NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
-import { Logger, PinoLogger } from 'nestjs-pino';
+import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { auditLog } from './common/audit-log';
 import { AppException } from './common/error-codes';
 import { limitJsonDepth, requireJsonBody } from './common/json-body.middleware';
+import { requestLogging, rootLoggerOf } from './common/logging';
 import { requestIdMiddleware } from './common/request-id.middleware';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
@@ -26,8 +27,11 @@ export async function createApp(): Promise<INestApplication> {
   app.disable('x-powered-by');
   app.use(securityHeaders());
   app.use(requestIdMiddleware);
+  const logger = rootLoggerOf(app);
+  // Before the body parser and the other checks, so a request they turn away gets its line too.
+  app.use(requestLogging(logger));
   // The root logger, not the request's: an audit line carries its own fields and no request serialization.
-  app.use(auditLog((line) => PinoLogger.root.info(line, 'audit')));
+  app.use(auditLog((line) => logger.info(line, 'audit')));
   app.use(httpMetrics(app.get(MetricsService)));
   app.use(compressJson());
   if (!config.runsApi) app.use(apiRoutesOff);

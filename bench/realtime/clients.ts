@@ -3,7 +3,7 @@
  * each `job.update` arrives (epoch milliseconds, comparable across processes on this machine), and sends
  * the receipts to the parent when asked.
  */
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { io, Socket } from 'socket.io-client';
 
 interface Start {
@@ -15,6 +15,8 @@ interface Start {
 const epochNow = () => performance.timeOrigin + performance.now();
 const receipts: Array<[string, number, number]> = [];
 const sockets: Socket[] = [];
+/** How long this process's own loop was late while receiving: a stall here delays receipts, not deliveries. */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
 async function connect({ url, tokens, sockets: count }: Start): Promise<void> {
   for (let i = 0; i < count; i += 50) {
@@ -33,11 +35,14 @@ async function connect({ url, tokens, sockets: count }: Start): Promise<void> {
 process.on('message', (message: { type: 'start'; start: Start } | { type: 'collect' }) => {
   if (message.type === 'start') {
     connect(message.start).then(
-      () => process.send?.({ type: 'connected' }),
+      () => {
+        loopDelay.enable();
+        process.send?.({ type: 'connected' });
+      },
       (err: Error) => process.send?.({ type: 'error', message: err.message }),
     );
   } else {
     sockets.forEach((s) => s.close());
-    process.send?.({ type: 'receipts', receipts }, () => process.exit(0));
+    process.send?.({ type: 'receipts', receipts, loopDelayMaxMs: loopDelay.max / 1e6 }, () => process.exit(0));
   }
 });

@@ -11,7 +11,8 @@ import { TokenVerifier } from './token-verifier';
 /**
  * Global guard: every route needs a Clerk bearer token or an API key unless marked @Public().
  * 401 for missing or invalid credentials, 403 for valid ones without the right to this route, 429 for
- * credentials from an IP with too many recent failures (not verified at all, valid or not).
+ * credentials from an IP with too many recent failures (not verified at all, valid or not), except a token this
+ * instance has already verified.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -39,18 +40,20 @@ export class AuthGuard implements CanActivate {
     if (!authorization && !hasApiKey && !signed) {
       throw new AppException('UNAUTHORIZED', 'Missing credentials: send Authorization: Bearer <token> or X-API-Key');
     }
-    // An IP past its failure limit is refused before verification, so guessing costs no verification work.
+    // A token this instance verified before (and not yet expired) is no guess: it skips the failure counter's
+    // round trip to Redis. Anything else from an IP past its failure limit is refused before verification, so
+    // guessing costs no verification work.
+    const token = authorization ? bearerToken(authorization) : undefined;
+    const known = token ? this.tokens.remembered(token) : undefined;
     const ip = req.ip ?? 'unknown';
-    const retryAfter = await this.failures.retryAfterSeconds(ip);
+    const retryAfter = known ? null : await this.failures.retryAfterSeconds(ip);
     if (retryAfter !== null) {
       throw new AppException('RATE_LIMIT_EXCEEDED', 'Too many failed authentications; retry later', { retry_after_seconds: retryAfter }, { 'Retry-After': String(retryAfter) });
     }
     try {
-      req.user = signed
-        ? this.verifySignedUrl(req)
-        : authorization
-          ? await this.verifyToken(authorization)
-          : this.verifyApiKey(apiKey as string);
+      req.user =
+        known ??
+        (signed ? this.verifySignedUrl(req) : authorization ? await this.verifyToken(authorization) : this.verifyApiKey(apiKey as string));
     } catch (error) {
       if (error instanceof AppException && error.errorCode === 'UNAUTHORIZED') await this.failures.recordFailure(ip);
       throw error;
@@ -65,10 +68,10 @@ export class AuthGuard implements CanActivate {
   }
 
   private async verifyToken(authorization: string): Promise<AuthUser> {
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    if (!match) throw new AppException('UNAUTHORIZED', 'Authorization header must be "Bearer <token>"');
+    const token = bearerToken(authorization);
+    if (!token) throw new AppException('UNAUTHORIZED', 'Authorization header must be "Bearer <token>"');
     try {
-      return await this.tokens.verify(match[1]);
+      return await this.tokens.verify(token);
     } catch {
       throw new AppException('UNAUTHORIZED', 'Invalid or expired token');
     }
@@ -86,3 +89,5 @@ export class AuthGuard implements CanActivate {
     return service;
   }
 }
+
+const bearerToken = (authorization: string): string | undefined => /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];

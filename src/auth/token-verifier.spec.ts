@@ -48,9 +48,12 @@ describe('TokenVerifier: remembered verifications', () => {
     const v = verifier();
     const token = issuer.token({ sub: 'user_short' }, { expiresInSeconds: 1 });
     const exp = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp as number;
+    expect(v.remembered(token)).toBeUndefined(); // never verified
     expect((await v.verify(token)).userId).toBe('user_short');
     expect((await v.verify(token)).userId).toBe('user_short'); // served from the cache
+    expect(v.remembered(token)?.userId).toBe('user_short');
     await sleep(exp * 1000 + CLERK_CLOCK_SKEW_MS + 300 - Date.now());
+    expect(v.remembered(token)).toBeUndefined();
     await expect(v.verify(token)).rejects.toThrow(InvalidTokenError);
   }, 15_000);
 
@@ -59,6 +62,7 @@ describe('TokenVerifier: remembered verifications', () => {
     const issuedAt = Math.floor(Date.now() / 1000) - 10;
     const token = issuer.token({ sub: 'user_stale' }, { issuedAt, expiresInSeconds: 7 }); // exp 3 s ago
     expect((await v.verify(token)).userId).toBe('user_stale');
+    expect(v.remembered(token)).toBeUndefined();
     await sleep((issuedAt + 7) * 1000 + CLERK_CLOCK_SKEW_MS + 300 - Date.now());
     await expect(v.verify(token)).rejects.toThrow(InvalidTokenError);
   }, 15_000);
@@ -69,6 +73,7 @@ describe('TokenVerifier: remembered verifications', () => {
     await v.verify(token);
     const [header, payload] = token.split('.');
     const forged = `${header}.${payload}.${Buffer.from('not the signature').toString('base64url')}`;
+    expect(v.remembered(forged)).toBeUndefined();
     await expect(v.verify(forged)).rejects.toThrow(InvalidTokenError);
   });
 });

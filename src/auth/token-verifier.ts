@@ -33,15 +33,20 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<AuthUser> {
-    const key = createHash('sha256').update(token).digest('base64url');
-    const cached = this.verified.get(key);
+    const cached = this.remembered(token);
     if (cached) return cached;
     const user = await this.verifyWithClerk(token);
+    const key = cacheKey(token);
     const exp = user.claims.exp;
     const ttl = typeof exp === 'number' ? exp * 1000 - Date.now() : 0;
     // Within the SDK's clock-skew allowance a token past exp still verifies: such a token is not remembered.
     if (ttl > 0) this.verified.set(key, user, { ttl });
     return user;
+  }
+
+  /** The user of a token verified before and not yet expired, else undefined: a lookup, no verification. */
+  remembered(token: string): AuthUser | undefined {
+    return this.verified.get(cacheKey(token));
   }
 
   private async verifyWithClerk(token: string): Promise<AuthUser> {
@@ -71,6 +76,8 @@ export class TokenVerifier {
     };
   }
 }
+
+const cacheKey = (token: string): string => createHash('sha256').update(token).digest('base64url');
 
 /** Whether the claim at `path` is exactly `value` (a string); only the token's own properties are walked. */
 function carriesClaim(claims: Record<string, unknown>, wanted: AppConfig['adminClaim']): boolean {

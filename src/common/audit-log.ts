@@ -29,7 +29,7 @@ export interface AuditLine {
  * a body, so no credential can reach the audit trail.
  */
 export function auditLine(req: Request, res: Response): AuditLine | null {
-  if (!STATE_CHANGING.has(req.method) || !req.originalUrl.startsWith('/api/v1/')) return null;
+  if (!audited(req)) return null;
   const user = (req as AuthenticatedRequest).user;
   const route = (req.route as { path?: unknown } | undefined)?.path;
   const target = Object.fromEntries(
@@ -50,13 +50,20 @@ export function auditLine(req: Request, res: Response): AuditLine | null {
   };
 }
 
-/** Writes one audit line per state-changing API request once its answer is sent (or the client is gone). */
+const audited = (req: Request): boolean => STATE_CHANGING.has(req.method) && req.originalUrl.startsWith('/api/v1/');
+
+/**
+ * Writes one audit line per state-changing API request once its answer is sent (or the client is gone); a read
+ * (most of the traffic) gets no listener at all.
+ */
 export function auditLog(write: (line: AuditLine) => void) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    res.once('close', () => {
-      const line = auditLine(req, res);
-      if (line) write(line);
-    });
+    if (audited(req)) {
+      res.once('close', () => {
+        const line = auditLine(req, res);
+        if (line) write(line);
+      });
+    }
     next();
   };
 }

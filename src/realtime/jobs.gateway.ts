@@ -74,9 +74,10 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       );
     });
     const interval = this.config.realtimeProgressIntervalMs;
+    // A job's progress comes from the one worker running its attempt: its commit times are comparable.
     const jobs = new ProgressCoalescer<JobUpdate>(
       interval,
-      (u) => ({ key: u.job_id, status: u.status, terminal: TERMINAL_STATUSES.has(u.status) }),
+      (u) => ({ key: u.job_id, status: u.status, terminal: TERMINAL_STATUSES.has(u.status), committedAt: Date.parse(u.updated_at) }),
       (update, userId) => namespace.to(userRoom(userId)).emit('job.update', update),
     );
     // A batch's summary is recomputed when one of its jobs changes, thinned the same way (keyed by batch).

@@ -71,6 +71,28 @@ describe('ProgressCoalescer', () => {
     ]);
   });
 
+  test('the interval also runs from commit to commit: an update that arrived late holds back none after it', () => {
+    const epoch = Date.parse('2026-01-01T00:00:00.000Z');
+    const committed = (progress: number, ms: number): JobUpdate => ({ ...update('processing', progress), updated_at: new Date(epoch + ms).toISOString() });
+    const byCommit = new ProgressCoalescer<JobUpdate>(
+      250,
+      (u) => ({ key: u.job_id, status: u.status, terminal: false, committedAt: Date.parse(u.updated_at) }),
+      (u) => sent.push([u.job_id, u.status, u.progress]),
+      () => now,
+    );
+    at(200);
+    byCommit.push(committed(1, 0), 'room'); // committed at 0, arrived 200 ms late
+    at(300);
+    byCommit.push(committed(2, 300), 'room'); // committed 300 ms after it: out at once, though sent 100 ms after it
+    at(310);
+    byCommit.push(committed(3, 310), 'room'); // a burst is still thinned: held until 250 ms after the last
+    at(549);
+    expect(sent.map((s) => s[2])).toEqual([1, 2]);
+    at(550);
+    expect(sent.map((s) => s[2])).toEqual([1, 2, 3]);
+    byCommit.close();
+  });
+
   test('progress after a quiet interval goes out immediately', () => {
     coalescer.push(update('processing', 1), 'room');
     at(400);

@@ -3,11 +3,14 @@ export interface UpdateIdentity {
   key: string;
   status: string;
   terminal: boolean;
+  /** When the update was committed (epoch ms), for keys whose updates all come from one writer's clock. */
+  committedAt?: number;
 }
 
 interface Slot<T> {
   audience: string;
   lastSentAt: number;
+  lastCommittedAt?: number;
   lastStatus: string;
   pending?: T;
   timer?: NodeJS.Timeout;
@@ -18,6 +21,9 @@ interface Slot<T> {
  * end of the interval), while a status change goes out at once. Input arrives in commit order and output
  * keeps it: a pending progress update older than a status change is dropped, never sent after it.
  * `audience` travels with the update untouched (the room it goes to).
+ * The interval runs from the last update's sending and, when updates carry it, from its commit, whichever is
+ * longer: an update that reached this process late (a busy moment on its way) does not hold back the next one,
+ * committed a whole interval after it.
  */
 export class ProgressCoalescer<T> {
   private readonly slots = new Map<string, Slot<T>>();
@@ -30,7 +36,7 @@ export class ProgressCoalescer<T> {
   ) {}
 
   push(update: T, audience: string): void {
-    const { key, status } = this.identify(update);
+    const { key, status, committedAt } = this.identify(update);
     const slot = this.slots.get(key);
     const now = this.now();
     if (!slot || slot.lastStatus !== status) {
@@ -38,7 +44,9 @@ export class ProgressCoalescer<T> {
       this.send(update, audience, now);
       return;
     }
-    if (now - slot.lastSentAt >= this.intervalMs && !slot.timer) {
+    const committedGap = committedAt !== undefined && slot.lastCommittedAt !== undefined ? committedAt - slot.lastCommittedAt : NaN;
+    const since = Number.isFinite(committedGap) ? Math.max(now - slot.lastSentAt, committedGap) : now - slot.lastSentAt;
+    if (since >= this.intervalMs && !slot.timer) {
       this.send(update, audience, now);
       return;
     }
@@ -47,7 +55,7 @@ export class ProgressCoalescer<T> {
       slot.timer = undefined;
       const pending = slot.pending;
       if (pending) this.send(pending, slot.audience, this.now());
-    }, Math.max(0, slot.lastSentAt + this.intervalMs - now));
+    }, Math.max(0, this.intervalMs - since));
   }
 
   /** Forgets a key (its subject was deleted), dropping anything pending. */
@@ -62,9 +70,9 @@ export class ProgressCoalescer<T> {
   }
 
   private send(update: T, audience: string, now: number): void {
-    const { key, status, terminal } = this.identify(update);
+    const { key, status, terminal, committedAt } = this.identify(update);
     if (terminal) this.slots.delete(key);
-    else this.slots.set(key, { audience, lastSentAt: now, lastStatus: status });
+    else this.slots.set(key, { audience, lastSentAt: now, lastCommittedAt: committedAt, lastStatus: status });
     this.emit(update, audience);
   }
 }

@@ -40,17 +40,27 @@ const render: VideoRender = {
 };
 
 describe('planChunks', () => {
-  it('groups scenes, at most six to a chunk', () => {
+  it('groups scenes about six to a chunk, evenly, never a lone tail', () => {
     expect(planChunks(3)).toEqual([{ first: 0, last: 2 }]);
+    expect(planChunks(7)).toEqual([{ first: 0, last: 6 }]); // intro, five scenes, outro: one process
     expect(planChunks(13)).toEqual([
       { first: 0, last: 5 },
-      { first: 6, last: 11 },
-      { first: 12, last: 12 },
+      { first: 6, last: 12 },
     ]);
     expect(planChunks(4, 2)).toEqual([
       { first: 0, last: 1 },
       { first: 2, last: 3 },
     ]);
+  });
+
+  it('covers every scene once, in order, one to eight to a chunk', () => {
+    for (let count = 1; count <= 60; count++) {
+      const chunks = planChunks(count);
+      const scenes = chunks.flatMap((c) => Array.from({ length: c.last - c.first + 1 }, (_, i) => c.first + i));
+      expect(scenes).toEqual(Array.from({ length: count }, (_, i) => i));
+      for (const c of chunks) expect(c.last - c.first + 1).toBeGreaterThanOrEqual(1);
+      for (const c of chunks) expect(c.last - c.first + 1).toBeLessThanOrEqual(8);
+    }
   });
 
   it('cuts the video where crossfades start, covering every frame once', () => {

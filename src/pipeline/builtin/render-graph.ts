@@ -29,7 +29,10 @@ import { Box, Rect, TextLine } from './scene-layout';
 import { Theme } from './theme';
 import { FINAL_FADE_SECONDS, TRANSITION_FRAMES, timeline } from './timeline';
 
-/** Scenes per render process: bounds the memory a render holds, whatever the video's length. */
+/**
+ * Scenes per render process, about: bounds the memory a render holds, whatever the video's length (a chunk
+ * holds at most 4/3 of it, eight scenes).
+ */
 export const SCENES_PER_CHUNK = 6;
 /** A slow zoom (Ken Burns) from 100% to 106% over the scene. */
 const PICTURE_ZOOM = 0.06;
@@ -95,12 +98,17 @@ export interface Chunk {
   last: number;
 }
 
+/**
+ * As many chunks as `perChunk` scenes each makes, rounded to the nearest, the scenes spread evenly over them:
+ * never a lone scene or two in a process of their own (a start-up and an encoder warm-up for a few seconds of
+ * video: an intro, five scenes and an outro are one chunk, not six scenes and one).
+ */
 export function planChunks(sceneCount: number, perChunk = SCENES_PER_CHUNK): Chunk[] {
-  const chunks: Chunk[] = [];
-  for (let first = 0; first < sceneCount; first += perChunk) {
-    chunks.push({ first, last: Math.min(sceneCount, first + perChunk) - 1 });
-  }
-  return chunks;
+  const count = Math.max(1, Math.round(sceneCount / perChunk));
+  return Array.from({ length: count }, (_, k) => ({
+    first: Math.floor((k * sceneCount) / count),
+    last: Math.floor(((k + 1) * sceneCount) / count) - 1,
+  }));
 }
 
 /**
