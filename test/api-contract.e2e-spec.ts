@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { TestIssuer } from './support/tokens';
 import { REDOC_CDN_LOGO } from '../src/docs/api-docs';
 import { AZP, startTestApp, TestContext } from './support/test-app';
+import { until } from './support/wait';
 
 const valid = { topic: 'How rainbows form', context: 'Sunlight bends inside raindrops and splits into colours.' };
 
@@ -249,13 +250,7 @@ describe('API contract: auth, validation, errors', () => {
     expect(api.body.error.error_code).toEqual(expect.any(String));
     expect(JSON.stringify(api.body)).not.toMatch(/ECONNREFUSED|at .*\.js/);
     await ctx.redis.restart();
-    const deadline = Date.now() + 15_000;
-    let status = 0;
-    while (Date.now() < deadline && status !== 200) {
-      status = (await ctx.http().get('/health/ready')).status;
-      if (status !== 200) await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(status).toBe(200);
+    await until('ready again', async () => (await ctx.http().get('/health/ready')).status === 200, 15_000);
     const jobs = await ctx.http().get('/api/v1/jobs').set('Authorization', `Bearer ${alice}`);
     expect(jobs.status).toBe(200);
     expect(jobs.body.total_count).toBeGreaterThan(0); // AOF kept the data across the restart

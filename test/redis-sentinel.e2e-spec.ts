@@ -6,19 +6,9 @@ import { AppProcess } from './support/app-process';
 import { freePort, TestRedis } from './support/redis-server';
 import { AZP, testEnv } from './support/test-app';
 import { TestIssuer } from './support/tokens';
+import { until } from './support/wait';
 
 const MASTER = 'vgs-master';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` until it holds, failing with `what` after `timeoutMs`. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
 
 /**
  * REDIS_URL=redis+sentinel://…: the service (a real process) finds its master through a real Sentinel

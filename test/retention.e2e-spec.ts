@@ -12,28 +12,18 @@ import { AppProcess } from './support/app-process';
 import { freePort, TestRedis } from './support/redis-server';
 import { startTestApp, TestContext, testEnv, waitForJob } from './support/test-app';
 import { TestIssuer } from './support/tokens';
+import { sleep, until } from './support/wait';
 
 /** JOB_RETENTION_DAYS takes decimals: this is 20 seconds, so "old" arrives within the test. */
 const RETENTION_SECONDS = 20;
 const RETENTION_DAYS = String(RETENTION_SECONDS / 86_400);
 const PREFIX = 'vgs-test';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A sample of one metric (without labels) from a Prometheus text page. */
 function sample(page: string, name: string): number {
   const line = page.split('\n').find((l) => l.startsWith(`${name} `));
   if (!line) throw new Error(`${name} is not on the page`);
   return Number(line.split(' ')[1]);
-}
-
-/** Polls `check` until it holds (facts, not sleeps), failing with `what` after `timeoutMs`. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting until ${what}`);
 }
 
 /** Finished jobs go with their files, logs and counters once older than JOB_RETENTION_DAYS; nothing else does. */

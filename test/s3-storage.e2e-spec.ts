@@ -7,6 +7,7 @@ import { AppConfig } from '../src/config/app-config';
 import { StorageService, SweepJob } from '../src/files/storage.service';
 import { S3Event, TestS3 } from './support/s3-server';
 import { startTestApp, TestContext, waitForJob } from './support/test-app';
+import { until } from './support/wait';
 
 const binary = (res: any, cb: (err: Error | null, body: Buffer) => void) => {
   const chunks: Buffer[] = [];
@@ -273,13 +274,7 @@ describe('S3 storage', () => {
       } finally {
         await s3.restart();
       }
-      const deadline = Date.now() + 15_000;
-      let status = 0;
-      while (Date.now() < deadline && status !== 200) {
-        status = (await ctx.http().get('/health/ready')).status;
-        if (status !== 200) await new Promise((r) => setTimeout(r, 200));
-      }
-      expect(status).toBe(200);
+      await until('ready again', async () => (await ctx.http().get('/health/ready')).status === 200, 15_000);
     });
 
     test('deleting the job deletes its prefix; deleting the upload deletes its object', async () => {

@@ -119,7 +119,9 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
 
     const abort = new AbortController();
     const onAbort = () => abort.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // Cancelled while the attempt was being set up: an already-aborted signal never fires again.
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     const measured = await this.renderStats.renderTimes(job.configuration.quality);
     const reporter = new AttemptReporter(this.store, this.logStore, jobId, attempt, measured, () => abort.abort('job left processing'));
     const startedAt = Date.now();

@@ -416,4 +416,22 @@ describe('BuiltinVideoPipeline', () => {
     expect(toolsUsing(dir)).toEqual([]);
     expect(existsSync(join(dir, 'video.mp4'))).toBe(false);
   });
+
+  it('aborted while scenes are drawn (before any render tool starts): no chunk is ever rendered', async () => {
+    const controller = new AbortController();
+    const rec = recorder(controller.signal);
+    const dir = rec.ctx.workDir;
+    // The first scene drawn is logged before the render tools start: abort right there.
+    const log = rec.ctx.log;
+    rec.ctx.log = (level, message, stage) => {
+      log(level, message, stage);
+      if (/^scene 1\//.test(message)) controller.abort();
+    };
+    const context = Array.from({ length: 8 }, (_, i) => `Step ${i + 1} of the process, explained in a sentence of its own.`).join(' ');
+    const outcome = await new BuiltinVideoPipeline({ ffmpegThreads: 1 }).run(request({}, { context, quality: 'low' }), rec.ctx).catch((e: unknown) => e);
+    expect(controller.signal.aborted).toBe(true);
+    expect(outcome).toBeInstanceOf(PipelineAbortedError);
+    expect(readdirSync(dir).filter((f) => f.startsWith('chunk-'))).toEqual([]);
+    expect(toolsUsing(dir)).toEqual([]);
+  });
 });

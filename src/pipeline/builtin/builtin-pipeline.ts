@@ -432,7 +432,9 @@ async function together<A, B>(
 ): Promise<[A, B]> {
   const both = new AbortController();
   const abort = (): void => both.abort();
-  signal.addEventListener('abort', abort, { once: true });
+  // A signal aborted before this point never fires 'abort' again: without this check both jobs would run to the end.
+  if (signal.aborted) both.abort();
+  else signal.addEventListener('abort', abort, { once: true });
   let failure: { error: unknown } | undefined;
   const guarded = <T>(job: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> =>
     job(both.signal).catch((error: unknown) => {
