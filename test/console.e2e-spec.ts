@@ -88,10 +88,9 @@ describe('web console (/console) in headless Chromium', () => {
       .set('Authorization', `Bearer ${token}`)
       .send({ name: 'console defaults', settings: { quality: 'medium' } });
     expect(saved.status).toBe(201);
-    // Four scenes: a render of some seconds, so the page has progress to show between 0 and 100.
-    const customConfig = {
-      scenes: ['Light bends', 'Colours split', 'Light reflects', 'The bow appears'].map((title) => ({ title, text: `${title} inside the raindrops.`, duration: 3 })),
-    };
+    // Eight scenes of 4 s: a render of several seconds, so the page has progress to show between 0 and 100.
+    const titles = ['Light bends', 'Colours split', 'Light reflects', 'The bow appears', 'Red outside', 'Violet inside', 'A second bow', 'Dark band'];
+    const customConfig = { scenes: titles.map((title) => ({ title, text: `${title} inside the raindrops.`, duration: 4 })) };
 
     const form = page.locator('#submit-form');
     await form.locator('[name=topic]').fill('How rainbows form');
