@@ -30,6 +30,15 @@ export interface S3Settings {
   presignTtlSeconds: number;
 }
 
+/**
+ * The origin presigned URLs point at (what a browser follows a download's 302 to): the endpoint itself with path-style
+ * addressing, else the bucket as a subdomain of it; AWS's regional host when no endpoint is set.
+ */
+export function bucketOrigin(s3: S3Settings): string {
+  const endpoint = new URL(s3.endpoint ?? `https://s3.${s3.region}.amazonaws.com`);
+  return s3.forcePathStyle ? endpoint.origin : `${endpoint.protocol}//${s3.bucket}.${endpoint.host}`;
+}
+
 /** .env files carry PEM keys on one line with literal "\n": turn them back into a real PEM. */
 export function normalisePem(value: string): string {
   return value.replace(/\\n/g, '\n').replace(/\r/g, '').trim() + '\n';

@@ -37,4 +37,18 @@ describe('web console settings', () => {
     expect(clerk).toMatch(/(^|;)script-src 'self'(;|$)/);
     expect(clerk).toMatch(/(^|;)worker-src 'self' blob:(;|$)/);
   });
+
+  test('with DOWNLOAD_MODE=redirect the player and thumbnails may follow the 302 to the bucket, and only there', () => {
+    const s3 = { STORAGE_DRIVER: 's3', S3_BUCKET: 'videos', S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'secret', S3_REGION: 'eu-west-1' };
+    const proxied = consoleCsp(s3);
+    expect(proxied).not.toMatch(/media-src/);
+    expect(proxied).toMatch(/(^|;)img-src 'self' data:(;|$)/);
+    const aws = consoleCsp({ ...s3, DOWNLOAD_MODE: 'redirect' });
+    expect(aws).toMatch(/(^|;)media-src 'self' https:\/\/videos\.s3\.eu-west-1\.amazonaws\.com(;|$)/);
+    expect(aws).toMatch(/(^|;)img-src 'self' data: https:\/\/videos\.s3\.eu-west-1\.amazonaws\.com(;|$)/);
+    const minio = consoleCsp({ ...s3, DOWNLOAD_MODE: 'redirect', S3_ENDPOINT: 'http://minio.internal:9000', S3_FORCE_PATH_STYLE: 'true' });
+    expect(minio).toMatch(/(^|;)media-src 'self' http:\/\/minio\.internal:9000(;|$)/);
+    const r2 = consoleCsp({ ...s3, DOWNLOAD_MODE: 'redirect', S3_ENDPOINT: 'https://acct.r2.cloudflarestorage.com', S3_FORCE_PATH_STYLE: 'false' });
+    expect(r2).toMatch(/(^|;)media-src 'self' https:\/\/videos\.acct\.r2\.cloudflarestorage\.com(;|$)/);
+  });
 });
