@@ -43,6 +43,14 @@ function ApiStoredFile(mediaTypes: string[], what: string, schema: { type: 'stri
       content,
       headers: { ...headers, 'Content-Range': text('The range sent and the full size, e.g. `bytes 0-1023/1843200`') },
     }),
+    ApiResponse({
+      status: 302,
+      description: `With STORAGE_DRIVER=s3 and DOWNLOAD_MODE=redirect: ${what.toLowerCase()} is fetched from the bucket (Range works there too)`,
+      headers: {
+        Location: text('A presigned bucket URL, valid for S3_PRESIGN_TTL_S'),
+        'Cache-Control': text('`no-store`: the presigned URL expires'),
+      },
+    }),
     ApiResponse({ status: 304, description: 'Not modified: the ETag in If-None-Match is current', headers: etag }),
     ApiResponse({
       status: 416,
