@@ -1,15 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ffprobe } from './support/media';
+import { binaryBody, ffprobe } from './support/media';
 import { OpenAIStandIn, RecordedRequest } from './support/openai-stand-in';
 import { startTestApp, TestContext, waitForJob } from './support/test-app';
 
 const terminal = (j: { status: string }) => ['completed', 'failed', 'cancelled'].includes(j.status);
-const binary = (res: any, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 /** A plan as a model would answer it: prose, bullets, a formula and code. */
 const GOOD_PLAN = {
@@ -109,7 +104,7 @@ describe('explainer engine with a model and a voice (OpenAI-compatible stand-in 
     expect(logs).toMatch(/teacher-1/);
     expect(logs).toContain('1200 tokens (900 prompt + 300 completion)');
 
-    const video = await ctx.http().get(`/api/v1/videos/jobs/${job.job_id}/download`).set('Authorization', `Bearer ${token}`).buffer(true).parse(binary);
+    const video = await ctx.http().get(`/api/v1/videos/jobs/${job.job_id}/download`).set('Authorization', `Bearer ${token}`).buffer(true).parse(binaryBody);
     const file = join(ctx.dataDir, 'derivatives.mp4');
     writeFileSync(file, video.body);
     const probe = ffprobe(file);

@@ -2,15 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RenderStatsStore } from '../src/jobs/render-stats.store';
-import { ffprobe } from './support/media';
+import { binaryBody, ffprobe } from './support/media';
 import { startTestApp, TestContext, waitForJob } from './support/test-app';
 
 const terminal = (j: { status: string }) => ['completed', 'failed', 'cancelled'].includes(j.status);
-const binary = (res: any, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 /** The built-in pipeline's options through the API: custom_config checks, aspect ratios, captions, ETA. */
 describe('built-in pipeline through the API', () => {
@@ -48,7 +43,7 @@ describe('built-in pipeline through the API', () => {
     expect(meta.resolution).toBe('480x854');
     expect(meta.captions_url).toBe(`/api/v1/videos/jobs/${id}/captions`);
 
-    const video = await ctx.http().get(`/api/v1/videos/jobs/${id}/download`).set('Authorization', `Bearer ${token}`).buffer(true).parse(binary);
+    const video = await ctx.http().get(`/api/v1/videos/jobs/${id}/download`).set('Authorization', `Bearer ${token}`).buffer(true).parse(binaryBody);
     const file = join(ctx.dataDir, 'portrait.mp4');
     writeFileSync(file, video.body);
     const probe = ffprobe(file);

@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { TestRedisCluster } from './support/redis-cluster';
 import { freePort } from './support/redis-server';
 import { AZP, testEnv } from './support/test-app';
 import { RecordingSocket, readSse } from './support/sockets';
+import { selfSignedCert } from './support/tls';
 import { TestIssuer } from './support/tokens';
 
 const PREFIX = 'vgs-test';
@@ -42,12 +42,9 @@ describe('Redis Cluster', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vgs-cluster-'));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
+    const tls = selfSignedCert(dir);
     const hookPort = await freePort();
-    receiver = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+    receiver = createServer(tls, (req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {

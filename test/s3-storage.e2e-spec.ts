@@ -8,12 +8,8 @@ import { StorageService, SweepJob } from '../src/files/storage.service';
 import { S3Event, TestS3 } from './support/s3-server';
 import { startTestApp, TestContext, waitForJob } from './support/test-app';
 import { until } from './support/wait';
+import { binaryBody } from './support/media';
 
-const binary = (res: any, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const eventsOf = (s3: TestS3, key: string) => s3.events.filter((e: S3Event) => e.key === key).map((e) => e.event);
 
@@ -141,7 +137,7 @@ describe('S3 storage', () => {
     let etag: string;
     const png = execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', 'pipe:1']);
     const auth = (req: any) => req.set('Authorization', `Bearer ${token}`);
-    const download = (path = `/api/v1/videos/jobs/${jobId}/download`) => auth(ctx.http().get(path)).buffer(true).parse(binary);
+    const download = (path = `/api/v1/videos/jobs/${jobId}/download`) => auth(ctx.http().get(path)).buffer(true).parse(binaryBody);
 
     beforeAll(async () => {
       ctx = await startTestApp({ APP_ROLE: 'all', ...s3.env() });

@@ -2,14 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { ffprobe, processesMentioning } from './support/media';
+import { binaryBody, ffprobe, processesMentioning } from './support/media';
 import { startTestApp, TestContext, waitForJob } from './support/test-app';
 
-const binary = (res: any, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 /** The whole life of a job on a real Redis, real BullMQ worker and real ffmpeg renders. */
 describe('video job lifecycle', () => {
@@ -42,7 +37,7 @@ describe('video job lifecycle', () => {
     });
     expect(done).toEqual(expect.objectContaining({ status: 'completed', progress: 100, attempts: 1 }));
 
-    const download = await auth(ctx.http().get(`/api/v1/videos/jobs/${completedId}/download`)).buffer(true).parse(binary);
+    const download = await auth(ctx.http().get(`/api/v1/videos/jobs/${completedId}/download`)).buffer(true).parse(binaryBody);
     expect(download.status).toBe(200);
     expect(download.headers['content-type']).toBe('video/mp4');
     expect(download.headers['accept-ranges']).toBe('bytes');
@@ -84,12 +79,12 @@ describe('video job lifecycle', () => {
   });
 
   test('Range requests return exactly the asked bytes; bad ranges are 416; ETag revalidates', async () => {
-    const part = await auth(ctx.http().get(`/api/v1/videos/jobs/${completedId}/download`)).set('Range', 'bytes=100-1099').buffer(true).parse(binary);
+    const part = await auth(ctx.http().get(`/api/v1/videos/jobs/${completedId}/download`)).set('Range', 'bytes=100-1099').buffer(true).parse(binaryBody);
     expect(part.status).toBe(206);
     expect(part.headers['content-range']).toBe(`bytes 100-1099/${video.length}`);
     expect(Buffer.compare(part.body, video.subarray(100, 1100))).toBe(0);
 
-    const tail = await auth(ctx.http().get(`/api/v1/videos/jobs/${completedId}/download`)).set('Range', 'bytes=-500').buffer(true).parse(binary);
+    const tail = await auth(ctx.http().get(`/api/v1/videos/jobs/${completedId}/download`)).set('Range', 'bytes=-500').buffer(true).parse(binaryBody);
     expect(tail.status).toBe(206);
     expect(Buffer.compare(tail.body, video.subarray(video.length - 500))).toBe(0);
 
@@ -98,13 +93,13 @@ describe('video job lifecycle', () => {
     expect(bad.headers['content-range']).toBe(`bytes */${video.length}`);
     expect(bad.body.error.error_code).toBe('RANGE_NOT_SATISFIABLE');
 
-    const first = await auth(ctx.http().get(`/api/v1/videos/jobs/${completedId}/download`)).buffer(true).parse(binary);
+    const first = await auth(ctx.http().get(`/api/v1/videos/jobs/${completedId}/download`)).buffer(true).parse(binaryBody);
     const cached = await auth(ctx.http().get(`/api/v1/videos/jobs/${completedId}/download`)).set('If-None-Match', first.headers.etag);
     expect(cached.status).toBe(304);
   });
 
   test('thumbnail and logs of the completed job', async () => {
-    const thumb = await auth(ctx.http().get(`/api/v1/videos/jobs/${completedId}/thumbnail`)).buffer(true).parse(binary);
+    const thumb = await auth(ctx.http().get(`/api/v1/videos/jobs/${completedId}/thumbnail`)).buffer(true).parse(binaryBody);
     expect(thumb.status).toBe(200);
     expect(thumb.headers['content-type']).toBe('image/jpeg');
     expect((thumb.body as Buffer).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));

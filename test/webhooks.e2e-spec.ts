@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:https';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { RedisKeys } from '../src/redis/redis-keys';
 import { AppProcess } from './support/app-process';
 import { freePort, TestRedis } from './support/redis-server';
 import { AZP, testEnv } from './support/test-app';
+import { selfSignedCert } from './support/tls';
 import { TestIssuer } from './support/tokens';
 
 interface Received {
@@ -40,12 +40,9 @@ describe('webhooks', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vgs-webhooks-'));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
+    const tls = selfSignedCert(dir);
     port = await freePort();
-    receiver = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+    receiver = createServer(tls, (req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {

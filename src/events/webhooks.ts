@@ -39,8 +39,9 @@ const READ_BLOCK_MS = 5000;
 /** An entry unacknowledged this long was left by a consumer that died (or failed it): another takes it over. */
 const OUTBOX_CLAIM_IDLE_MS = 15_000;
 const CLAIM_EVERY_MS = 5000;
-/** Consumers of past process starts that own nothing are forgotten after this long. */
+/** Consumers of past process starts that own nothing are forgotten after this long (looked for every 10 minutes). */
 const FORGET_CONSUMER_IDLE_MS = 3600_000;
+const FORGET_EVERY_MS = 600_000;
 
 /**
  * Turns the outbox's terminal job changes into webhook deliveries (worker role: workers always run, API
@@ -79,6 +80,7 @@ export class WebhookOutboxReader implements OnApplicationBootstrap, BeforeApplic
   private async run(): Promise<void> {
     let ready = false;
     let nextClaim = 0;
+    let nextForget = 0;
     while (!this.stopped) {
       try {
         if (!ready) await this.outbox.ensureGroup();
@@ -86,6 +88,9 @@ export class WebhookOutboxReader implements OnApplicationBootstrap, BeforeApplic
         if (Date.now() >= nextClaim) {
           nextClaim = Date.now() + CLAIM_EVERY_MS;
           await this.handle(await this.outbox.claimStale(this.consumer, OUTBOX_CLAIM_IDLE_MS, READ_COUNT));
+        }
+        if (Date.now() >= nextForget) {
+          nextForget = Date.now() + FORGET_EVERY_MS;
           await this.outbox.forgetIdleConsumers(FORGET_CONSUMER_IDLE_MS);
         }
         if (this.stopped) break; // a read now would open a connection that shutdown already closed
