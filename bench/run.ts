@@ -7,6 +7,7 @@
  *   npm run bench
  *   BENCH_DURATION=10 BENCH_CASES=status,submit,list,memory,download,render,socketio BENCH_LIST_JOBS=100000 \
  *   BENCH_RENDER_RUNS=3 BENCH_SOCKET_RUNS=3 BENCH_VIDEO_MIB=2 BENCH_LOG_LEVEL=warn npm run bench
+ *   BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" BENCH_CASES=status npm run bench
  *
  * Ratios come from back-to-back pairs on the same machine; absolute numbers vary with its load.
  */
@@ -14,7 +15,7 @@ import autocannon from 'autocannon';
 import Redis from 'ioredis';
 import { ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -54,17 +55,35 @@ interface Load {
   p99: number;
   bytesPerSecond: number;
   failures: number;
+  /** Microseconds of the server process's CPU (user + system) per answered request. */
+  cpuMicros: number;
 }
 
 const configuration: JobConfiguration = { topic: 'Bench', context: 'Bench', quality: 'low', use_rag: false, custom_config: {}, priority: 'normal' };
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const mbps = (bytes: number) => `${fmt(bytes / 1e6, 1)} MB/s`;
 
-/** autocannon against one URL: a short warm-up (JIT, connection pools), then the measured run. */
-async function load(options: { url: string; connections: number; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }): Promise<Load> {
+/** CPU seconds (user + system) a process has used so far (Linux /proc; utime and stime in 1/100 s ticks). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * autocannon against one URL served by process `pid`: a short warm-up (JIT, connection pools), then the measured
+ * run. The server's CPU per request is the steadier figure on a shared machine: throughput moves with whatever
+ * else runs, CPU time much less.
+ */
+async function load(
+  pid: number,
+  options: { url: string; connections: number; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string },
+): Promise<Load> {
   await autocannon({ ...options, duration: Math.min(2, DURATION) });
+  const cpuBefore = cpuSeconds(pid);
   const result = await autocannon({ ...options, duration: DURATION });
+  const cpu = cpuSeconds(pid) - cpuBefore;
   return {
+    cpuMicros: (cpu * 1e6) / Math.max(1, result.requests.total),
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -73,10 +92,11 @@ async function load(options: { url: string; connections: number; method?: 'GET' 
   };
 }
 
-const describeLoad = (l: Load) => `${fmt(l.rps)} req/s, p50 ${l.p50} ms, p99 ${l.p99} ms${l.failures ? `, ${l.failures} failed` : ''}`;
+const describeLoad = (l: Load) =>
+  `${fmt(l.rps)} req/s, p50 ${l.p50} ms, p99 ${l.p99} ms, CPU ${fmt(l.cpuMicros)} µs/req${l.failures ? `, ${l.failures} failed` : ''}`;
 
 /** A bare baseline server in its own process; resolves with its URL and a way to stop it. */
-async function bare(mode: string, env: Record<string, string>): Promise<{ url: string; stop(): void }> {
+async function bare(mode: string, env: Record<string, string>): Promise<{ url: string; pid: number; stop(): void }> {
   const child: ChildProcess = fork(join(__dirname, 'bare', 'server.ts'), [mode], {
     execArgv: ['-r', 'ts-node/register/transpile-only'],
     env: { ...process.env, ...env },
@@ -85,13 +105,14 @@ async function bare(mode: string, env: Record<string, string>): Promise<{ url: s
     child.once('message', (m: { port: number }) => resolve(m.port));
     child.once('exit', (code) => reject(new Error(`bare ${mode} server exited with ${code}`)));
   });
-  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill() };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid as number, stop: () => child.kill() };
 }
 
 interface Bench {
   redis: TestRedis;
   client: Redis;
   service: AppProcess;
+  servicePid: number;
   store: JobStore;
   config: AppConfig;
   dataDir: string;
@@ -102,9 +123,9 @@ async function statusCase(b: Bench): Promise<Row> {
   const id = randomUUID();
   await b.store.create({ id, userId: 'user_status', configuration, estimatedCompletion: new Date() });
   const headers = { Authorization: `Bearer ${b.token('user_status')}` };
-  const service = await load({ url: `${b.service.url}/api/v1/videos/jobs/${id}/status`, connections: 100, headers });
+  const service = await load(b.servicePid, { url: `${b.service.url}/api/v1/videos/jobs/${id}/status`, connections: 100, headers });
   const server = await bare('status', { BARE_REDIS_URL: b.redis.url, BARE_JOB_KEY: `${PREFIX}:job:${id}` });
-  const baseline = await load({ url: `${server.url}/status`, connections: 100 });
+  const baseline = await load(server.pid, { url: `${server.url}/status`, connections: 100 });
   server.stop();
   const ratio = service.rps / baseline.rps;
   const p99 = service.p99 / baseline.p99;
@@ -121,9 +142,9 @@ async function statusCase(b: Bench): Promise<Row> {
 async function submitCase(b: Bench): Promise<Row> {
   const body = JSON.stringify({ topic: 'How bees make honey', context: 'Nectar, enzymes, fanning, wax.', quality: 'low' });
   const headers = { Authorization: `Bearer ${b.token('user_submit')}`, 'Content-Type': 'application/json' };
-  const service = await load({ url: `${b.service.url}/api/v1/videos/generate`, connections: 50, method: 'POST', headers, body });
+  const service = await load(b.servicePid, { url: `${b.service.url}/api/v1/videos/generate`, connections: 50, method: 'POST', headers, body });
   const server = await bare('submit', { BARE_REDIS_URL: b.redis.url });
-  const baseline = await load({ url: `${server.url}/submit`, connections: 50, method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+  const baseline = await load(server.pid, { url: `${server.url}/submit`, connections: 50, method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
   server.stop();
   const ratio = service.rps / baseline.rps;
   return {
@@ -158,7 +179,7 @@ async function listCases(b: Bench): Promise<Row[]> {
   const seeded = performance.now();
   await seed(b, 'user_many', LIST_JOBS);
   console.log(`  seeded ${fmt(LIST_JOBS)} jobs in ${fmt((performance.now() - seeded) / 1000, 1)} s`);
-  const get = (user: string, query: string) => load({ url: `${b.service.url}/api/v1/jobs?${query}`, connections: 10, headers: { Authorization: `Bearer ${b.token(user)}` } });
+  const get = (user: string, query: string) => load(b.servicePid, { url: `${b.service.url}/api/v1/jobs?${query}`, connections: 10, headers: { Authorization: `Bearer ${b.token(user)}` } });
   const lastPage = Math.ceil(LIST_JOBS / 10);
   const few = await get('user_few', 'items_per_page=10');
   const many = await get('user_many', 'items_per_page=10');
@@ -240,9 +261,9 @@ async function downloadCase(b: Bench): Promise<Row> {
   const file = join(dir, 'video.mp4');
   writeFileSync(file, randomBytes(bytes));
   await b.store.complete(id, attempt, video(bytes));
-  const service = await load({ url: `${b.service.url}/api/v1/videos/jobs/${id}/download`, connections: 20, headers: { Authorization: `Bearer ${b.token('user_download')}` } });
+  const service = await load(b.servicePid, { url: `${b.service.url}/api/v1/videos/jobs/${id}/download`, connections: 20, headers: { Authorization: `Bearer ${b.token('user_download')}` } });
   const server = await bare('download', { BARE_FILE: file });
-  const baseline = await load({ url: `${server.url}/`, connections: 20 });
+  const baseline = await load(server.pid, { url: `${server.url}/`, connections: 20 });
   server.stop();
   const ratio = service.bytesPerSecond / baseline.bytesPerSecond;
   return {
@@ -316,13 +337,17 @@ async function start(): Promise<Bench> {
     MAX_ACTIVE_JOBS_PER_USER: '0',
     MIN_FREE_DISK_MB: '1',
   };
-  const service = await AppProcess.start(env, await freePort(), 'built');
+  // BENCH_NODE_FLAGS: node options for the service only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" for a V8 CPU
+  // profile written when it stops (open it in Chrome DevTools); NODE_OPTIONS refuses the profiler flags.
+  const flags = process.env.BENCH_NODE_FLAGS;
+  const wrapper = flags ? ['sh', '-c', `exec "$0" ${flags} "$@"`] : [];
+  const service = await AppProcess.start(env, await freePort(), 'built', { wrapper });
   const config = new AppConfig(validateEnvironment({ ...env, PORT: '0' }));
   const client = new Redis(redis.url);
   const store = new JobStore(client, new RedisKeys(PREFIX), config);
   // Tokens live an hour: the service verifies each once, then serves it from its cache, as it would a client's.
   const token = (sub: string) => issuer.token({ sub, azp: AZP }, { expiresInSeconds: 3600 });
-  return { redis, client, service, store, config, dataDir, token };
+  return { redis, client, service, servicePid: service.child.pid as number, store, config, dataDir, token };
 }
 
 async function main(): Promise<void> {

@@ -2,20 +2,21 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import compression from 'compression';
-import { json, NextFunction, Request, RequestHandler, Response } from 'express';
-import helmet from 'helmet';
+import { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { auditLog } from './common/audit-log';
 import { AppException } from './common/error-codes';
-import { limitJsonDepth, requireJsonBody } from './common/json-body.middleware';
+import { jsonBody } from './common/json-body';
 import { requestLogging, rootLoggerOf } from './common/logging';
-import { requestIdMiddleware } from './common/request-id.middleware';
+import { requestIdHeader } from './common/request-id';
+import { observeRequests } from './common/request-observers';
+import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { setUpDocs } from './docs/api-docs';
 import { ConfiguredIoAdapter } from './realtime/socket-io.adapter';
-import { httpMetrics } from './system/http-metrics.middleware';
+import { httpMetrics } from './system/http-metrics';
 import { MetricsService } from './system/metrics.service';
 
 /** Creates the fully configured application (used by main.ts and by the e2e tests). */
@@ -25,19 +26,20 @@ export async function createApp(): Promise<INestApplication> {
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 1);
   app.disable('x-powered-by');
-  app.use(securityHeaders());
-  app.use(requestIdMiddleware);
   const logger = rootLoggerOf(app);
-  // Before the body parser and the other checks, so a request they turn away gets its line too.
-  app.use(requestLogging(logger));
-  // The root logger, not the request's: an audit line carries its own fields and no request serialization.
-  app.use(auditLog((line) => logger.info(line, 'audit')));
-  app.use(httpMetrics(app.get(MetricsService)));
+  app.use(
+    observeRequests(
+      securityHeaders(),
+      requestIdHeader,
+      requestLogging(logger),
+      // The root logger, not the request's: an audit line carries its own fields and no request serialization.
+      auditLog((line) => logger.info(line, 'audit')),
+      httpMetrics(app.get(MetricsService)),
+    ),
+  );
   app.use(compressJson());
   if (!config.runsApi) app.use(apiRoutesOff);
-  app.use(requireJsonBody(['/api/v1/uploads'])); // uploads are multipart
-  app.use(json({ limit: config.bodyLimit, strict: true }));
-  app.use(limitJsonDepth);
+  app.use(jsonBody(config.bodyLimit, ['/api/v1/uploads'])); // uploads are multipart
   app.useGlobalPipes(createValidationPipe());
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config));
   if (config.corsOrigins === true || config.corsOrigins.length > 0) {
@@ -46,21 +48,6 @@ export async function createApp(): Promise<INestApplication> {
   app.enableShutdownHooks();
   setUpDocs(app);
   return app;
-}
-
-/**
- * helmet's defaults (nosniff, frame and referrer policies, a same-origin CSP that suits the API and Swagger UI at
- * /docs) on every answer; /redoc (its bundle served from here too) may also run its search worker, which it starts
- * from a blob: URL. No upgrade-insecure-requests: a self-hosted instance may be reached over plain HTTP, where it
- * would break the docs.
- */
-function securityHeaders(): RequestHandler {
-  const directives = { upgradeInsecureRequests: null };
-  const api = helmet({ contentSecurityPolicy: { directives } });
-  const redoc = helmet({ contentSecurityPolicy: { directives: { ...directives, workerSrc: ["'self'", 'blob:'] } } });
-  // The queue dashboard (bull-board) keeps its inline styles, but fetches no stylesheet or font from another origin.
-  const board = helmet({ contentSecurityPolicy: { directives: { ...directives, styleSrc: ["'self'", "'unsafe-inline'"], fontSrc: ["'self'", 'data:'] } } });
-  return (req, res, next) => (req.path === '/redoc' ? redoc : req.path.startsWith('/admin/queues') ? board : api)(req, res, next);
 }
 
 /**

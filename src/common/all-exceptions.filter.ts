@@ -3,7 +3,7 @@ import { ThrottlerException } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { RateLimitReason, ServiceMetrics } from '../system/service-metrics';
 import { AppException, ErrorCode } from './error-codes';
-import { requestIdOf } from './request-id.middleware';
+import { requestIdOf } from './request-id';
 
 interface BodyParserError {
   type?: string;

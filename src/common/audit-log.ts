@@ -1,6 +1,7 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import type { AuthenticatedRequest } from '../auth/auth.decorators';
-import { requestIdOf } from './request-id.middleware';
+import { requestIdOf } from './request-id';
+import type { RequestObserver } from './request-observers';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -52,18 +53,12 @@ export function auditLine(req: Request, res: Response): AuditLine | null {
 
 const audited = (req: Request): boolean => STATE_CHANGING.has(req.method) && req.originalUrl.startsWith('/api/v1/');
 
-/**
- * Writes one audit line per state-changing API request once its answer is sent (or the client is gone); a read
- * (most of the traffic) gets no listener at all.
- */
-export function auditLog(write: (line: AuditLine) => void) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (audited(req)) {
-      res.once('close', () => {
-        const line = auditLine(req, res);
-        if (line) write(line);
-      });
-    }
-    next();
+/** Writes one audit line per state-changing API request once its answer is sent (or the client is gone). */
+export function auditLog(write: (line: AuditLine) => void): RequestObserver {
+  return {
+    end(req: Request, res: Response) {
+      const line = auditLine(req, res);
+      if (line) write(line);
+    },
   };
 }

@@ -2,7 +2,8 @@ import { Controller, Get, HttpException, INestApplication, Logger as NestLogger,
 import { NestFactory } from '@nestjs/core';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import { loggerParams, requestLogging, rootLoggerOf } from './logging';
-import { requestIdMiddleware } from './request-id.middleware';
+import { requestIdHeader } from './request-id';
+import { observeRequests } from './request-observers';
 
 const TOKEN = 'eyJ.secret-bearer.token';
 const KEY = 'sk-secret-api-key';
@@ -45,8 +46,7 @@ async function startApp(level: 'info' | 'warn'): Promise<{ app: INestApplication
   class ProbeModule {}
   const app = await NestFactory.create(ProbeModule, { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.use(requestIdMiddleware);
-  app.use(requestLogging(rootLoggerOf(app)));
+  app.use(observeRequests(requestIdHeader, requestLogging(rootLoggerOf(app))));
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   return { app, url: `http://127.0.0.1:${port}`, lines };

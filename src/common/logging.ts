@@ -1,9 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import { type Params, PARAMS_PROVIDER_TOKEN } from 'nestjs-pino';
 import { type Bindings, type Level, type Logger, pino } from 'pino';
 import type { AppConfig } from '../config/app-config';
-import { requestIdOf } from './request-id.middleware';
+import { requestIdOf } from './request-id';
+import type { RequestObserver } from './request-observers';
 
 const { wrapRequestSerializer, res: responseSerializer, err: errorSerializer } = pino.stdSerializers;
 
@@ -56,26 +57,24 @@ type LazyRequestLogger = Logger & { [REQUEST]: LoggedRequest; [CHILD]?: Logger }
  * child logger (with the serialized request) is made on the first line actually written: a level that is off
  * costs neither the serialization nor the redaction. Probes (/health) write no line.
  */
-export function requestLogging(root: Logger) {
+export function requestLogging(root: Logger): RequestObserver {
   const lazyLogger = lazyRequestLogger(root);
-  const writesLines = root.isLevelEnabled('error');
-  return (req: LoggedRequest, res: Response, next: NextFunction): void => {
-    const started = Date.now();
-    req.id = requestIdOf(req);
-    const log: LazyRequestLogger = Object.create(lazyLogger) as LazyRequestLogger;
-    log[REQUEST] = req;
-    req.log = log;
-    if (writesLines && !req.url.startsWith('/health')) {
-      res.once('close', () => {
-        const failed = res.statusCode >= 500;
-        const level: Level = failed ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
-        if (!root.isLevelEnabled(level)) return;
-        const responseTime = Date.now() - started;
-        if (failed) log[level]({ res, err: new Error(`failed with status code ${res.statusCode}`), responseTime }, 'request errored');
-        else log[level]({ res, responseTime }, !req.readableAborted && res.writableEnded ? 'request completed' : 'request aborted');
-      });
-    }
-    next();
+  return {
+    start(req: LoggedRequest) {
+      req.id = requestIdOf(req);
+      const log: LazyRequestLogger = Object.create(lazyLogger) as LazyRequestLogger;
+      log[REQUEST] = req;
+      req.log = log;
+    },
+    end(req: LoggedRequest, res: Response, elapsedMs: number) {
+      const failed = res.statusCode >= 500;
+      const level: Level = failed ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+      if (!root.isLevelEnabled(level) || req.url.startsWith('/health')) return;
+      const log = req.log as Logger;
+      const responseTime = Math.round(elapsedMs);
+      if (failed) log[level]({ res, err: new Error(`failed with status code ${res.statusCode}`), responseTime }, 'request errored');
+      else log[level]({ res, responseTime }, !req.readableAborted && res.writableEnded ? 'request completed' : 'request aborted');
+    },
   };
 }
 

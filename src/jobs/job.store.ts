@@ -365,10 +365,13 @@ export class JobStore {
     };
   }
 
-  /** The job and, while it is queued, its 1-based place in the queue (priority, then age): one round trip. */
+  /**
+   * The job and, while it is queued, its 1-based place in the queue (priority, then age): one round trip, as the
+   * client auto-pipelines the two commands (cheaper on this hot path than building a Pipeline object).
+   */
   async getWithQueuePosition(id: string): Promise<{ job: Job | null; queuePosition: number | null }> {
-    const [hash, rank] = await execOrThrow<unknown>(this.redis.pipeline().hgetall(this.jobKey(id)).zrank(this.keys.key('queue', 'waiting'), id));
-    const job = parseJob(hash as Record<string, string>);
+    const [hash, rank] = await Promise.all([this.redis.hgetall(this.jobKey(id)), this.redis.zrank(this.keys.key('queue', 'waiting'), id)]);
+    const job = parseJob(hash);
     return { job, queuePosition: job?.status === 'queued' && rank !== null ? Number(rank) + 1 : null };
   }
 

@@ -47,7 +47,7 @@ export class RenderQueue implements OnModuleInit, OnApplicationShutdown {
     // A Redis blip (a failover, a restart) is reported here instead of as an unhandled 'error' event.
     this.queue.on('error', (err: Error) => this.logger.warn(`render queue: ${err.message}`));
     if (!this.config.runsWorker) return;
-    this.subscriber = duplicateClient(this.redis, { maxRetriesPerRequest: null, connectionName: 'vgs-cancel-signals' });
+    this.subscriber = duplicateClient(this.redis, { maxRetriesPerRequest: null, enableAutoPipelining: false, connectionName: 'vgs-cancel-signals' });
     this.subscriber.on('error', (err: Error) => this.logger.warn(`cancel subscriber: ${err.message}`));
     this.subscriber.on('message', (_channel: string, jobId: string) => this.cancelListeners.forEach((l) => l(jobId)));
     await this.subscriber.subscribe(this.cancelChannel);

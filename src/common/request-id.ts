@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
+import type { RequestObserver } from './request-observers';
 
 const REQUEST_ID = Symbol('requestId');
 type WithRequestId = Request & { [REQUEST_ID]?: string };
@@ -15,7 +16,7 @@ export function requestIdOf(req: Request): string {
   return r[REQUEST_ID];
 }
 
-export function requestIdMiddleware(req: Request, res: Response, next: NextFunction): void {
-  res.setHeader('X-Request-Id', requestIdOf(req));
-  next();
-}
+/** Every answer carries its request's id. */
+export const requestIdHeader: RequestObserver = {
+  start: (req: Request, res: Response) => res.setHeader('X-Request-Id', requestIdOf(req)),
+};
