@@ -96,8 +96,8 @@ const describeLoad = (l: Load) =>
   `${fmt(l.rps)} req/s, p50 ${l.p50} ms, p99 ${l.p99} ms, CPU ${fmt(l.cpuMicros)} µs/req${l.failures ? `, ${l.failures} failed` : ''}`;
 
 /** A bare baseline server in its own process; resolves with its URL and a way to stop it. */
-async function bare(mode: string, env: Record<string, string>): Promise<{ url: string; pid: number; stop(): void }> {
-  const child: ChildProcess = fork(join(__dirname, 'bare', 'server.ts'), [mode], {
+async function bare(mode: string, env: Record<string, string>, script = 'server.ts'): Promise<{ url: string; pid: number; stop(): void }> {
+  const child: ChildProcess = fork(join(__dirname, 'bare', script), [mode], {
     execArgv: ['-r', 'ts-node/register/transpile-only'],
     env: { ...process.env, ...env },
   });
@@ -127,12 +127,15 @@ async function statusCase(b: Bench): Promise<Row> {
   const server = await bare('status', { BARE_REDIS_URL: b.redis.url, BARE_JOB_KEY: `${PREFIX}:job:${id}` });
   const baseline = await load(server.pid, { url: `${server.url}/status`, connections: 100 });
   server.stop();
+  const nestServer = await bare('status', { BARE_REDIS_URL: b.redis.url, BARE_JOB_KEY: `${PREFIX}:job:${id}` }, 'nest-server.ts');
+  const nest = await load(nestServer.pid, { url: `${nestServer.url}/status`, connections: 100 });
+  nestServer.stop();
   const ratio = service.rps / baseline.rps;
   const p99 = service.p99 / baseline.p99;
   return {
     case: 'status polling, 100 connections',
     service: describeLoad(service),
-    baseline: `Express 5 + ioredis HGETALL: ${describeLoad(baseline)}`,
+    baseline: `Express 5 + ioredis HGETALL: ${describeLoad(baseline)} (for reference, bare Nest 11 doing the same: ${describeLoad(nest)}, ${fmt(nest.rps / baseline.rps, 2)}×)`,
     ratio: `${fmt(ratio, 2)}×, p99 ${fmt(p99, 1)}×`,
     target: '≥ 0.6×, p99 ≤ 2×',
     met: ratio >= 0.6 && p99 <= 2 && service.failures === 0,

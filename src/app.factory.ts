@@ -1,13 +1,13 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import compression from 'compression';
-import { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { auditLog } from './common/audit-log';
 import { AppException } from './common/error-codes';
 import { jsonBody } from './common/json-body';
+import { compressJsonAnswers } from './common/json-compression';
 import { requestLogging, rootLoggerOf } from './common/logging';
 import { requestIdHeader } from './common/request-id';
 import { observeRequests } from './common/request-observers';
@@ -37,7 +37,7 @@ export async function createApp(): Promise<INestApplication> {
       httpMetrics(app.get(MetricsService)),
     ),
   );
-  app.use(compressJson());
+  compressJsonAnswers(app.getHttpAdapter().getInstance() as Express);
   if (!config.runsApi) app.use(apiRoutesOff);
   app.use(jsonBody(config.bodyLimit, ['/api/v1/uploads'])); // uploads are multipart
   app.useGlobalPipes(createValidationPipe());
@@ -48,18 +48,6 @@ export async function createApp(): Promise<INestApplication> {
   app.enableShutdownHooks();
   setUpDocs(app);
   return app;
-}
-
-/**
- * gzip or br, as the client's Accept-Encoding allows, for JSON answers of 1 KiB or more. Nothing else: videos and
- * images are compressed already, downloads (captions too) are served by byte ranges that must be the file's own
- * bytes, and an event stream must reach the client as it is written, never held in a compressor's buffer.
- */
-function compressJson(): RequestHandler {
-  const json = /^application\/([\w.-]+\+)?json(;|$)/i;
-  return compression({
-    filter: (_req, res) => res.statusCode !== 206 && json.test(String(res.getHeader('Content-Type') ?? '')),
-  });
 }
 
 /** The worker role serves only probes and docs; API routes answer 404 there. */

@@ -4,7 +4,8 @@
  *   status    Express 5 + ioredis: HGETALL of the job's hash, answered as JSON (BARE_JOB_KEY)
  *   submit    Express 5: the JSON body checked (topic and context strings) and BullMQ Queue.add
  *   download  node:http + fs.createReadStream of one file (BARE_FILE)
- * Started with fork(); sends {port} once listening. Redis at BARE_REDIS_URL.
+ * Started with fork(); sends {port} once listening. Redis at BARE_REDIS_URL. bare/nest-server.ts is the status
+ * route again on bare Nest, for reference.
  */
 import { Queue } from 'bullmq';
 import express from 'express';
