@@ -25,7 +25,7 @@ export class JobEventBus implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     if (!this.config.runsApi) return; // only API processes have clients to tell
-    this.subscriber = duplicateClient(this.redis, { maxRetriesPerRequest: null, enableAutoPipelining: false, connectionName: 'vgs-job-events' });
+    this.subscriber = duplicateClient(this.redis, { maxRetriesPerRequest: null, connectionName: 'vgs-job-events' });
     this.subscriber.on('error', (err: Error) => this.logger.warn(`events subscriber: ${err.message}`));
     this.subscriber.on('message', (_channel: string, message: string) => this.dispatch(message));
     await this.subscriber.subscribe(this.store.eventsChannel);

@@ -366,8 +366,8 @@ export class JobStore {
   }
 
   /**
-   * The job and, while it is queued, its 1-based place in the queue (priority, then age): one round trip, as the
-   * client auto-pipelines the two commands (cheaper on this hot path than building a Pipeline object).
+   * The job and, while it is queued, its 1-based place in the queue (priority, then age): one round trip, both
+   * commands sent before either reply (cheaper on this hot path than building a Pipeline object).
    */
   async getWithQueuePosition(id: string): Promise<{ job: Job | null; queuePosition: number | null }> {
     const [hash, rank] = await Promise.all([this.redis.hgetall(this.jobKey(id)), this.redis.zrank(this.keys.key('queue', 'waiting'), id)]);

@@ -26,7 +26,6 @@ class RedisCloser implements OnApplicationShutdown {
         const logger = new Logger('Redis');
         const client = createRedisClient(config.redis, {
           maxRetriesPerRequest: 2,
-          enableAutoPipelining: true,
           connectionName: `vgs-${config.role}`,
           retryStrategy: (times) => Math.min(times * 200, 2000),
         });
