@@ -22,11 +22,11 @@ interface FfprobeOutput {
 }
 
 export async function probeVideo(file: string, signal: AbortSignal): Promise<ProbedVideo> {
-  const probe = await ffprobe(file, ['-show_format', '-show_streams'], signal);
+  // The checksum is read while ffprobe runs: both only read the file.
+  const [probe, info, checksumSha256] = await Promise.all([ffprobe(file, ['-show_format', '-show_streams'], signal), stat(file), sha256File(file, signal)]);
   const video = probe.streams?.find((s) => s.codec_type === 'video');
   if (!video) throw new PipelineError(`${file} has no video stream`, 'INVALID_OUTPUT', false);
   const audio = probe.streams?.find((s) => s.codec_type === 'audio');
-  const [info, checksumSha256] = await Promise.all([stat(file), sha256File(file, signal)]);
   return {
     durationSeconds: parseDuration(probe.format?.duration, file),
     width: video.width ?? 0,
