@@ -3,7 +3,7 @@
  * For each user's job, the bench makes the worker's progress write (JobStore.writeProgress, the call the
  * worker makes) and measures the time until each of that user's 100 sockets receives the `job.update`.
  * Beside it, in the same run, a bare socket.io server with the same clients, rooms and cadence emits the same
- * payloads directly: the floor.
+ * payloads as it receives them from Redis pub/sub: the floor.
  *
  *   npm run bench:realtime            (ROUNDS=30 SOCKETS=1000 USERS=10 to change the load)
  *
@@ -207,8 +207,7 @@ export async function measureService({ url, store, token, redis }: RealtimeTarge
 }
 
 /** The service in this process (test settings), for running this bench alone. */
-async function inProcessService(): Promise<Sample> {
-  const redis = await TestRedis.start();
+async function inProcessService(redis: TestRedis): Promise<Sample> {
   const issuer = new TestIssuer();
   const dataDir = mkdtempSync(join(tmpdir(), 'vgs-bench-rt-'));
   Object.assign(process.env, testEnv(redis, issuer, dataDir, { APP_ROLE: 'api', LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '100000' }));
@@ -219,13 +218,16 @@ async function inProcessService(): Promise<Sample> {
     return await measureService({ url, store: app.get(JobStore), token: (sub) => issuer.token({ sub, azp: AZP }, { expiresInSeconds: 3600 }) });
   } finally {
     await app.close();
-    await redis.destroy();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-/** The floor: a bare socket.io server emitting the same payloads to the same rooms. */
-export async function measureBare(): Promise<Sample> {
+/**
+ * The floor: a bare socket.io server emitting the same payloads to the same rooms. Like the service, it is told
+ * of each update through Redis pub/sub (the worker that makes an update is another process), so both paths
+ * cross the same hop: the sender PUBLISHes, the server's subscriber emits what it receives.
+ */
+export async function measureBare(redisUrl: string): Promise<Sample> {
   const port = await freePort();
   const http = createServer();
   const server = new Server(http);
@@ -235,20 +237,32 @@ export async function measureBare(): Promise<Sample> {
     next();
   });
   namespace.on('connection', (socket) => void socket.join(`user:${socket.data.user}`));
+  const channel = `bench-bare-updates-${crypto.randomUUID()}`;
+  const subscriber = new Redis(redisUrl);
+  const publisher = new Redis(redisUrl);
+  subscriber.on('message', (_channel: string, message: string) => {
+    const { user, payload } = JSON.parse(message) as { user: string; payload: unknown };
+    namespace.to(`user:${user}`).emit('job.update', payload);
+  });
+  await subscriber.subscribe(channel);
   await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
   const users = Array.from({ length: USERS }, (_, i) => `user_bench_${i}`);
   const emitted = new Map<string, number>();
   const clients = await startClients(`http://127.0.0.1:${port}`, users);
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const { loopMs: benchMs, machine } = await rounds((round, measured) => {
-    for (const user of users) {
-      const payload = { job_id: `job-${user}`, status: 'processing', progress: round, current_stage: 'render', error_message: null, updated_at: new Date().toISOString(), batch_id: null };
-      if (measured) emitted.set(`${payload.job_id}:${round}`, epochNow());
-      namespace.to(`user:${user}`).emit('job.update', payload);
-    }
+  const { loopMs: benchMs, machine } = await rounds(async (round, measured) => {
+    await Promise.all(
+      users.map((user) => {
+        const payload = { job_id: `job-${user}`, status: 'processing', progress: round, current_stage: 'render', error_message: null, updated_at: new Date().toISOString(), batch_id: null };
+        if (measured) emitted.set(`${payload.job_id}:${round}`, epochNow());
+        return publisher.publish(channel, JSON.stringify({ user, payload }));
+      }),
+    );
   });
   const received = await clients.collect();
   await new Promise((resolve) => server.close(() => resolve(undefined)));
+  subscriber.disconnect();
+  publisher.disconnect();
   return { ...latencies(emitted, received), stalls: { clientsMs: received.loopDelayMaxMs, benchMs, machine } };
 }
 
@@ -269,8 +283,10 @@ export function attribution(s: ReturnType<typeof summary>): string {
 
 async function main(): Promise<void> {
   const expected = ROUNDS * SOCKETS;
-  const bare = summary('bare socket.io', await measureBare());
-  const service = summary('service (store → Redis → gateway)', await inProcessService());
+  const redis = await TestRedis.start();
+  const bare = summary('bare socket.io (Redis pub/sub → room)', await measureBare(redis.url));
+  const service = summary('service (store → Redis → gateway)', await inProcessService(redis));
+  await redis.destroy();
   const rows = [bare, service].map((s) => ({
     run: s.name,
     'received / expected': `${s.received} / ${expected}`,
