@@ -365,7 +365,7 @@ async function main(): Promise<void> {
     render: () => renderCase(),
     socketio: () => socketCase(b),
   };
-  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', loadavg_at_start: loadavg().map((l) => Number(l.toFixed(2))) };
+  const machine = { node: process.version, cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', loadavg_at_start: loadavg().map((l) => Number(l.toFixed(2))) };
   try {
     for (const name of CASES) {
       const run = cases[name];
@@ -379,7 +379,7 @@ async function main(): Promise<void> {
     await b.redis.destroy();
     rmSync(b.dataDir, { recursive: true, force: true });
   }
-  console.log(`\n${machine.cores} cores (${machine.cpu}), load average at start ${machine.loadavg_at_start.join(' ')}, ${DURATION} s a run\n`);
+  console.log(`\nNode ${machine.node}, ${machine.cores} cores (${machine.cpu}), load average at start ${machine.loadavg_at_start.join(' ')}, ${DURATION} s a run\n`);
   console.log(printTable(rows));
   const results = { date: new Date().toISOString(), duration_s: DURATION, machine, cases: rows };
   writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
