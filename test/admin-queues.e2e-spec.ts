@@ -114,8 +114,10 @@ describe('queue dashboard (bull-board)', () => {
       page.on('pageerror', (err) => problems.push(String(err)));
       page.on('request', (r) => !r.url().startsWith(`${ctx.url}/`) && elsewhere.push(r.url()));
       await page.goto(`${ctx.url}/admin/queues`);
-      await page.getByText('webhooks', { exact: true }).waitFor({ timeout: 15_000 });
-      await page.getByText('video-render', { exact: true }).click();
+      // The sidebar's links: the overview beside it names the same queues once it has loaded.
+      const sidebar = page.locator('#bull-board-sidebar');
+      await sidebar.getByText('webhooks', { exact: true }).waitFor({ timeout: 15_000 });
+      await sidebar.getByText('video-render', { exact: true }).click();
       await page.waitForLoadState('networkidle');
       expect(problems).toEqual([]);
       expect(elsewhere).toEqual([]);
