@@ -25,9 +25,14 @@ class ProbeController {
     throw new NotFoundException();
   }
 
+  @Get('busy')
+  busy() {
+    throw new HttpException('try later', 503);
+  }
+
   @Get('boom')
   boom() {
-    throw new HttpException('broken', 503);
+    throw new HttpException('broken', 500);
   }
 
   @Get('health/live')
@@ -89,17 +94,19 @@ function expectRequestLine(line: Line, expected: { level: number; id: string; pa
 }
 
 describe('request logging', () => {
-  test('at info: one line per request (info, warn for 4xx, error for 5xx), none for probes, credentials redacted', async () => {
+  test('at info: one line per request (info, warn for 4xx and 503, error for other 5xx), none for probes, credentials redacted', async () => {
     const { app, url, lines } = await startApp('info');
     try {
-      const written = await requests(url, lines, [`/ok?access_token=${QUERY_TOKEN}&page=2`, '/missing', '/boom', '/health/live']);
+      const written = await requests(url, lines, [`/ok?access_token=${QUERY_TOKEN}&page=2`, '/missing', '/boom', '/health/live', '/busy']);
       const perRequest = requestLines(written);
-      expect(perRequest).toHaveLength(3);
+      expect(perRequest).toHaveLength(4);
       expectRequestLine(perRequest[0], { level: 30, id: 'rid-0', path: `/ok?access_token=${QUERY_TOKEN}&page=2`, status: 200, msg: 'request completed' });
       expect(perRequest[0].req.query).toEqual({ access_token: '[redacted]', page: '2' });
       expectRequestLine(perRequest[1], { level: 40, id: 'rid-1', path: '/missing', status: 404, msg: 'request completed' });
-      expectRequestLine(perRequest[2], { level: 50, id: 'rid-2', path: '/boom', status: 503, msg: 'request errored' });
-      expect(perRequest[2].err).toMatchObject({ type: 'Error', message: 'failed with status code 503' });
+      expectRequestLine(perRequest[2], { level: 50, id: 'rid-2', path: '/boom', status: 500, msg: 'request errored' });
+      expect(perRequest[2].err).toMatchObject({ type: 'Error', message: 'failed with status code 500' });
+      // A 503 is a refusal the service chose (overloaded, a dependency away) and says when to retry: a warning.
+      expectRequestLine(perRequest[3], { level: 40, id: 'rid-4', path: '/busy', status: 503, msg: 'request completed' });
       // A service's line inside a request carries the request (its id bound), as nestjs-pino's context did.
       const inside = written.find((line) => line.msg === 'inside the request');
       expect(inside).toMatchObject({ level: 40, context: 'Probe', req: { id: 'rid-0', headers: { authorization: '[redacted]' } } });

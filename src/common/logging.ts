@@ -52,7 +52,8 @@ const CHILD = Symbol('child');
 type LazyRequestLogger = Logger & { [REQUEST]: LoggedRequest; [CHILD]?: Logger };
 
 /**
- * One line per request once it is answered (or abandoned): info, warn for 4xx, error for 5xx, with the request,
+ * One line per request once it is answered (or abandoned): info, warn for 4xx and for a 503 (a refusal the
+ * service chose: overloaded, or a dependency away, with Retry-After), error for other 5xx, with the request,
  * response and time, as pino-http wrote it. pino serializes a child's bindings when it is made, so the request's
  * child logger (with the serialized request) is made on the first line actually written: a level that is off
  * costs neither the serialization nor the redaction. Probes (/health) write no line.
@@ -67,7 +68,7 @@ export function requestLogging(root: Logger): RequestObserver {
       req.log = log;
     },
     end(req: LoggedRequest, res: Response, elapsedMs: number) {
-      const failed = res.statusCode >= 500;
+      const failed = res.statusCode >= 500 && res.statusCode !== 503;
       const level: Level = failed ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
       if (!root.isLevelEnabled(level) || req.url.startsWith('/health')) return;
       const log = req.log as Logger;
