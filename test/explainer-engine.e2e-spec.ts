@@ -2,9 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binaryBody, ffprobe } from './support/media';
 import { OpenAIStandIn, RecordedRequest } from './support/openai-stand-in';
-import { startTestApp, TestContext, waitForJob } from './support/test-app';
-
-const terminal = (j: { status: string }) => ['completed', 'failed', 'cancelled'].includes(j.status);
+import { isTerminal, startTestApp, TestContext, waitForJob } from './support/test-app';
 
 /** A plan as a model would answer it: prose, bullets, a formula and code. */
 const GOOD_PLAN = {
@@ -78,7 +76,7 @@ describe('explainer engine with a model and a voice (OpenAI-compatible stand-in 
     llm.chat.push({ plan: GOOD_PLAN, usage: { prompt_tokens: 900, completion_tokens: 300, total_tokens: 1200 } });
     const created = await submit({ model: 'teacher-1', custom_config: { voice: { voice: 'bf_emma' } } });
     expect(created.status).toBe(201);
-    const job = (await waitForJob(ctx, token, created.body.job_id, terminal, 120_000)) as any;
+    const job = (await waitForJob(ctx, token, created.body.job_id, isTerminal, 120_000)) as any;
     expect(job.status).toBe('completed');
 
     const [chat] = chatBodies();
@@ -122,7 +120,7 @@ describe('explainer engine with a model and a voice (OpenAI-compatible stand-in 
     const broken = { scenes: [{ title: 'Broken', math: '\\frac{1' }] };
     llm.chat.push({ plan: broken }, { plan: GOOD_PLAN });
     const created = await submit({});
-    const job = (await waitForJob(ctx, token, created.body.job_id, terminal, 120_000)) as any;
+    const job = (await waitForJob(ctx, token, created.body.job_id, isTerminal, 120_000)) as any;
     expect(job.status).toBe('completed');
     const [first, repair] = chatBodies();
     expect(first.model).toBe('planner-default');
@@ -134,7 +132,7 @@ describe('explainer engine with a model and a voice (OpenAI-compatible stand-in 
     llm.chat.fallback = { plan: broken };
     try {
       const created = await submit({});
-      const job = (await waitForJob(ctx, token, created.body.job_id, terminal, 60_000)) as any;
+      const job = (await waitForJob(ctx, token, created.body.job_id, isTerminal, 60_000)) as any;
       expect(job.status).toBe('failed');
       expect(job.error_code).toBe('LLM_BAD_PLAN');
       expect(job.attempts).toBe(1); // not retried: the same model would answer the same
@@ -149,7 +147,7 @@ describe('explainer engine with a model and a voice (OpenAI-compatible stand-in 
   test('an unavailable model (500, then too slow) is retried by the job policy; the next attempt succeeds', async () => {
     llm.chat.push({ status: 500 }, { plan: GOOD_PLAN });
     const created = await submit({});
-    const job = (await waitForJob(ctx, token, created.body.job_id, terminal, 120_000)) as any;
+    const job = (await waitForJob(ctx, token, created.body.job_id, isTerminal, 120_000)) as any;
     expect(job.status).toBe('completed');
     expect(job.attempts).toBe(2);
     expect((await logsOf(job.job_id)).join('\n')).toContain('LLM_UNAVAILABLE');
@@ -158,7 +156,7 @@ describe('explainer engine with a model and a voice (OpenAI-compatible stand-in 
     llm.chat.fallback = { delayMs: 5_000, then: { plan: GOOD_PLAN } };
     try {
       const slow = await submit({});
-      const failed = (await waitForJob(ctx, token, slow.body.job_id, terminal, 60_000)) as any;
+      const failed = (await waitForJob(ctx, token, slow.body.job_id, isTerminal, 60_000)) as any;
       expect(failed.status).toBe('failed');
       expect(failed.error_code).toBe('LLM_UNAVAILABLE');
       expect(failed.attempts).toBe(2);
@@ -195,7 +193,7 @@ describe('explainer engine with a model and a voice (OpenAI-compatible stand-in 
 
     llm.chat.push({ plan: GOOD_PLAN });
     const created = await submit({ use_rag: true, context: 'The chain rule: how to differentiate a composition of functions.' });
-    const job = (await waitForJob(ctx, token, created.body.job_id, terminal, 120_000)) as any;
+    const job = (await waitForJob(ctx, token, created.body.job_id, isTerminal, 120_000)) as any;
     expect(job.status).toBe('completed');
     const prompt = JSON.stringify(chatBodies()[0].messages);
     expect(prompt).toContain('multiply the outer derivative');

@@ -6,7 +6,7 @@ import { AppProcess } from './support/app-process';
 import { netnsUnavailable, TestHost, TestNetwork } from './support/netns';
 import { freePort, TestRedis } from './support/redis-server';
 import { TestS3 } from './support/s3-server';
-import { AZP, testEnv } from './support/test-app';
+import { AZP, isTerminal, testEnv } from './support/test-app';
 import { TestIssuer } from './support/tokens';
 
 const ROOT = join(__dirname, '..');
@@ -15,7 +15,6 @@ const STALLED_INTERVAL_MS = 2000;
 const WORKERS = ['worker-a', 'worker-b'];
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-const terminal = (job: Record<string, any>) => ['completed', 'failed', 'cancelled'].includes(job.status);
 
 const unavailable = netnsUnavailable();
 if (unavailable) process.stdout.write(`multihost: skipped, this machine cannot make network namespaces (${unavailable})\n`);
@@ -112,7 +111,7 @@ suite('multi-host: one API and two worker hosts sharing only Redis and S3', () =
 
   test('jobs submitted to the API render on both worker hosts, which keep nothing on their own disks', async () => {
     const ids = [await submit('user_multihost_1', 'Host one', 'The first of two jobs.'), await submit('user_multihost_2', 'Host two', 'The second of two jobs.')];
-    const done = await Promise.all(ids.map((id) => api.waitForJob(id, token(id), terminal, 60_000)));
+    const done = await Promise.all(ids.map((id) => api.waitForJob(id, token(id), isTerminal, 60_000)));
     expect(done.map((job) => job.status)).toEqual(['completed', 'completed']);
 
     const starts = await Promise.all(ids.map(attemptStarts));
@@ -140,7 +139,7 @@ suite('multi-host: one API and two worker hosts sharing only Redis and S3', () =
     const killed = network.kill(network.host(first.worker));
     note(killedAt, `${first.worker}: SIGKILL to every process on it (${killed.join(', ')}); ${id} was at ${running.progress}% (${running.current_stage})`);
 
-    const done = await api.waitForJob(id, token(id), terminal, 60_000);
+    const done = await api.waitForJob(id, token(id), isTerminal, 60_000);
     expect(done.status).toBe('completed');
     expect(done.attempts).toBe(2);
     const second = (await attemptStarts(id)).find((start) => start.attempt === 2);

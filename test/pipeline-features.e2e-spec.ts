@@ -3,9 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RenderStatsStore } from '../src/jobs/render-stats.store';
 import { binaryBody, ffprobe } from './support/media';
-import { startTestApp, TestContext, waitForJob } from './support/test-app';
-
-const terminal = (j: { status: string }) => ['completed', 'failed', 'cancelled'].includes(j.status);
+import { isTerminal, startTestApp, TestContext, waitForJob } from './support/test-app';
 
 /** The built-in pipeline's options through the API: custom_config checks, aspect ratios, captions, ETA. */
 describe('built-in pipeline through the API', () => {
@@ -37,7 +35,7 @@ describe('built-in pipeline through the API', () => {
     const created = await submit({ custom_config: { aspect_ratio: '9:16', theme: 'forest' } });
     expect(created.status).toBe(201);
     const id = created.body.job_id as string;
-    const job = await waitForJob(ctx, token, id, terminal);
+    const job = await waitForJob(ctx, token, id, isTerminal);
     expect(job.status).toBe('completed');
     const meta = (job as any).video;
     expect(meta.resolution).toBe('480x854');
@@ -69,7 +67,7 @@ describe('built-in pipeline through the API', () => {
   test('square video; captions of another user are 404; a video without captions answers 404 there', async () => {
     const created = await submit({ custom_config: { aspect_ratio: '1:1', captions: false } });
     const id = created.body.job_id as string;
-    const job = await waitForJob(ctx, token, id, terminal);
+    const job = await waitForJob(ctx, token, id, isTerminal);
     expect((job as any).video.resolution).toBe('480x480');
     const other = await ctx.http().get(`/api/v1/videos/jobs/${id}/captions`).set('Authorization', `Bearer ${ctx.tokenFor('user_else')}`);
     expect(other.status).toBe(404);
@@ -109,7 +107,7 @@ describe('built-in pipeline through the API', () => {
         custom_config: expect.objectContaining({ aspect_ratio: '1:1', background_audio_file_id: music.file_id }),
       }),
     );
-    const job = (await waitForJob(ctx, token, created.body.job_id, terminal)) as any;
+    const job = (await waitForJob(ctx, token, created.body.job_id, isTerminal)) as any;
     expect(job.status).toBe('completed');
     expect(job.video.resolution).toBe('480x480');
 
@@ -145,7 +143,7 @@ describe('built-in pipeline through the API', () => {
     ].join('\n');
     const created = await submit({ topic: 'Pythagoras', context, model: 'some-model', use_rag: true });
     expect(created.status).toBe(201);
-    const job = (await waitForJob(ctx, token, created.body.job_id, terminal)) as any;
+    const job = (await waitForJob(ctx, token, created.body.job_id, isTerminal)) as any;
     expect(job.status).toBe('completed');
     expect(job.video.generation).toEqual(expect.objectContaining({ planner: 'deterministic', voice: expect.stringContaining('espeak-ng') }));
     expect(job.video.generation.model).toBeUndefined();
@@ -167,6 +165,6 @@ describe('built-in pipeline through the API', () => {
     const created = await submit({});
     const eta = Date.parse(created.body.estimated_completion) - before;
     expect(Math.abs(eta - (measured.total as number) * 1000)).toBeLessThan(1500); // empty queue: one render
-    await waitForJob(ctx, token, created.body.job_id, terminal);
+    await waitForJob(ctx, token, created.body.job_id, isTerminal);
   });
 });

@@ -1,8 +1,7 @@
 import { RecordingSocket, readSse } from './support/sockets';
-import { AZP, startTestApp, TestContext, waitForJob } from './support/test-app';
+import { AZP, isTerminal, startTestApp, TestContext, waitForJob } from './support/test-app';
 
 const ORDER = ['queued', 'processing', 'completed', 'failed', 'cancelled'];
-const terminal = (s: string) => ['completed', 'failed', 'cancelled'].includes(s);
 
 /** Socket.IO and SSE against the real app (API + worker in one process), real renders. */
 describe('real-time updates', () => {
@@ -55,8 +54,8 @@ describe('real-time updates', () => {
     ]);
     try {
       const id = await submit(alice);
-      await a1.waitFor(() => a1.for(id).some((u) => terminal(u.status)));
-      await a2.waitFor(() => a2.for(id).some((u) => terminal(u.status)));
+      await a1.waitFor(() => a1.for(id).some(isTerminal));
+      await a2.waitFor(() => a2.for(id).some(isTerminal));
       const updates = a1.for(id);
       expect(updates[updates.length - 1]).toEqual(
         expect.objectContaining({ job_id: id, status: 'completed', progress: 100, error_message: null, batch_id: null, updated_at: expect.any(String) }),
@@ -92,7 +91,7 @@ describe('real-time updates', () => {
       expect(ack).toEqual(expect.objectContaining({ job_id: id, status: expect.any(String), progress: expect.any(Number) }));
       expect(await b.emitWithAck('job.status', { job_id: id })).toEqual({ error: { error_code: 'NOT_FOUND', message: 'Job not found' } });
       expect(await b.emitWithAck('job.status', { job_id: '../../etc' })).toEqual({ error: { error_code: 'NOT_FOUND', message: 'Job not found' } });
-      await waitForJob(ctx, alice, id, (j) => terminal(j.status));
+      await waitForJob(ctx, alice, id, isTerminal);
     } finally {
       a.close();
       b.close();
@@ -146,7 +145,7 @@ describe('real-time updates', () => {
       expect(viaQuery.events[0].data.job_id).toBe(id);
       const other = await readSse(`${ctx.url}/api/v1/jobs/${id}/events`, { Authorization: `Bearer ${bob}` });
       expect(other.status).toBe(404);
-      await waitForJob(ctx, alice, id, (j) => terminal(j.status));
+      await waitForJob(ctx, alice, id, isTerminal);
     });
 
     test('a cancelled job ends its stream with the cancelled state', async () => {

@@ -8,7 +8,7 @@ import { Webhook } from 'standardwebhooks';
 import { AppProcess } from './support/app-process';
 import { TestRedisCluster } from './support/redis-cluster';
 import { freePort } from './support/redis-server';
-import { AZP, testEnv } from './support/test-app';
+import { AZP, isTerminal, testEnv } from './support/test-app';
 import { RecordingSocket, readSse } from './support/sockets';
 import { selfSignedCert } from './support/tls';
 import { TestIssuer } from './support/tokens';
@@ -16,7 +16,6 @@ import { TestIssuer } from './support/tokens';
 const PREFIX = 'vgs-test';
 /** What the service's keys start with on a cluster: the prefix as one hash tag. */
 const TAG = `{${PREFIX}}`;
-const terminal = (u: Record<string, any>) => ['completed', 'failed', 'cancelled'].includes(u.status);
 
 /**
  * The service on a real 3-master Redis Cluster, as two processes (an API and a worker) that share nothing but the
@@ -130,7 +129,7 @@ describe('Redis Cluster', () => {
     // The worker stopped the render: it takes the next job at once.
     const next = (await api.api('POST', '/api/v1/videos/generate', token, job('After the cancels'))).body.job_id as string;
     await socket.waitFor(() => updatesOf(next).includes('completed'));
-    expect(updatesOf(running).filter((s) => terminal({ status: s }))).toEqual(['cancelled']);
+    expect(updatesOf(running).filter((s) => isTerminal({ status: s }))).toEqual(['cancelled']);
   });
 
   test('delete: the job is gone from every read and from the retention index', async () => {

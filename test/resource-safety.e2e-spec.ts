@@ -1,8 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestApp, TestContext, waitForJob } from './support/test-app';
-
-const terminal = (j: { status: string }) => ['completed', 'failed', 'cancelled'].includes(j.status);
+import { isTerminal, startTestApp, TestContext, waitForJob } from './support/test-app';
 
 /** Renders are refused when storage is short of space, and nothing is left behind. */
 describe('free-disk floor for renders', () => {
@@ -17,7 +15,7 @@ describe('free-disk floor for renders', () => {
   test('the job fails with INSUFFICIENT_DISK after its attempts, without a work directory', async () => {
     const token = ctx.tokenFor('user_disk');
     const res = await ctx.http().post('/api/v1/videos/generate').set('Authorization', `Bearer ${token}`).send({ topic: 'Disk', context: 'No room.', quality: 'low' });
-    const job = await waitForJob(ctx, token, res.body.job_id, terminal);
+    const job = await waitForJob(ctx, token, res.body.job_id, isTerminal);
     expect(job).toEqual(expect.objectContaining({ status: 'failed', error_code: 'INSUFFICIENT_DISK', attempts: 2 }));
     expect(job.error_message).toMatch(/MiB free in storage/);
     const work = join(ctx.dataDir, 'storage', 'work');

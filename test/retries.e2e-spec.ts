@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppProcess } from './support/app-process';
 import { freePort, TestRedis } from './support/redis-server';
-import { AZP, testEnv } from './support/test-app';
+import { AZP, isTerminal, testEnv } from './support/test-app';
 import { TestIssuer } from './support/tokens';
 
 /**
@@ -67,12 +67,11 @@ describe('retries with backoff for transient faults, none for bad output', () =>
     expect(res.status).toBe(201);
     return res.body.job_id as string;
   };
-  const terminal = (j: Record<string, any>) => ['completed', 'failed', 'cancelled'].includes(j.status);
 
   test('an encoder crash is retried and the job completes on the next attempt', async () => {
     failNext('ffmpeg', 1);
     const id = await submit('Flaky encoder');
-    const job = await app.waitForJob(id, token, terminal);
+    const job = await app.waitForJob(id, token, isTerminal);
     expect(job).toEqual(expect.objectContaining({ status: 'completed', attempts: 2, error_message: null }));
     const logs = (await app.api('GET', `/api/v1/jobs/${id}/logs?limit=1000`, token)).body.logs as Array<{ level: string; message: string }>;
     expect(logs.some((l) => l.level === 'error' && /attempt 1 failed \(TOOL_FAILED\): .*simulated encoder crash/s.test(l.message))).toBe(true);
@@ -81,7 +80,7 @@ describe('retries with backoff for transient faults, none for bad output', () =>
   test('a fault that persists fails the job after the last attempt, with the reason', async () => {
     failAlways('ffmpeg');
     const id = await submit('Broken encoder');
-    const job = await app.waitForJob(id, token, terminal);
+    const job = await app.waitForJob(id, token, isTerminal);
     clearFaults('ffmpeg');
     expect(job).toEqual(expect.objectContaining({ status: 'failed', attempts: 3, error_code: 'TOOL_FAILED' }));
     expect(job.error_message).toEqual(expect.stringContaining('simulated encoder crash'));
@@ -90,7 +89,7 @@ describe('retries with backoff for transient faults, none for bad output', () =>
   test('output that is not a video is not retried', async () => {
     failAlways('ffprobe');
     const id = await submit('Bad output');
-    const job = await app.waitForJob(id, token, terminal);
+    const job = await app.waitForJob(id, token, isTerminal);
     clearFaults('ffprobe');
     expect(job).toEqual(expect.objectContaining({ status: 'failed', attempts: 1, error_code: 'INVALID_OUTPUT' }));
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AppProcess } from './support/app-process';
 import { freePort, TestRedis } from './support/redis-server';
-import { AZP, testEnv } from './support/test-app';
+import { AZP, isTerminal, testEnv } from './support/test-app';
 import { TestIssuer } from './support/tokens';
 
 /**
@@ -46,7 +46,6 @@ async function until<T>(what: string, probe: () => T | undefined | false, timeou
 }
 
 const AN_HOUR_AGO = new Date(Date.now() - 3600_000);
-const terminal = (j: Record<string, any>) => ['completed', 'failed', 'cancelled'].includes(j.status);
 
 describe('attempts keep their own files; a stale attempt never deletes the finished video', () => {
   let redis: TestRedis;
@@ -110,7 +109,7 @@ describe('attempts keep their own files; a stale attempt never deletes the finis
     workerA.child.kill('SIGSTOP');
     await workerB;
 
-    const done = await api.waitForJob(id, token(), terminal);
+    const done = await api.waitForJob(id, token(), isTerminal);
     expect(done).toEqual(expect.objectContaining({ status: 'completed', attempts: 2 }));
     checksum = done.video.checksum_sha256 as string;
     expect(await download(id)).toEqual({ status: 200, sha256: checksum });
@@ -159,7 +158,7 @@ describe('attempts keep their own files; a stale attempt never deletes the finis
     expect(await download(completedId)).toEqual({ status: 200, sha256: checksum });
 
     release(2);
-    const done = await api.waitForJob(processingId, token(), terminal);
+    const done = await api.waitForJob(processingId, token(), isTerminal);
     expect(done).toEqual(expect.objectContaining({ status: 'completed', attempts: 1 }));
     expect((await download(processingId)).sha256).toBe(done.video.checksum_sha256);
   });

@@ -12,7 +12,7 @@ import { WEBHOOK_QUEUE } from '../src/events/webhooks';
 import { RedisKeys } from '../src/redis/redis-keys';
 import { AppProcess } from './support/app-process';
 import { freePort, TestRedis } from './support/redis-server';
-import { AZP, testEnv } from './support/test-app';
+import { AZP, isTerminal, testEnv } from './support/test-app';
 import { selfSignedCert } from './support/tls';
 import { TestIssuer } from './support/tokens';
 
@@ -69,7 +69,6 @@ describe('webhooks', () => {
     while (!predicate() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(predicate()).toBe(true);
   };
-  const terminal = (j: Record<string, any>) => ['completed', 'failed', 'cancelled'].includes(j.status);
   // The receiver is on loopback: only WEBHOOK_ALLOW_PRIVATE lets the service reach it.
   const hookEnv = (overrides: Record<string, string> = {}) =>
     testEnv(redis, issuer, dir, {
@@ -88,7 +87,7 @@ describe('webhooks', () => {
     const created = await app.api('POST', '/api/v1/videos/generate', token, { topic: 'Hooks', context: 'Tell me when done.', quality: 'low', webhook_url: `${base}/job-hook` });
     expect(created.status).toBe(201);
     const id = created.body.job_id as string;
-    expect((await app.waitForJob(id, token, terminal)).status).toBe('completed');
+    expect((await app.waitForJob(id, token, isTerminal)).status).toBe('completed');
 
     await waitFor(() => received.filter((r) => r.path === '/job-hook').length >= 2);
     const [failed, delivered] = received.filter((r) => r.path === '/job-hook');
@@ -109,7 +108,7 @@ describe('webhooks', () => {
     expect(prefs.status).toBe(200);
 
     const done = await app.api('POST', '/api/v1/videos/generate', token, { topic: 'Quiet', context: 'No hook for this one.', quality: 'low' });
-    await app.waitForJob(done.body.job_id, token, terminal);
+    await app.waitForJob(done.body.job_id, token, isTerminal);
     const cancelled = await app.api('POST', '/api/v1/videos/generate', token, { topic: 'Stop', context: 'Cancelled at once.', quality: 'low', priority: 'low' });
     await app.api('POST', `/api/v1/jobs/${cancelled.body.job_id}/cancel`, token);
 
@@ -132,7 +131,7 @@ describe('webhooks', () => {
     const batchId = created.body.batch_id as string;
     const [first, second, third] = (created.body.jobs as { job_id: string }[]).map((j) => j.job_id);
     expect((await app.api('POST', `/api/v1/jobs/${third}/cancel`, token)).status).toBe(200);
-    for (const id of [first, second]) expect((await app.waitForJob(id, token, terminal)).status).toBe('completed');
+    for (const id of [first, second]) expect((await app.waitForJob(id, token, isTerminal)).status).toBe('completed');
 
     await waitFor(() => at('/batch-prefs').length > 0 && messagesAt('/batch-hook').length >= 3);
     await pause(1000); // room for a duplicate to show up
@@ -200,7 +199,7 @@ describe('webhooks', () => {
       expect(created.status).toBe(201);
       const id = created.body.job_id as string;
       await strict.api('POST', `/api/v1/jobs/${id}/cancel`, token);
-      await strict.waitForJob(id, token, terminal);
+      await strict.waitForJob(id, token, isTerminal);
 
       // The delivery is BullMQ's job in the webhooks queue: failed once, with the reason, never retried.
       let delivery: BullJob | undefined;

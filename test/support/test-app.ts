@@ -4,10 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
+import { JobStatus, TERMINAL_STATUSES } from '../../src/jobs/job.model';
 import { TestRedis } from './redis-server';
 import { TestIssuer } from './tokens';
 
 export const AZP = 'https://app.example.test';
+
+/** Whether a job has reached a terminal state (completed, failed or cancelled): a predicate for waitForJob. */
+export const isTerminal = (job: { status?: unknown }): boolean => TERMINAL_STATUSES.has(job.status as JobStatus);
 
 export interface TestContext {
   app: INestApplication;
