@@ -202,9 +202,10 @@ describe('vgs with queued jobs (an API process with no worker: they stay queued)
       let followEnded = false;
       const following = run(process.execPath, [...CLI, 'logs', id, '--follow'], env).finally(() => (followEnded = true));
       await queuedShown;
+      // Still following while the job waits; it ends only with the cancellation (possibly before `cancel` exits).
+      expect(followEnded).toBe(false);
       const cancelled = await run(process.execPath, [...CLI, 'cancel', id], env);
       expect(cancelled).toEqual({ code: 0, stdout: `${id} cancelled\n`, stderr: '' });
-      expect(followEnded).toBe(false);
       const logs = await following;
       expect(logs.code).toBe(0);
       const served = (await ctx.http().get(`/api/v1/jobs/${id}/logs`).set('Authorization', `Bearer ${env.VGS_TOKEN}`)).body.logs;

@@ -66,14 +66,12 @@ describe('real-time updates', () => {
       const processing = updates.filter((u) => u.status === 'processing').map((u) => u.progress);
       expect([...processing].sort((x, y) => x - y)).toEqual(processing);
       expect(updates.some((u) => u.status === 'processing')).toBe(true);
-      // Coalesced: never two progress-only updates of one job within the interval (small timer slack), counted
-      // from the later of sending and committing: an update that reached the API late does not hold back the next
-      // one, committed a whole interval after it, so on a busy machine the two may arrive close together.
+      // Coalesced: a progress-only update goes out at least an interval (250 ms) after the previous one was
+      // committed. The coalescer counts from the later of sending and committing, so this holds however late
+      // either delivery was; the slack covers timers scheduled from the event loop's cached clock.
       for (let i = 1; i < updates.length; i++) {
         if (updates[i].status === updates[i - 1].status && updates[i].status === 'processing') {
-          const received = updates[i].received_at - updates[i - 1].received_at;
-          const committed = Date.parse(updates[i].updated_at) - Date.parse(updates[i - 1].updated_at);
-          expect(Math.max(received, committed)).toBeGreaterThanOrEqual(200);
+          expect(updates[i].received_at - Date.parse(updates[i - 1].updated_at)).toBeGreaterThanOrEqual(200);
         }
       }
       expect(a2.for(id).map((u) => u.status)).toEqual(updates.map((u) => u.status));
