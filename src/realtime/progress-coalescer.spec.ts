@@ -17,10 +17,10 @@ describe('ProgressCoalescer', () => {
   let coalescer: ProgressCoalescer<JobUpdate>;
 
   beforeEach(() => {
-    jest.useFakeTimers();
+    jest.useFakeTimers({ now: 0 }); // Date.now follows the fake clock, also inside the timers it fires
     now = 0;
     sent = [];
-    coalescer = new ProgressCoalescer<JobUpdate>(250, (u) => ({ key: u.job_id, status: u.status, terminal: ['completed', 'failed', 'cancelled'].includes(u.status) }), (u, audience) => sent.push([`${audience}/${u.job_id}`, u.status, u.progress]), () => now);
+    coalescer = new ProgressCoalescer<JobUpdate>(250, (u) => ({ key: u.job_id, status: u.status, terminal: ['completed', 'failed', 'cancelled'].includes(u.status) }), (u, audience) => sent.push([`${audience}/${u.job_id}`, u.status, u.progress]), () => Date.now());
   });
   afterEach(() => {
     coalescer.close();
@@ -31,6 +31,25 @@ describe('ProgressCoalescer', () => {
     jest.advanceTimersByTime(ms - now);
     now = ms;
   };
+
+  test('keeps nothing for a key an interval after its last update (its end may never reach this process)', () => {
+    for (let k = 0; k < 1000; k++) coalescer.push(update('processing', 10, `j${k}`), 'room');
+    coalescer.push(update('processing', 20, 'j0'), 'room'); // waits for the end of j0's interval
+    expect(coalescer.size).toBe(1000);
+    at(10_000);
+    expect(coalescer.size).toBe(0);
+    expect(sent.filter(([key]) => key === 'room/j0')).toEqual([
+      ['room/j0', 'processing', 10],
+      ['room/j0', 'processing', 20],
+    ]);
+    // A key seen again after that is thinned as before.
+    coalescer.push(update('processing', 30, 'j0'), 'room');
+    coalescer.push(update('processing', 40, 'j0'), 'room');
+    at(10_100);
+    expect(sent.filter(([key]) => key === 'room/j0').map(([, , p]) => p)).toEqual([10, 20, 30]);
+    at(10_250);
+    expect(sent.filter(([key]) => key === 'room/j0').map(([, , p]) => p)).toEqual([10, 20, 30, 40]);
+  });
 
   test('a burst of progress becomes at most one update per interval, the latest one', () => {
     coalescer.push(update('processing', 0), 'room');

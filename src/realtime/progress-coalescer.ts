@@ -24,16 +24,22 @@ interface Slot<T> {
  * The interval runs from the last update's sending and, when updates carry it, from its commit, whichever is
  * longer: an update that reached this process late (a busy moment on its way) does not hold back the next one,
  * committed a whole interval after it.
+ * A key is kept only while it matters: once an interval has passed since its last update with nothing waiting,
+ * the next one would go out at once with or without it, so a periodic sweep drops it: a job's or batch's last
+ * update may never reach this process (published while it was reconnecting to Redis), and a job may wait for long.
  */
 export class ProgressCoalescer<T> {
   private readonly slots = new Map<string, Slot<T>>();
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(
     private readonly intervalMs: number,
     private readonly identify: (update: T) => UpdateIdentity,
     private readonly emit: (update: T, audience: string) => void,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.sweeper = setInterval(() => this.sweep(), Math.max(1000, 8 * intervalMs)).unref();
+  }
 
   push(update: T, audience: string): void {
     const { key, status, committedAt } = this.identify(update);
@@ -58,6 +64,11 @@ export class ProgressCoalescer<T> {
     }, Math.max(0, this.intervalMs - since));
   }
 
+  /** Keys tracked: each has an update waiting, or sent one less than an interval ago. */
+  get size(): number {
+    return this.slots.size;
+  }
+
   /** Forgets a key (its subject was deleted), dropping anything pending. */
   forget(key: string): void {
     const slot = this.slots.get(key);
@@ -66,7 +77,15 @@ export class ProgressCoalescer<T> {
   }
 
   close(): void {
+    clearInterval(this.sweeper);
     for (const key of [...this.slots.keys()]) this.forget(key);
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [key, slot] of this.slots) {
+      if (!slot.timer && now - slot.lastSentAt >= this.intervalMs) this.slots.delete(key);
+    }
   }
 
   private send(update: T, audience: string, now: number): void {
