@@ -34,7 +34,7 @@ import { attribution, measureBare as socketBare, measureService as socketService
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CASES = (process.env.BENCH_CASES ?? 'status,submit,list,memory,download,render,socketio').split(',');
 const LIST_JOBS = Number(process.env.BENCH_LIST_JOBS ?? 100_000);
-const HTTP_RUNS = Number(process.env.BENCH_HTTP_RUNS ?? 3);
+const HTTP_RUNS = Math.max(1, Number(process.env.BENCH_HTTP_RUNS ?? 3));
 const RENDER_RUNS = Number(process.env.BENCH_RENDER_RUNS ?? 3);
 const SOCKET_RUNS = Number(process.env.BENCH_SOCKET_RUNS ?? 3);
 const VIDEO_MIB = Number(process.env.BENCH_VIDEO_MIB ?? 2);
