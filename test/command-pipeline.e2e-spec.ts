@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { startTestApp, TestContext, waitForJob } from './support/test-app';
+import { isTerminal, startTestApp, TestContext, waitForJob } from './support/test-app';
 
 const GENERATOR = join(__dirname, '..', 'examples', 'generator', 'explainer-generator.mjs');
 
@@ -24,7 +24,7 @@ describe('external generator through the API', () => {
     const stages = new Set<string>();
     const job = (await waitForJob(ctx, token, created.body.job_id, (j) => {
       stages.add(j.current_stage);
-      return ['completed', 'failed', 'cancelled'].includes(j.status);
+      return isTerminal(j);
     })) as any;
     expect(job.status).toBe('completed');
     expect(job.video).toEqual(expect.objectContaining({ video_codec: 'h264', format: 'mp4' }));
@@ -61,7 +61,7 @@ describe('external generator environment', () => {
     const token = ctx.tokenFor('user_env');
     const created = await ctx.http().post('/api/v1/videos/generate').set('Authorization', `Bearer ${token}`).send({ topic: 'Environment', context: 'What a generator may see.', quality: 'low' });
     expect(created.status).toBe(201);
-    const job = await waitForJob(ctx, token, created.body.job_id, (j) => ['completed', 'failed', 'cancelled'].includes(j.status));
+    const job = await waitForJob(ctx, token, created.body.job_id, isTerminal);
     expect(job.status).toBe('completed'); // ffmpeg was found through PATH
     const logs = (await ctx.http().get(`/api/v1/jobs/${created.body.job_id}/logs?limit=1000`).set('Authorization', `Bearer ${token}`)).body.logs as Array<{ message: string }>;
     const seen = new Map(

@@ -1,6 +1,6 @@
 import { request as httpRequest, IncomingHttpHeaders } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { startTestApp, TestContext, waitForJob } from './support/test-app';
+import { isTerminal, startTestApp, TestContext, waitForJob } from './support/test-app';
 
 interface RawResponse {
   status: number;
@@ -105,7 +105,7 @@ describe('response compression', () => {
   });
 
   test('downloads asked with gzip: the file as stored, byte for byte; a Range is still 206 with exactly those bytes', async () => {
-    const done = await waitForJob(ctx, token, renderedId, (j) => ['completed', 'failed', 'cancelled'].includes(j.status));
+    const done = await waitForJob(ctx, token, renderedId, isTerminal);
     expect(done.status).toBe('completed');
     const gzip = { 'Accept-Encoding': 'gzip' };
 

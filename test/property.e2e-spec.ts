@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { ERROR_CODES } from '../src/common/error-codes';
-import { AZP, startTestApp, TestContext, waitForJob } from './support/test-app';
+import { AZP, isTerminal, startTestApp, TestContext, waitForJob } from './support/test-app';
 import { TestIssuer } from './support/tokens';
 
 /*
@@ -785,7 +785,7 @@ describe('property: hostile input on every route', () => {
     }
     const created = await ctx.http().post('/api/v1/videos/generate').set(auth).send({ topic: 'After the storm', context: 'The service still renders.', quality: 'low' });
     expect(created.status).toBe(201);
-    const done = await waitForJob(ctx, ctx.tokenFor(user), created.body.job_id, (j) => ['completed', 'failed', 'cancelled'].includes(j.status));
+    const done = await waitForJob(ctx, ctx.tokenFor(user), created.body.job_id, isTerminal);
     expect(done.status).toBe('completed');
   });
 });

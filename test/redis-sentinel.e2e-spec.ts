@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppProcess } from './support/app-process';
 import { freePort, TestRedis } from './support/redis-server';
-import { AZP, testEnv } from './support/test-app';
+import { AZP, isTerminal, testEnv } from './support/test-app';
 import { TestIssuer } from './support/tokens';
 import { until } from './support/wait';
 
@@ -30,7 +30,7 @@ describe('Redis Sentinel', () => {
     const created = await app.api('POST', '/api/v1/videos/generate', token, { topic, context: `${topic} in one sentence.`, quality: 'low' });
     expect(created.status).toBe(201);
     const id = created.body.job_id as string;
-    expect((await app.waitForJob(id, token, (j) => ['completed', 'failed', 'cancelled'].includes(j.status))).status).toBe('completed');
+    expect((await app.waitForJob(id, token, isTerminal)).status).toBe('completed');
     return id;
   };
 

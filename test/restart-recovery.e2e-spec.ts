@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { AppProcess } from './support/app-process';
 import { processesMentioning } from './support/media';
 import { freePort, TestRedis } from './support/redis-server';
-import { AZP, testEnv } from './support/test-app';
+import { AZP, isTerminal, testEnv } from './support/test-app';
 import { TestIssuer } from './support/tokens';
 
 /** Nothing accepted is lost: app restarts with a queued job, and a worker killed in the middle of a render. */
@@ -42,7 +42,7 @@ describe('restart and crash recovery (real processes)', () => {
     expect(await api.stop('SIGTERM')).toBe('SIGTERM');
 
     const app = await start('all');
-    const done = await app.waitForJob(created.body.job_id, token(), (j) => ['completed', 'failed', 'cancelled'].includes(j.status));
+    const done = await app.waitForJob(created.body.job_id, token(), isTerminal);
     expect(done.status).toBe('completed');
     expect(done.video.resolution).toBe('854x480');
     await app.stop();
@@ -66,7 +66,7 @@ describe('restart and crash recovery (real processes)', () => {
     const stuck = (await api.api('GET', `/api/v1/jobs/${id}`, token())).body;
     expect(stuck.status).toBe('processing');
     await start('worker');
-    const done = await api.waitForJob(id, token(), (j) => ['completed', 'failed', 'cancelled'].includes(j.status));
+    const done = await api.waitForJob(id, token(), isTerminal);
     expect(done.status).toBe('completed');
     expect(done.attempts).toBe(2);
   });

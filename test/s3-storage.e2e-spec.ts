@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { AppConfig } from '../src/config/app-config';
 import { StorageService, SweepJob } from '../src/files/storage.service';
 import { S3Event, TestS3 } from './support/s3-server';
-import { startTestApp, TestContext, waitForJob } from './support/test-app';
+import { isTerminal, startTestApp, TestContext, waitForJob } from './support/test-app';
 import { until } from './support/wait';
 import { binaryBody } from './support/media';
 
@@ -164,7 +164,7 @@ describe('S3 storage', () => {
       });
       expect(created.status).toBe(201);
       jobId = created.body.job_id;
-      const done = await waitForJob(ctx, token, jobId, (j) => ['completed', 'failed', 'cancelled'].includes(j.status));
+      const done = await waitForJob(ctx, token, jobId, isTerminal);
       expect(done).toEqual(expect.objectContaining({ status: 'completed', attempts: 1 }));
 
       const keys = await s3.keys(`jobs/${jobId}/`);

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { RENDER_QUEUE } from '../src/queue/queue.constants';
 import { UploadAssets } from '../src/uploads/upload-assets';
-import { startTestApp, TestContext, waitForJob } from './support/test-app';
+import { isTerminal, startTestApp, TestContext, waitForJob } from './support/test-app';
 
 /** The storage-level resolver: plain answers for the HTTP side and the worker, and the worker's ASSET_MISSING. */
 describe('upload assets', () => {
@@ -74,7 +74,7 @@ describe('upload assets', () => {
       expect(created.status).toBe(201);
       await ctx.http().delete(`/api/v1/uploads/${picture}`).set('Authorization', `Bearer ${token('user_dee')}`).expect(204);
       await queue.resume();
-      const job = await waitForJob(ctx, token('user_dee'), created.body.job_id, (j) => ['completed', 'failed', 'cancelled'].includes(j.status));
+      const job = await waitForJob(ctx, token('user_dee'), created.body.job_id, isTerminal);
       expect(job).toEqual(expect.objectContaining({ status: 'failed', error_code: 'ASSET_MISSING', attempts: 1 }));
       expect(job.error_message).toBe(`an upload this job uses is gone: custom_config.scenes[0].image_file_id (${picture})`);
     } finally {

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { binaryBody, ffprobe, processesMentioning } from './support/media';
-import { startTestApp, TestContext, waitForJob } from './support/test-app';
+import { isTerminal, startTestApp, TestContext, waitForJob } from './support/test-app';
 
 
 /** The whole life of a job on a real Redis, real BullMQ worker and real ffmpeg renders. */
@@ -33,7 +33,7 @@ describe('video job lifecycle', () => {
     const seen = new Set<string>();
     const done = await waitForJob(ctx, token, completedId, (j) => {
       seen.add(j.status);
-      return ['completed', 'failed', 'cancelled'].includes(j.status);
+      return isTerminal(j);
     });
     expect(done).toEqual(expect.objectContaining({ status: 'completed', progress: 100, attempts: 1 }));
 
