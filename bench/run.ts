@@ -1,15 +1,18 @@
 /**
  * `npm run bench`: every performance case of the service side by side with a bare baseline, in one command.
- * Builds first (the npm script), then starts its own redis-server and the built service in production mode
- * (dist/main.js, APP_ROLE=api), runs each case and its baseline back to back (HTTP load by autocannon, the
- * bare servers in bench/bare/), prints the table and writes bench/results.json. Never part of `npm test`.
+ * Builds first, then (the npm script) runs this file on Node 24, the Docker image's runtime (BENCH_NODE=20: the
+ * other supported major; the service and every baseline run on the Node that runs this file). It starts its own
+ * redis-server and the built service in production mode (dist/main.js, APP_ROLE=api), runs each case and its
+ * baseline back to back (HTTP load by autocannon, the bare servers in bench/bare/), prints the table and writes
+ * bench/results.json. Never part of `npm test`.
  *
  *   npm run bench
  *   BENCH_DURATION=10 BENCH_CASES=status,submit,list,memory,download,render,socketio BENCH_LIST_JOBS=100000 \
  *   BENCH_HTTP_RUNS=3 BENCH_RENDER_RUNS=3 BENCH_SOCKET_RUNS=3 BENCH_VIDEO_MIB=2 BENCH_LOG_LEVEL=warn npm run bench
  *   BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" BENCH_CASES=status npm run bench
+ *   BENCH_NODE=20 npm run bench
  *
- * Ratios come from back-to-back pairs on the same machine; absolute numbers vary with its load.
+ * Ratios come from back-to-back runs on the same machine; absolute numbers vary with its load.
  */
 import autocannon from 'autocannon';
 import Redis from 'ioredis';
@@ -96,27 +99,59 @@ async function load(
 const describeLoad = (l: Load) =>
   `${fmt(l.rps)} req/s, p50 ${l.p50} ms, p99 ${l.p99} ms, CPU ${fmt(l.cpuMicros)} µs/req${l.failures ? `, ${l.failures} failed` : ''}`;
 
-/**
- * The service and its baseline loaded in turn, HTTP_RUNS times, each pair in the other order from the last so that
- * a change in the machine's load hits both alike; the pair with the median throughput ratio is the result. On a
- * shared machine one pair's ratio swings by ±30%, the median of three much less.
- */
-async function pairs(service: () => Promise<Load>, baseline: () => Promise<Load>): Promise<{ service: Load; baseline: Load; ratios: number[] }> {
-  const measured: Array<{ service: Load; baseline: Load; ratio: number }> = [];
-  for (let run = 0; run < HTTP_RUNS; run++) {
-    const [first, second] = run % 2 === 0 ? [service, baseline] : [baseline, service];
-    const a = await first();
-    const b = await second();
-    const pair = run % 2 === 0 ? { service: a, baseline: b } : { service: b, baseline: a };
-    measured.push({ ...pair, ratio: pair.service.rps / pair.baseline.rps });
-  }
-  const ratios = measured.map((m) => m.ratio);
-  const middle = median(ratios);
-  const chosen = measured.reduce((best, m) => (Math.abs(m.ratio - middle) < Math.abs(best.ratio - middle) ? m : best));
-  return { service: chosen.service, baseline: chosen.baseline, ratios };
+interface Rounds {
+  service: Load;
+  baseline: Load;
+  nest?: Load;
+  /** The service's throughput (requests or bytes a second) over the baseline's, and over bare Nest's, one a round. */
+  ratios: number[];
+  nestRatios: number[];
 }
 
-/** "0.41× (0.37 / 0.41 / 0.45)": the median ratio, and every pair's when there were several. */
+/**
+ * The service, its bare baseline and (when given) the same route on bare Nest, the framework's floor, loaded in
+ * turn HTTP_RUNS times, the order rotating from round to round so that a change in the machine's load hits all
+ * alike; the round nearest the median service/baseline ratio gives the figures. On a shared machine one round's
+ * ratio swings by ±30%, the median of three much less.
+ */
+async function rounds(
+  service: () => Promise<Load>,
+  baseline: () => Promise<Load>,
+  nest?: () => Promise<Load>,
+  throughput: (l: Load) => number = (l) => l.rps,
+): Promise<Rounds> {
+  const runners = nest ? [service, baseline, nest] : [service, baseline];
+  const measured: Load[][] = [];
+  for (let run = 0; run < HTTP_RUNS; run++) {
+    const loads: Load[] = [];
+    for (let k = 0; k < runners.length; k++) {
+      const which = (run + k) % runners.length;
+      loads[which] = await runners[which]();
+    }
+    measured.push(loads);
+  }
+  const ratios = measured.map(([s, b]) => throughput(s) / throughput(b));
+  const middle = median(ratios);
+  const [chosenService, chosenBaseline, chosenNest] = measured[ratios.reduce((best, r, i) => (Math.abs(r - middle) < Math.abs(ratios[best] - middle) ? i : best), 0)];
+  const nestRatios = nest ? measured.map(([s, , n]) => throughput(s) / throughput(n)) : [];
+  return { service: chosenService, baseline: chosenBaseline, nest: chosenNest, ratios, nestRatios };
+}
+
+/** A bare server (bench/bare/) for the length of `use`. */
+async function withBare<T>(script: string, mode: string, env: Record<string, string>, use: (server: { url: string; pid: number }) => Promise<T>): Promise<T> {
+  const server = await bare(mode, env, script);
+  try {
+    return await use(server);
+  } finally {
+    server.stop();
+  }
+}
+
+/** "bare Nest 11 doing the same: …, 0.53× bare Express; the service 0.87× (0.85 / 0.87 / 0.90) bare Nest". */
+const describeNest = ({ nest, baseline, nestRatios }: Rounds) =>
+  nest ? `bare Nest 11 doing the same: ${describeLoad(nest)}, ${fmt(nest.rps / baseline.rps, 2)}× bare Express; the service ${describeRatios(nestRatios)} bare Nest` : '';
+
+/** "0.41× (0.37 / 0.41 / 0.45)": the median ratio, and every round's when there were several. */
 const describeRatios = (ratios: number[]) =>
   `${fmt(median(ratios), 2)}×${ratios.length > 1 ? ` (${ratios.map((r) => fmt(r, 2)).join(' / ')})` : ''}`;
 
@@ -148,21 +183,23 @@ async function statusCase(b: Bench): Promise<Row> {
   const id = randomUUID();
   await b.store.create({ id, userId: 'user_status', configuration, estimatedCompletion: new Date() });
   const headers = { Authorization: `Bearer ${b.token('user_status')}` };
-  const server = await bare('status', { BARE_REDIS_URL: b.redis.url, BARE_JOB_KEY: `${PREFIX}:job:${id}` });
-  const { service, baseline, ratios } = await pairs(
-    () => load(b.servicePid, { url: `${b.service.url}/api/v1/videos/jobs/${id}/status`, connections: 100, headers }),
-    () => load(server.pid, { url: `${server.url}/status`, connections: 100 }),
+  const env = { BARE_REDIS_URL: b.redis.url, BARE_JOB_KEY: `${PREFIX}:job:${id}` };
+  const r = await withBare('server.ts', 'status', env, (express) =>
+    withBare('nest-server.ts', 'status', env, (nest) =>
+      rounds(
+        () => load(b.servicePid, { url: `${b.service.url}/api/v1/videos/jobs/${id}/status`, connections: 100, headers }),
+        () => load(express.pid, { url: `${express.url}/status`, connections: 100 }),
+        () => load(nest.pid, { url: `${nest.url}/status`, connections: 100 }),
+      ),
+    ),
   );
-  server.stop();
-  const nestServer = await bare('status', { BARE_REDIS_URL: b.redis.url, BARE_JOB_KEY: `${PREFIX}:job:${id}` }, 'nest-server.ts');
-  const nest = await load(nestServer.pid, { url: `${nestServer.url}/status`, connections: 100 });
-  nestServer.stop();
+  const { service, baseline, ratios } = r;
   const ratio = median(ratios);
   const p99 = service.p99 / baseline.p99;
   return {
-    case: `status polling, 100 connections (median of ${HTTP_RUNS} pairs)`,
+    case: `status polling, 100 connections (median of ${HTTP_RUNS} rounds)`,
     service: describeLoad(service),
-    baseline: `Express 5 + ioredis HGETALL: ${describeLoad(baseline)} (for reference, bare Nest 11 doing the same: ${describeLoad(nest)}, ${fmt(nest.rps / baseline.rps, 2)}×)`,
+    baseline: `Express 5 + ioredis HGETALL: ${describeLoad(baseline)} (for reference, ${describeNest(r)})`,
     ratio: `${describeRatios(ratios)}, p99 ${fmt(p99, 1)}×`,
     target: '≥ 0.6×, p99 ≤ 2×',
     met: ratio >= 0.6 && p99 <= 2 && service.failures === 0,
@@ -172,17 +209,23 @@ async function statusCase(b: Bench): Promise<Row> {
 async function submitCase(b: Bench): Promise<Row> {
   const body = JSON.stringify({ topic: 'How bees make honey', context: 'Nectar, enzymes, fanning, wax.', quality: 'low' });
   const headers = { Authorization: `Bearer ${b.token('user_submit')}`, 'Content-Type': 'application/json' };
-  const server = await bare('submit', { BARE_REDIS_URL: b.redis.url });
-  const { service, baseline, ratios } = await pairs(
-    () => load(b.servicePid, { url: `${b.service.url}/api/v1/videos/generate`, connections: 50, method: 'POST', headers, body }),
-    () => load(server.pid, { url: `${server.url}/submit`, connections: 50, method: 'POST', headers: { 'Content-Type': 'application/json' }, body }),
+  const env = { BARE_REDIS_URL: b.redis.url };
+  const bareOptions = (url: string) => ({ url: `${url}/submit`, connections: 50, method: 'POST' as const, headers: { 'Content-Type': 'application/json' }, body });
+  const r = await withBare('server.ts', 'submit', env, (express) =>
+    withBare('nest-server.ts', 'submit', env, (nest) =>
+      rounds(
+        () => load(b.servicePid, { url: `${b.service.url}/api/v1/videos/generate`, connections: 50, method: 'POST', headers, body }),
+        () => load(express.pid, bareOptions(express.url)),
+        () => load(nest.pid, bareOptions(nest.url)),
+      ),
+    ),
   );
-  server.stop();
+  const { service, baseline, ratios } = r;
   const ratio = median(ratios);
   return {
-    case: `submissions, 50 connections (median of ${HTTP_RUNS} pairs)`,
+    case: `submissions, 50 connections (median of ${HTTP_RUNS} rounds)`,
     service: describeLoad(service),
-    baseline: `Express 5, body checked, BullMQ Queue.add: ${describeLoad(baseline)}`,
+    baseline: `Express 5, body checked, BullMQ Queue.add: ${describeLoad(baseline)} (for reference, ${describeNest(r)})`,
     ratio: describeRatios(ratios),
     target: '≥ 0.5×',
     met: ratio >= 0.5 && service.failures === 0,
@@ -293,16 +336,20 @@ async function downloadCase(b: Bench): Promise<Row> {
   const file = join(dir, 'video.mp4');
   writeFileSync(file, randomBytes(bytes));
   await b.store.complete(id, attempt, video(bytes));
-  const service = await load(b.servicePid, { url: `${b.service.url}/api/v1/videos/jobs/${id}/download`, connections: 20, headers: { Authorization: `Bearer ${b.token('user_download')}` } });
-  const server = await bare('download', { BARE_FILE: file });
-  const baseline = await load(server.pid, { url: `${server.url}/`, connections: 20 });
-  server.stop();
-  const ratio = service.bytesPerSecond / baseline.bytesPerSecond;
+  const { service, baseline, ratios } = await withBare('server.ts', 'download', { BARE_FILE: file }, (server) =>
+    rounds(
+      () => load(b.servicePid, { url: `${b.service.url}/api/v1/videos/jobs/${id}/download`, connections: 20, headers: { Authorization: `Bearer ${b.token('user_download')}` } }),
+      () => load(server.pid, { url: `${server.url}/`, connections: 20 }),
+      undefined,
+      (l) => l.bytesPerSecond,
+    ),
+  );
+  const ratio = median(ratios);
   return {
-    case: `download ${VIDEO_MIB} MiB, 20 parallel (autocannon)`,
+    case: `download ${VIDEO_MIB} MiB, 20 parallel (autocannon, median of ${HTTP_RUNS} rounds)`,
     service: `${mbps(service.bytesPerSecond)}${service.failures ? `, ${service.failures} failed` : ''}`,
     baseline: `fs.createReadStream: ${mbps(baseline.bytesPerSecond)}`,
-    ratio: `${fmt(ratio, 2)}×`,
+    ratio: describeRatios(ratios),
     target: '≥ 0.8×',
     met: ratio >= 0.8 && service.failures === 0,
   };
