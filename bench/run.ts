@@ -1,10 +1,10 @@
 /**
  * `npm run bench`: every performance case of the service side by side with a bare baseline, in one command.
- * Builds first, then (the npm script) runs this file on Node 24, the Docker image's runtime (BENCH_NODE=20: the
- * other supported major; the service and every baseline run on the Node that runs this file). It starts its own
- * redis-server and the built service in production mode (dist/main.js, APP_ROLE=api), runs each case and its
- * baseline back to back (HTTP load by autocannon, the bare servers in bench/bare/), prints the table and writes
- * bench/results.json. Never part of `npm test`.
+ * The npm script runs this file on Node 24, the Docker image's runtime (BENCH_NODE=20: the other supported major;
+ * the service and every baseline run on the Node that runs this file). It builds the service when its sources
+ * changed (scripts/build-service.ts), starts its own redis-server and the built service in production mode
+ * (dist/main.js, APP_ROLE=api), runs each case and its baseline back to back (HTTP load by autocannon, the bare
+ * servers in bench/bare/), prints the table and writes bench/results.json. Never part of `npm test`.
  *
  *   npm run bench
  *   BENCH_DURATION=10 BENCH_CASES=status,submit,list,memory,download,render,socketio BENCH_LIST_JOBS=100000 \
@@ -420,7 +420,7 @@ async function start(): Promise<Bench> {
   // profile written when it stops (open it in Chrome DevTools); NODE_OPTIONS refuses the profiler flags.
   const flags = process.env.BENCH_NODE_FLAGS;
   const wrapper = flags ? ['sh', '-c', `exec "$0" ${flags} "$@"`] : [];
-  const service = await AppProcess.start(env, await freePort(), 'built', { wrapper });
+  const service = await AppProcess.start(env, await freePort(), { wrapper });
   const config = new AppConfig(validateEnvironment({ ...env, PORT: '0' }));
   const client = new Redis(redis.url);
   const store = new JobStore(client, new RedisKeys(PREFIX), config);

@@ -3,11 +3,13 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildCliIfStale } from '../scripts/build-cli';
 import { freePort } from './support/redis-server';
 import { startTestApp, TestContext } from './support/test-app';
 
 const ROOT = join(__dirname, '..');
-const CLI = ['-r', 'ts-node/register/transpile-only', join(ROOT, 'clients', 'cli', 'main.ts')];
+// The built CLI, what the package's `vgs` bin runs (rebuilt first when clients/ changed).
+const CLI = [join(ROOT, 'dist', 'clients', 'cli', 'main.js')];
 const FIXTURE = join(__dirname, 'fixtures', 'misbehaving-generator.mjs');
 const CONTEXT = 'Sunlight scatters off air molecules. Blue light scatters the most, so the sky looks blue.';
 const API_KEY = 'vgs-cli-test-key';
@@ -40,6 +42,8 @@ function run(command: string, args: string[], env: Record<string, string>, onStd
 
 const lines = (text: string) => text.split('\n').filter((l) => l.length > 0);
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+beforeAll(() => buildCliIfStale(), 120_000);
 
 describe('vgs CLI (real child processes against the live service)', () => {
   let ctx: TestContext;

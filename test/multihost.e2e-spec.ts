@@ -52,7 +52,6 @@ suite('multi-host: one API and two worker hosts sharing only Redis and S3', () =
       const worker = await AppProcess.start(
         env(disks[host.name], { APP_ROLE: 'worker', WORKER_NAME: host.name, HOST: host.address, REDIS_URL: `redis://${network.gateway}:${redis.port}` }),
         await freePort(),
-        'source',
         { wrapper: host.wrapper, host: host.address },
       );
       workers.set(host.name, worker);

@@ -1,9 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { buildServiceIfStale } from '../../scripts/build-service';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** The service as a real OS process (src/main.ts through ts-node), for restart and crash tests and the bench. */
+/**
+ * The service as a real OS process, for restart, crash and multi-process tests and the bench: dist/main.js, as
+ * production runs it, built first whenever the sources changed since the last build.
+ */
 export class AppProcess {
   private output = '';
   private constructor(
@@ -15,21 +19,18 @@ export class AppProcess {
     child.stderr?.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-20_000)));
   }
 
-  /**
-   * `built` runs dist/main.js (after `npm run build`), as production does; tests run the sources. `wrapper` runs
-   * the service under a command (`ip netns exec <ns>`: a test host of its own), reached at `host`, its HOST.
-   */
+  /** `wrapper` runs the service under a command (`ip netns exec <ns>`: a test host of its own), reached at `host`, its HOST. */
   static async start(
     env: Record<string, string>,
     port: number,
-    entry: 'source' | 'built' = 'source',
     { wrapper = [], host = '127.0.0.1' }: { wrapper?: string[]; host?: string } = {},
   ): Promise<AppProcess> {
-    const args = entry === 'built' ? ['dist/main.js'] : ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
-    const [command, ...commandArgs] = [...wrapper, process.execPath, ...args];
+    // Synchronous: starts in parallel (Promise.all) build once, the first; the others find the stamp current.
+    buildServiceIfStale();
+    const [command, ...commandArgs] = [...wrapper, process.execPath, 'dist/main.js'];
     const child = spawn(command, commandArgs, {
       cwd: ROOT,
-      env: { ...process.env, ...env, PORT: String(port), TS_NODE_PROJECT: 'tsconfig.json' },
+      env: { ...process.env, ...env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const app = new AppProcess(child, port, host);
