@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { buildServiceIfStale } from '../../scripts/build-service';
+import { pollDelayMs } from './polling';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -54,13 +55,13 @@ export class AppProcess {
   }
 
   /** A JSON API call with a bearer token. */
-  async api(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, any> }> {
+  async api(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, any>; headers: Headers }> {
     const res = await fetch(`${this.url}${path}`, {
       method,
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
+    return { status: res.status, body: (await res.json()) as Record<string, any>, headers: res.headers };
   }
 
   /** Polls a job until `done` holds (facts, not sleeps); fails with the last state seen. */
@@ -71,9 +72,7 @@ export class AppProcess {
       const res = await this.api('GET', `/api/v1/jobs/${id}`, token);
       last = res.body;
       if (res.status === 200 && done(last)) return last;
-      // Polling counts against the caller's rate limit like any request: a long wait backs off when told to.
-      const pause = res.status === 429 ? Number(last.error?.details?.retry_after_seconds ?? 1) * 1000 : 200;
-      await new Promise((r) => setTimeout(r, pause));
+      await new Promise((r) => setTimeout(r, pollDelayMs(res.status, (name) => res.headers.get(name), 200)));
     }
     throw new Error(`job ${id} did not reach the expected state: ${JSON.stringify(last).slice(0, 400)}`);
   }

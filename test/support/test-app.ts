@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { JobStatus, TERMINAL_STATUSES } from '../../src/jobs/job.model';
+import { pollDelayMs } from './polling';
 import { TestRedis } from './redis-server';
 import { TestIssuer } from './tokens';
 
@@ -95,9 +96,7 @@ export async function waitForJob(
     const res = await ctx.http().get(`/api/v1/jobs/${jobId}`).set('Authorization', `Bearer ${token}`);
     last = res.body as Record<string, unknown>;
     if (res.status === 200 && done(res.body)) return last;
-    // Polling counts against the caller's rate limit like any request: a long wait backs off when told to.
-    const pause = res.status === 429 ? Number(res.headers['retry-after'] ?? 1) * 1000 : 150;
-    await new Promise((r) => setTimeout(r, pause));
+    await new Promise((r) => setTimeout(r, pollDelayMs(res.status, (name) => res.headers[name] as string | undefined, 150)));
   }
   throw new Error(`job ${jobId} did not reach the expected state; last seen ${JSON.stringify(last).slice(0, 500)}`);
 }
