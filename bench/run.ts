@@ -137,35 +137,29 @@ async function rounds(
   return { service: chosenService, baseline: chosenBaseline, nest: chosenNest, ratios, nestRatios };
 }
 
-/** A bare server (bench/bare/) for the length of `use`. */
-async function withBare<T>(script: string, mode: string, env: Record<string, string>, use: (server: { url: string; pid: number }) => Promise<T>): Promise<T> {
-  const server = await bare(mode, env, script);
-  try {
-    return await use(server);
-  } finally {
-    server.stop();
-  }
-}
-
-/** "bare Nest 11 doing the same: …, 0.53× bare Express; the service 0.87× (0.85 / 0.87 / 0.90) bare Nest". */
+/** " (for reference, bare Nest 11 doing the same: …, 0.53× bare Express; the service 0.87× (…) bare Nest)", when measured. */
 const describeNest = ({ nest, baseline, nestRatios }: Rounds) =>
-  nest ? `bare Nest 11 doing the same: ${describeLoad(nest)}, ${fmt(nest.rps / baseline.rps, 2)}× bare Express; the service ${describeRatios(nestRatios)} bare Nest` : '';
+  nest ? ` (for reference, bare Nest 11 doing the same: ${describeLoad(nest)}, ${fmt(nest.rps / baseline.rps, 2)}× bare Express; the service ${describeRatios(nestRatios)} bare Nest)` : '';
 
 /** "0.41× (0.37 / 0.41 / 0.45)": the median ratio, and every round's when there were several. */
 const describeRatios = (ratios: number[]) =>
   `${fmt(median(ratios), 2)}×${ratios.length > 1 ? ` (${ratios.map((r) => fmt(r, 2)).join(' / ')})` : ''}`;
 
-/** A bare baseline server in its own process; resolves with its URL and a way to stop it. */
-async function bare(mode: string, env: Record<string, string>, script = 'server.ts'): Promise<{ url: string; pid: number; stop(): void }> {
+/** A bare baseline server (bench/bare/<script>, in its own process) for the length of `use`. */
+async function withBare<T>(script: string, mode: string, env: Record<string, string>, use: (server: { url: string; pid: number }) => Promise<T>): Promise<T> {
   const child: ChildProcess = fork(join(__dirname, 'bare', script), [mode], {
     execArgv: ['-r', 'ts-node/register/transpile-only'],
     env: { ...process.env, ...env },
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m: { port: number }) => resolve(m.port));
-    child.once('exit', (code) => reject(new Error(`bare ${mode} server exited with ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, pid: child.pid as number, stop: () => child.kill() };
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('message', (m: { port: number }) => resolve(m.port));
+      child.once('exit', (code) => reject(new Error(`bare ${mode} server exited with ${code}`)));
+    });
+    return await use({ url: `http://127.0.0.1:${port}`, pid: child.pid as number });
+  } finally {
+    child.kill();
+  }
 }
 
 interface Bench {
@@ -199,7 +193,7 @@ async function statusCase(b: Bench): Promise<Row> {
   return {
     case: `status polling, 100 connections (median of ${HTTP_RUNS} rounds)`,
     service: describeLoad(service),
-    baseline: `Express 5 + ioredis HGETALL: ${describeLoad(baseline)} (for reference, ${describeNest(r)})`,
+    baseline: `Express 5 + ioredis HGETALL: ${describeLoad(baseline)}${describeNest(r)}`,
     ratio: `${describeRatios(ratios)}, p99 ${fmt(p99, 1)}×`,
     target: '≥ 0.6×, p99 ≤ 2×',
     met: ratio >= 0.6 && p99 <= 2 && service.failures === 0,
@@ -225,7 +219,7 @@ async function submitCase(b: Bench): Promise<Row> {
   return {
     case: `submissions, 50 connections (median of ${HTTP_RUNS} rounds)`,
     service: describeLoad(service),
-    baseline: `Express 5, body checked, BullMQ Queue.add: ${describeLoad(baseline)} (for reference, ${describeNest(r)})`,
+    baseline: `Express 5, body checked, BullMQ Queue.add: ${describeLoad(baseline)}${describeNest(r)}`,
     ratio: describeRatios(ratios),
     target: '≥ 0.5×',
     met: ratio >= 0.5 && service.failures === 0,

@@ -3,7 +3,6 @@
  * settings or the lockfile changed since the last build; test/cli.e2e-spec.ts runs the built CLI after this.
  * On its own: `node -r ts-node/register/transpile-only scripts/build-cli.ts`.
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { buildIfStale, ROOT } from './build-if-stale';
 
@@ -12,7 +11,7 @@ export function buildCliIfStale(): void {
     inputs: ['clients', 'tsconfig.json', 'package-lock.json'].map((input) => join(ROOT, input)),
     include: (file) => !file.endsWith('.spec.ts'),
     stampFile: join(ROOT, 'dist', 'clients', '.source-hash'),
-    build: () => execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'clients', 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' }),
+    command: ['tsc', '-p', join(ROOT, 'clients', 'tsconfig.build.json')],
   });
 }
 

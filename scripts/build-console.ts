@@ -3,7 +3,6 @@
  * the last build, so a test never serves a stale bundle and an unchanged one is not rebuilt. `npm run build` always
  * builds; the e2e tests run this first (jest globalSetup), and it runs on its own: `node -r ts-node/register scripts/build-console.ts`.
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { buildIfStale, ROOT } from './build-if-stale';
 
@@ -13,7 +12,7 @@ export function buildConsoleIfStale(): void {
   buildIfStale({
     inputs: [consoleDir, join(ROOT, 'package-lock.json')],
     stampFile: join(consoleDir, 'dist', '.source-hash'),
-    build: () => execFileSync(join(ROOT, 'node_modules', '.bin', 'vite'), ['build', '-c', join(consoleDir, 'vite.config.mjs')], { cwd: ROOT, stdio: 'inherit' }),
+    command: ['vite', 'build', '-c', join(consoleDir, 'vite.config.mjs')],
   });
 }
 

@@ -3,6 +3,7 @@
  * folders left out) is stamped next to the output after each build, and a build whose stamp matches is skipped.
  * The e2e tests use it so that they never run a stale bundle or service and never rebuild an unchanged one.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -26,10 +27,12 @@ function inputHash(inputs: string[], include: (file: string) => boolean): string
   return hash.digest('hex');
 }
 
-export function buildIfStale(options: { inputs: string[]; include?: (file: string) => boolean; stampFile: string; build: () => void }): void {
-  const { inputs, include = () => true, stampFile, build } = options;
+/** `command`: a tool of node_modules/.bin and its arguments, run from the project's root. */
+export function buildIfStale(options: { inputs: string[]; include?: (file: string) => boolean; stampFile: string; command: [string, ...string[]] }): void {
+  const { inputs, include = () => true, stampFile, command } = options;
   const hash = inputHash(inputs, include);
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === hash) return;
-  build();
+  const [tool, ...args] = command;
+  execFileSync(join(ROOT, 'node_modules', '.bin', tool), args, { cwd: ROOT, stdio: 'inherit' });
   writeFileSync(stampFile, hash);
 }

@@ -5,7 +5,6 @@
  * the sources at every start, and it is the code production runs. On its own:
  * `node -r ts-node/register/transpile-only scripts/build-service.ts`.
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { buildIfStale, ROOT } from './build-if-stale';
 
@@ -14,7 +13,7 @@ export function buildServiceIfStale(): void {
     inputs: ['src', 'tsconfig.json', 'tsconfig.build.json', 'nest-cli.json', 'package-lock.json'].map((input) => join(ROOT, input)),
     include: (file) => !file.endsWith('.spec.ts'),
     stampFile: join(ROOT, 'dist', '.source-hash'),
-    build: () => execFileSync(join(ROOT, 'node_modules', '.bin', 'nest'), ['build', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' }),
+    command: ['nest', 'build', '-p', 'tsconfig.build.json'],
   });
 }
 
