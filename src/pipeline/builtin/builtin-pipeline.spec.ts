@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipelineRecorder, PipelineRecorder, removeRecorderDirs } from '../../../test/support/pipeline-recorder';
+import { renderThumbnail } from '../ffmpeg';
 import { probeVideo } from '../media-probe';
 import {
   PIPELINE_STAGES,
@@ -143,6 +144,10 @@ describe('BuiltinVideoPipeline', () => {
       expect(result.thumbnail).toBe(join(rec.ctx.workDir, 'thumbnail.jpg'));
       expect(readFileSync(result.thumbnail).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
       expect((await probeVideo(result.thumbnail, signal)).width).toBe(640);
+      // Cut from a chunk while the video was composed, it is the finished video's frame at the same moment.
+      const fromVideo = join(rec.ctx.workDir, 'from-video.jpg');
+      await renderThumbnail(result.file, 1, fromVideo, { signal, cwd: rec.ctx.workDir });
+      expect(readFileSync(result.thumbnail).equals(readFileSync(fromVideo))).toBe(true);
     });
 
     it('reports every stage in order, with monotonic progress', () => {

@@ -32,7 +32,7 @@ import { MusicBed, NarrationClip, RenderScene, concatList } from './render-graph
 import { Passage, Scene } from './scene';
 import { drawScene } from './scene-drawing';
 import { captionStyle } from './scene-layout';
-import { composeVideo, encodeNarration, renderChunks } from './scene-render';
+import { RenderedChunk, chunkAt, composeVideo, encodeNarration, renderChunks } from './scene-render';
 import { NARRATION_LEAD_SECONDS, PAUSE_AFTER_NARRATION_SECONDS, TRANSITION_FRAMES, sceneFrames, timeline } from './timeline';
 import { isSpeakable } from './unicode-text';
 
@@ -81,7 +81,7 @@ interface NarratedScene {
 
 interface Rendered {
   /** The video stream, in chunks to join. */
-  chunks: string[];
+  chunks: RenderedChunk[];
   /** The encoded narration, unless it is mixed with music in the compose stage. */
   narrationTrack?: string;
   captions: string;
@@ -147,9 +147,9 @@ export class BuiltinVideoPipeline implements VideoPipeline {
       const plan = await stage('plan', () => this.plan(run, passages));
       const narrated = await stage('narrate', () => this.narrate(plan.scenes, run));
       const rendered = await stage('render', () => this.render(narrated, plan, run));
-      const file = await stage('compose', () => this.compose(rendered, plan, run));
       const thumbnail = join(ctx.workDir, 'thumbnail.jpg');
-      const metadata = await stage('finalize', () => this.finalize(file, thumbnail, rendered.durationSeconds, run));
+      const file = await stage('compose', () => this.compose(rendered, plan, thumbnail, run));
+      const metadata = await stage('finalize', () => this.finalize(file, rendered.durationSeconds, run));
       return { file, thumbnail, captions: rendered.captions, metadata, stageSeconds, generation: run.generation };
     } catch (error) {
       // Whatever broke after cancellation (a stream, a half-written file) is reported as the cancellation.
@@ -332,15 +332,21 @@ export class BuiltinVideoPipeline implements VideoPipeline {
     return timeCues(lines, NARRATION_LEAD_SECONDS, planned.narrationSeconds, holdUntil);
   }
 
-  private async compose(rendered: Rendered, plan: Plan, { ctx, tools, report }: Run): Promise<string> {
+  /** Joins the chunks and the sound into the finished MP4; meanwhile cuts the thumbnail from the chunk that shows it. */
+  private async compose(rendered: Rendered, plan: Plan, thumbnail: string, { ctx, tools, report }: Run): Promise<string> {
     report('compose', 85);
     const file = join(ctx.workDir, 'video.mp4');
     const chunkList = join(ctx.workDir, 'chunks.txt');
-    await writeFile(chunkList, concatList(rendered.chunks), 'utf8');
+    await writeFile(chunkList, concatList(rendered.chunks.map((chunk) => chunk.file)), 'utf8');
     const sound = plan.music ? { bed: plan.music, narration: rendered.narration } : { track: rendered.narrationTrack ?? '' };
-    await composeVideo({ chunkList, durationSeconds: rendered.durationSeconds, sound, output: file }, tools);
+    // The finished video copies the chunks' frames, so the thumbnail need not wait for it.
+    const shown = chunkAt(rendered.chunks, Math.min(1, rendered.durationSeconds / 2));
+    await Promise.all([
+      composeVideo({ chunkList, durationSeconds: rendered.durationSeconds, sound, output: file }, tools),
+      renderThumbnail(shown.file, shown.atSeconds, thumbnail, tools),
+    ]);
     const leftovers = [
-      ...rendered.chunks,
+      ...rendered.chunks.map((chunk) => chunk.file),
       ...(rendered.narrationTrack ? [rendered.narrationTrack] : []),
       ...rendered.narration.map((clip) => clip.file),
     ];
@@ -350,14 +356,9 @@ export class BuiltinVideoPipeline implements VideoPipeline {
     return file;
   }
 
-  private async finalize(file: string, thumbnail: string, expectedSeconds: number, run: Run): Promise<ProbedVideo> {
-    const { ctx, report } = run;
+  private async finalize(file: string, expectedSeconds: number, { ctx, report }: Run): Promise<ProbedVideo> {
     report('finalize', 94);
-    // The thumbnail's time comes from the plan, so it need not wait for the probe.
-    const [probed] = await Promise.all([
-      probeVideo(file, ctx.signal),
-      renderThumbnail(file, Math.min(1, expectedSeconds / 2), thumbnail, run.tools),
-    ]);
+    const probed = await probeVideo(file, ctx.signal);
     if (Math.abs(probed.durationSeconds - expectedSeconds) > DURATION_TOLERANCE_SECONDS) {
       ctx.log('warn', `video lasts ${probed.durationSeconds}s, planned ${expectedSeconds.toFixed(2)}s`, 'finalize');
     }

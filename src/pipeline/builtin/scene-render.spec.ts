@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeVideo } from '../media-probe';
 import { RenderScene, concatList } from './render-graph';
-import { composeVideo, encodeNarration, renderChunks } from './scene-render';
+import { chunkAt, composeVideo, encodeNarration, renderChunks } from './scene-render';
 import { PRESET_COLORS, resolveTheme } from './theme';
 import { TRANSITION_FRAMES } from './timeline';
 
@@ -77,17 +77,17 @@ describe('renderVideo and composeVideo', () => {
     const progress: number[] = [];
     const render = { frame: { width: 320, height: 180 }, theme: resolveTheme(PRESET_COLORS.forest), scenes };
     const chunks = await renderChunks(render, run, (fraction) => progress.push(fraction));
-    expect(chunks).toEqual([join(dir, 'chunk-01.mp4')]);
+    expect(chunks).toEqual([{ file: join(dir, 'chunk-01.mp4'), startSeconds: 0 }]);
     expect(progress.length).toBeGreaterThan(0);
     expect(Math.max(...progress)).toBeLessThanOrEqual(1);
-    const video = await probeVideo(chunks[0], run.signal);
+    const video = await probeVideo(chunks[0].file, run.signal);
     expect(video).toMatchObject({ width: 320, height: 180, videoCodec: 'h264', audioCodec: null, fps: 30 });
     expect(video.durationSeconds).toBeCloseTo(seconds, 1);
 
     const track = join(dir, "narration it's.m4a");
     await encodeNarration([{ file: voice, startSeconds: 0.4 }], seconds, track, run);
     const chunkList = join(dir, 'chunks [list].txt');
-    writeFileSync(chunkList, concatList(chunks));
+    writeFileSync(chunkList, concatList(chunks.map((chunk) => chunk.file)));
     const plain = join(dir, 'plain [out].mp4');
     await composeVideo({ chunkList, durationSeconds: seconds, sound: { track }, output: plain }, run);
     const muxed = await probeVideo(plain, run.signal);
@@ -102,5 +102,19 @@ describe('renderVideo and composeVideo', () => {
     expect(final).toMatchObject({ videoCodec: 'h264', audioCodec: 'aac' });
     expect(final.durationSeconds).toBeCloseTo(seconds, 1); // the 0.7 s bed was looped, not stopping the mix
     expect(boxOffset(mixed, 'moov')).toBeLessThan(boxOffset(mixed, 'mdat'));
+  });
+});
+
+describe('chunkAt', () => {
+  const chunks = [
+    { file: 'chunk-01.mp4', startSeconds: 0 },
+    { file: 'chunk-02.mp4', startSeconds: 12.5 },
+    { file: 'chunk-03.mp4', startSeconds: 30 },
+  ];
+
+  it('finds the chunk showing a moment and the moment within it', () => {
+    expect(chunkAt(chunks, 1)).toEqual({ file: 'chunk-01.mp4', atSeconds: 1 });
+    expect(chunkAt(chunks, 12.5)).toEqual({ file: 'chunk-02.mp4', atSeconds: 0 });
+    expect(chunkAt(chunks, 31)).toEqual({ file: 'chunk-03.mp4', atSeconds: 1 });
   });
 });

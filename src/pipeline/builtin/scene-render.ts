@@ -9,13 +9,19 @@ import { FPS } from './output-format';
 import { Compose, NarrationClip, VideoRender, chunkArgs, chunkFrames, composeArgs, narrationArgs, planChunks } from './render-graph';
 import { timeline } from './timeline';
 
+/** A rendered piece of the video stream and where it starts in the finished video. */
+export interface RenderedChunk {
+  file: string;
+  startSeconds: number;
+}
+
 /**
  * Renders the video stream (no audio) one chunk after the other into the work directory and returns the
- * chunk files in order; `onProgress` gets the share of the video's frames encoded so far (0–1).
+ * chunks in order; `onProgress` gets the share of the video's frames encoded so far (0–1).
  */
-export async function renderChunks(render: VideoRender, run: ToolRun, onProgress: (fraction: number) => void): Promise<string[]> {
+export async function renderChunks(render: VideoRender, run: ToolRun, onProgress: (fraction: number) => void): Promise<RenderedChunk[]> {
   const { totalFrames } = timeline(render.scenes.map((s) => s.frames));
-  const files: string[] = [];
+  const chunks: RenderedChunk[] = [];
   for (const [k, chunk] of planChunks(render.scenes.length).entries()) {
     const { from, to } = chunkFrames(render, chunk);
     const output = join(run.cwd, `chunk-${String(k + 1).padStart(2, '0')}.mp4`);
@@ -29,9 +35,15 @@ export async function renderChunks(render: VideoRender, run: ToolRun, onProgress
         if (match) onProgress(Math.min(to, from + (Number(match[1]) / 1e6) * FPS) / totalFrames);
       },
     });
-    files.push(output);
+    chunks.push({ file: output, startSeconds: from / FPS });
   }
-  return files;
+  return chunks;
+}
+
+/** The chunk showing the finished video's `seconds`, and that moment's time within the chunk. */
+export function chunkAt(chunks: readonly RenderedChunk[], seconds: number): { file: string; atSeconds: number } {
+  const chunk = chunks.filter((c) => c.startSeconds <= seconds).at(-1) ?? chunks[0];
+  return { file: chunk.file, atSeconds: seconds - chunk.startSeconds };
 }
 
 /** Encodes the narration clips into one AAC track of exactly `seconds`. */
