@@ -105,6 +105,16 @@ describe('real-time updates', () => {
     await expect(expired).resolves.toEqual({ error_code: 'UNAUTHORIZED', message: 'token expired' });
   });
 
+  test('a socket whose token lives longer than a timer can wait (about 24.8 days) stays open', async () => {
+    const longLived = ctx.issuer.token({ sub: 'user_alice', azp: AZP }, { expiresInSeconds: 30 * 24 * 3600 });
+    const s = await RecordingSocket.connect(ctx.url, longLived);
+    let expired = false;
+    s.socket.once('session.expired', () => (expired = true));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect({ connected: s.socket.connected, expired }).toEqual({ connected: true, expired: false });
+    s.close();
+  });
+
   describe('Server-Sent Events', () => {
     test('stream the job until its terminal state, with ids and heartbeats, then the stream ends', async () => {
       const id = await submit(alice);

@@ -12,6 +12,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { AuthUser } from '../auth/auth-user';
 import { BatchService } from '../batch/batch.service';
 import { TokenVerifier } from '../auth/token-verifier';
+import { callAt } from '../common/call-at';
 import { AppException, ErrorCode } from '../common/error-codes';
 import { AppConfig } from '../config/app-config';
 import { JobEventBus } from '../events/job-event-bus';
@@ -26,7 +27,7 @@ const userRoom = (userId: string) => `user:${userId}`;
 
 interface SocketState {
   user: AuthUser;
-  expiry?: NodeJS.Timeout;
+  cancelExpiry?: () => void;
 }
 
 /** The acknowledgement of `job.status` (and its deprecated alias `subscribe`): the job's status, or why not. */
@@ -107,17 +108,16 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     // A socket lives no longer than the token that opened it.
     const exp = typeof state.user.claims.exp === 'number' ? state.user.claims.exp * 1000 : null;
     if (exp !== null) {
-      state.expiry = setTimeout(() => {
+      state.cancelExpiry = callAt(exp, () => {
         socket.emit('session.expired', { error_code: 'UNAUTHORIZED', message: 'token expired' } satisfies SessionExpired);
         socket.disconnect(true);
-      }, Math.max(0, exp - Date.now()));
-      state.expiry.unref();
+      });
     }
   }
 
   handleDisconnect(socket: Socket): void {
     const state = socket.data as Partial<SocketState>;
-    if (state.expiry) clearTimeout(state.expiry);
+    state.cancelExpiry?.();
   }
 
   @SubscribeMessage('job.status')
