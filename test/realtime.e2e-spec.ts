@@ -133,13 +133,14 @@ describe('real-time updates', () => {
       expect(resumed.events.map((e) => e.id)).toEqual([ids[ids.length - 1]]);
       expect(resumed.events[0].data).toEqual(events[events.length - 1].data);
 
-      // Resuming after the terminal event: nothing to replay, and the stream ends at once (not a heartbeat later).
+      // Resuming after the terminal event: nothing to replay, so 204 at once, which tells an EventSource to stop
+      // reconnecting (a 200 stream that closes is reconnected to every `retry` milliseconds, forever).
       const afterEnd = await fetch(`${ctx.url}/api/v1/jobs/${id}/events`, {
         headers: { Authorization: `Bearer ${alice}`, 'Last-Event-ID': ids[ids.length - 1] },
         signal: AbortSignal.timeout(5000),
       });
-      expect(afterEnd.status).toBe(200);
-      expect(await afterEnd.text()).not.toContain('job.update'); // rejects with a TimeoutError while the stream stays open
+      expect(afterEnd.status).toBe(204);
+      expect(await afterEnd.text()).toBe(''); // rejects with a TimeoutError while the stream stays open
 
       // A finished job: one event (its final state), then the end.
       const again = await readSse(`${ctx.url}/api/v1/jobs/${id}/events`, { Authorization: `Bearer ${alice}` });

@@ -25,6 +25,15 @@ export class JobEventStream {
 
   async stream(user: AuthUser, jobId: string, lastEventId: string | undefined, req: Request, res: Response): Promise<void> {
     const job = await this.jobs.requireJob(user, jobId);
+    let lastSent = lastEventId && EVENT_ID.test(lastEventId) ? lastEventId : '0';
+    // Resumed after the terminal event: nothing is left to send. 204 rather than an empty stream, because an
+    // EventSource reconnects to a 200 that closes, forever; it stops on a 204. The store writes a job's status and
+    // its event together, so a job already terminal when looked up has no event still to come.
+    const missed = lastSent !== '0' && TERMINAL_STATUSES.has(job.status) ? await this.store.eventsAfter(jobId, lastSent) : null;
+    if (missed?.length === 0) {
+      res.status(204).end();
+      return;
+    }
     res.status(200).set({
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
@@ -34,7 +43,6 @@ export class JobEventStream {
     res.flushHeaders();
     res.write(`retry: 3000\n\n`);
 
-    let lastSent = lastEventId && EVENT_ID.test(lastEventId) ? lastEventId : '0';
     let closed = false;
     const live: StoredJobEvent[] = [];
     let replaying = true;
@@ -74,14 +82,13 @@ export class JobEventStream {
         // A fresh subscriber starts from the job as it is now, under its latest event id.
         send((await this.store.latestEvent(jobId)) ?? { event_id: '0-1', job: currentView(job) });
       } else {
-        for (const event of await this.store.eventsAfter(jobId, lastSent)) send(event);
+        for (const event of missed ?? (await this.store.eventsAfter(jobId, lastSent))) send(event);
       }
     } finally {
       replaying = false;
       for (const event of live.splice(0)) send(event);
     }
-    // Resumed after the terminal event: nothing was left to send. The store writes a job's status and its event
-    // together, so a job already terminal when looked up has no event still to come.
+    // A job terminal when looked up has nothing more to come (see above).
     if (TERMINAL_STATUSES.has(job.status)) close();
   }
 }

@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiProperty, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { AuthUser } from '../auth/auth-user';
@@ -52,7 +52,7 @@ export class JobEventsController {
     operationId: 'streamJobEvents',
     summary: "Server-Sent Events of the job's updates until it ends (payload as Socket.IO job.update)",
     description:
-      'Each event has an `id`; reconnect with `Last-Event-ID` (or `last_event_id`) to resume. Heartbeat comments keep idle streams open. The stream closes after the terminal event. Browsers may pass the token as `access_token`.',
+      'Each event has an `id`; reconnect with `Last-Event-ID` (or `last_event_id`) to resume. Heartbeat comments keep idle streams open. The stream closes after the terminal event; resumed after it, the answer is 204 (an EventSource then stops reconnecting). Browsers may pass the token as `access_token`.',
   })
   @ApiQuery({ name: 'access_token', required: false, type: String, description: 'Bearer token for EventSource clients' })
   @ApiQuery({ name: 'last_event_id', required: false, type: String, description: 'Resume after this event id (as the Last-Event-ID header)' })
@@ -60,6 +60,7 @@ export class JobEventsController {
     description: STREAM_FORMAT,
     content: { 'text/event-stream': { schema: { $ref: getSchemaPath(JobUpdateEvent) } } },
   })
+  @ApiNoContentResponse({ description: "Resumed after the job's terminal event: nothing is left to send" })
   @ApiErrors(404)
   async events(
     @CurrentUser() user: AuthUser,
