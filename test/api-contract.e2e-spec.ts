@@ -77,6 +77,16 @@ describe('API contract: auth, validation, errors', () => {
       expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toContain(field);
     });
 
+    test('a missing field is said to be required (not that it breaks the rules a value must follow)', async () => {
+      const res = await submit({ quality: 'low' });
+      expect(res.status).toBe(422);
+      expect(res.body.error.message).toBe('Validation failed: topic is required; context is required');
+      expect(res.body.error.details.fields).toEqual([
+        { field: 'topic', errors: ['topic is required'] },
+        { field: 'context', errors: ['context is required'] },
+      ]);
+    });
+
     test('500 characters of multi-byte topic is accepted (limits count characters, not bytes)', async () => {
       const res = await submit({ ...valid, topic: 'é'.repeat(500) });
       expect(res.status).toBe(201);

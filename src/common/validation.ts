@@ -8,12 +8,18 @@ export interface FieldProblem {
   code?: ErrorCode;
 }
 
-/** Flattens class-validator's tree into `{ field: "jobs[2].topic", errors: [...] }` entries. */
+/**
+ * Flattens class-validator's tree into `{ field: "jobs[2].topic", errors: [...] }` entries. A missing value fails
+ * every rule of its field (a string, so long, no control characters); it is reported once, as required. Optional
+ * fields skip their rules when missing, so only a required one gets here without a value.
+ */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldProblem[] {
   return errors.flatMap((e) => {
     const field = /^\d+$/.test(e.property) ? `${parent}[${e.property}]` : parent ? `${parent}.${e.property}` : e.property;
     const code = Object.values(e.contexts ?? {}).find((c: { errorCode?: ErrorCode }) => c?.errorCode)?.errorCode as ErrorCode | undefined;
-    const own = e.constraints ? [{ field, errors: Object.values(e.constraints), ...(code ? { code } : {}) }] : [];
+    const missing = e.value === undefined || e.value === null;
+    const messages = missing ? [`${field} is required`] : Object.values(e.constraints ?? {});
+    const own = e.constraints ? [{ field, errors: messages, ...(code ? { code } : {}) }] : [];
     return [...own, ...flattenValidationErrors(e.children ?? [], field)];
   });
 }
