@@ -22,6 +22,15 @@ describe('hardening: hostile bodies', () => {
   const send = (method: 'post' | 'put', path: string, raw: string) =>
     ctx.http()[method](path).set('Authorization', `Bearer ${alice}`).set('Content-Type', 'application/json').send(raw);
 
+  test('a body typed application/<x>+json is parsed as JSON, not taken for an empty one', async () => {
+    const typed = (method: 'post' | 'put', path: string, body: unknown) =>
+      ctx.http()[method](path).set('Authorization', `Bearer ${ctx.tokenFor('user_typed')}`).set('Content-Type', 'application/vnd.api+json').send(JSON.stringify(body));
+    const prefs = await typed('put', '/api/v1/users/me/preferences', { default_quality: 'high' });
+    expect([prefs.status, prefs.body.default_quality]).toEqual([200, 'high']);
+    const job = await typed('post', '/api/v1/videos/generate', { topic: 'Typed', context: 'A vendor JSON type.' });
+    expect([job.status, job.body.configuration?.topic]).toEqual([201, 'Typed']);
+  });
+
   const deep = nested(5000);
   const routes: Array<[string, 'post' | 'put', string, string]> = [
     ['generate', 'post', '/api/v1/videos/generate', `{"topic":"Deep","context":"Nesting.","custom_config":${deep}}`],

@@ -10,7 +10,9 @@ const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined
  * upload routes, `exceptPrefixes`, opt out), and a parsed body nested too deep is refused before validation.
  */
 export function jsonBody(limit: number | string, exceptPrefixes: string[] = []): RequestHandler {
-  const parse = json({ limit, strict: true });
+  // Every type mediaTypeRefusal lets through is parsed: body-parser alone reads only application/json, and would
+  // hand a vendor type's body on as empty (a PUT then reset the settings it did not see).
+  const parse = json({ limit, strict: true, type: ['application/json', 'application/*+json'] });
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!framesBody(req)) return next(); // as the parser itself would: no body to parse or check
     const refusal = hasBody(req) ? mediaTypeRefusal(req, exceptPrefixes) : undefined;
