@@ -24,6 +24,20 @@ describe('batches', () => {
     expect(res.body.error.message).toContain('50');
   });
 
+  test('jobs missing, null or not an array is 422 VALIDATION_ERROR naming jobs, not BATCH_TOO_LARGE', async () => {
+    const cases: Array<[unknown, string]> = [
+      [undefined, 'jobs is required'],
+      [null, 'jobs is required'],
+      [{ topic: 'x' }, 'jobs must be an array'],
+      ['many', 'jobs must be an array'],
+    ];
+    for (const [jobs, message] of cases) {
+      const res = await ctx.http().post('/api/v1/videos/batch').set(auth()).send({ name: 'shapeless', jobs });
+      expect([JSON.stringify(jobs), res.status, res.body.error.error_code]).toEqual([JSON.stringify(jobs), 422, 'VALIDATION_ERROR']);
+      expect(res.body.error.details.fields).toEqual([{ field: 'jobs', errors: expect.arrayContaining([message]) }]);
+    }
+  });
+
   test('one bad request is named by its index and nothing is created', async () => {
     const before = await jobCount();
     const res = await ctx

@@ -8,19 +8,24 @@ export interface FieldProblem {
   code?: ErrorCode;
 }
 
+/** Rules on a value's shape: when one fails, what the value holds inside is not reported (it is not what was meant). */
+const SHAPE_RULES = ['isArray', 'isObject'];
+
 /**
  * Flattens class-validator's tree into `{ field: "jobs[2].topic", errors: [...] }` entries. A missing value fails
  * every rule of its field (a string, so long, no control characters); it is reported once, as required. Optional
- * fields skip their rules when missing, so only a required one gets here without a value.
+ * fields skip their rules when missing, so only a required one gets here without a value. Nest strips the value
+ * of an error that has nested ones, so a field with children was given. Rules that say the same are said once.
  */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldProblem[] {
   return errors.flatMap((e) => {
     const field = /^\d+$/.test(e.property) ? `${parent}[${e.property}]` : parent ? `${parent}.${e.property}` : e.property;
     const code = Object.values(e.contexts ?? {}).find((c: { errorCode?: ErrorCode }) => c?.errorCode)?.errorCode as ErrorCode | undefined;
-    const missing = e.value === undefined || e.value === null;
-    const messages = missing ? [`${field} is required`] : Object.values(e.constraints ?? {});
+    const missing = (e.value === undefined || e.value === null) && !e.children?.length;
+    const messages = missing ? [`${field} is required`] : [...new Set(Object.values(e.constraints ?? {}))];
     const own = e.constraints ? [{ field, errors: messages, ...(code ? { code } : {}) }] : [];
-    return [...own, ...flattenValidationErrors(e.children ?? [], field)];
+    const wrongShape = SHAPE_RULES.some((rule) => e.constraints?.[rule]);
+    return wrongShape ? own : [...own, ...flattenValidationErrors(e.children ?? [], field)];
   });
 }
 

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { registerDecorator, ValidationOptions } from 'class-validator';
+import { registerDecorator, ValidateBy, ValidationOptions } from 'class-validator';
 
 /** Trims and NFC-normalises strings so limits count what a person sees. */
 export const NormalizedText = () =>
@@ -29,3 +29,13 @@ export function IsJsonObjectWithin(maxBytes: number, options?: ValidationOptions
       },
     });
 }
+
+/**
+ * Array length rules that leave any other value to IsArray (class-validator's ArrayMinSize/ArrayMaxSize fail for
+ * it too): a rule with its own error code, like BATCH_TOO_LARGE, must not answer for a missing or mistyped field.
+ */
+export const MinItems = (min: number, options?: ValidationOptions) =>
+  ValidateBy({ name: 'minItems', constraints: [min], validator: { validate: (value: unknown) => !Array.isArray(value) || value.length >= min } }, options);
+
+export const MaxItems = (max: number, options?: ValidationOptions) =>
+  ValidateBy({ name: 'maxItems', constraints: [max], validator: { validate: (value: unknown) => !Array.isArray(value) || value.length <= max } }, options);

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { IsArray, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
 import { PageMeta } from '../../common/pagination';
-import { NO_CONTROL_CHARS, NormalizedText } from '../../common/validators';
+import { MaxItems, MinItems, NO_CONTROL_CHARS, NormalizedText } from '../../common/validators';
 import { JobDto } from '../../jobs/dto/job.dto';
 import { JobStatus } from '../../jobs/job.model';
 import { VideoGenerationRequestDto } from '../../videos/dto/video-generation-request.dto';
@@ -17,10 +17,10 @@ export class CreateBatchDto {
   name?: string;
 
   @ApiProperty({ type: [VideoGenerationRequestDto], minItems: 1, maxItems: MAX_BATCH_JOBS })
-  @IsArray()
-  @ArrayMinSize(1, { message: 'jobs must hold at least one request' })
-  @ArrayMaxSize(MAX_BATCH_JOBS, { message: `jobs holds at most ${MAX_BATCH_JOBS} requests`, context: { errorCode: 'BATCH_TOO_LARGE' } })
-  @ValidateNested({ each: true })
+  @IsArray({ message: 'jobs must be an array' })
+  @MinItems(1, { message: 'jobs must hold at least one request' })
+  @MaxItems(MAX_BATCH_JOBS, { message: `jobs holds at most ${MAX_BATCH_JOBS} requests`, context: { errorCode: 'BATCH_TOO_LARGE' } })
+  @ValidateNested({ each: true, message: 'jobs must be an array' }) // its own message, for a value that is neither array nor object
   @Type(() => VideoGenerationRequestDto)
   jobs!: VideoGenerationRequestDto[];
 }
