@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import {
@@ -15,12 +17,14 @@ import {
   jobEvents,
   JobUpdates,
   VgsApiError,
+  VgsConnectionError,
   type BatchUpdate,
   type Client,
   type JobState,
   type JobUpdate,
 } from '../clients/typescript/src';
-import { startTestApp, TestContext } from './support/test-app';
+import { Server } from 'socket.io';
+import { AZP, startTestApp, TestContext } from './support/test-app';
 
 const ROOT = join(__dirname, '..');
 const GENERATED = join(ROOT, 'clients', 'typescript', 'src', 'gen');
@@ -40,6 +44,23 @@ async function errorOf(promise: Promise<unknown>): Promise<VgsApiError> {
   if (!(err instanceof VgsApiError)) throw new Error(`expected a VgsApiError, got ${String(err)}`);
   return err;
 }
+
+/** How `promise` failed, failing the test at once if it is still pending after `ms` (a wait that never ends). */
+async function rejectionWithin(ms: number, promise: Promise<unknown>): Promise<unknown> {
+  let timer!: NodeJS.Timeout;
+  const pending = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms)));
+  try {
+    await Promise.race([promise, pending]);
+  } catch (err) {
+    if ((err as Error).message === `still pending after ${ms} ms`) throw err;
+    return err;
+  } finally {
+    clearTimeout(timer);
+  }
+  throw new Error('expected a rejection, it resolved');
+}
+
+const CONTEXT = 'Sunlight scatters off air molecules. Blue light scatters the most, so the sky looks blue.';
 
 describe('TypeScript SDK (clients/typescript)', () => {
   test('the committed generated code is exactly what `npm run sdk` writes from the served document', () => {
@@ -83,7 +104,7 @@ describe('TypeScript SDK (clients/typescript)', () => {
 
     const request = (topic: string) => ({
       topic,
-      context: 'Sunlight scatters off air molecules. Blue light scatters the most, so the sky looks blue.',
+      context: CONTEXT,
       quality: 'low' as const,
     });
 
@@ -165,6 +186,52 @@ describe('TypeScript SDK (clients/typescript)', () => {
       expect(await errorOf(JobUpdates.connect(ctx.url, { token: 'not-a-token', socket: { transports: ['websocket'] } }))).toEqual(
         expect.objectContaining({ status: 401, code: 'UNAUTHORIZED' }),
       );
+    });
+  });
+
+  describe('JobUpdates.waitForJob ends when its socket does (an API process with no worker: jobs stay queued)', () => {
+    let ctx: TestContext;
+
+    beforeAll(async () => {
+      ctx = await startTestApp({ APP_ROLE: 'api' });
+    });
+    afterAll(() => ctx?.close());
+
+    test('a token that expires while it waits rejects with a 401 VgsApiError saying so', async () => {
+      const client = createVgsClient({ baseUrl: ctx.url, token: ctx.tokenFor('user_sdk_expiry') });
+      const { data: job } = await generateVideo({ client, body: { topic: 'never rendered', context: CONTEXT }, throwOnError: true });
+      const shortLived = ctx.issuer.token({ sub: 'user_sdk_expiry', azp: AZP }, { expiresInSeconds: 2 });
+      const updates = await JobUpdates.connect(ctx.url, { token: shortLived, socket: { transports: ['websocket'] } });
+      try {
+        const err = await rejectionWithin(10_000, updates.waitForJob(job.job_id));
+        expect(err).toBeInstanceOf(VgsApiError);
+        expect(err).toEqual(expect.objectContaining({ status: 401, code: 'UNAUTHORIZED', message: expect.stringMatching(/token expired/) }));
+      } finally {
+        updates.close();
+      }
+    });
+
+    test('a socket the server closes for another reason rejects with a VgsConnectionError', async () => {
+      // A stand-in server: the real one closes a socket only when its token expires.
+      const http = createServer();
+      const io = new Server(http);
+      io.of('/jobs').on('connection', (socket) =>
+        socket.on('job.status', (body: { job_id: string }, ack: (status: unknown) => void) => {
+          ack({ job_id: body.job_id, status: 'queued', progress: 0, current_stage: null, error_message: null, updated_at: new Date().toISOString() });
+          socket.disconnect(true);
+        }),
+      );
+      await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+      const updates = await JobUpdates.connect(url, { token: 'any', socket: { transports: ['websocket'] } });
+      try {
+        const err = await rejectionWithin(10_000, updates.waitForJob('00000000-0000-4000-8000-000000000000'));
+        expect(err).toBeInstanceOf(VgsConnectionError);
+        expect((err as Error).message).toBe(`cannot reach ${url}: the socket was closed (io server disconnect)`);
+      } finally {
+        updates.close();
+        await io.close();
+      }
     });
   });
 });

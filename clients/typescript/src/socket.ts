@@ -18,7 +18,10 @@ export interface JobUpdatesOptions {
  * `batch.update` for their batches; nothing needs subscribing.
  */
 export class JobUpdates {
-  private constructor(readonly socket: Socket) {}
+  private constructor(
+    readonly socket: Socket,
+    private readonly baseUrl: string,
+  ) {}
 
   /** Connects and resolves once the handshake is accepted; a refused token rejects with a 401 `VgsApiError`. */
   static connect(baseUrl: string, options: JobUpdatesOptions): Promise<JobUpdates> {
@@ -27,13 +30,11 @@ export class JobUpdates {
     return new Promise((resolve, reject) => {
       socket.once('connect', () => {
         socket.off('connect_error');
-        resolve(new JobUpdates(socket));
+        resolve(new JobUpdates(socket, base));
       });
       socket.once('connect_error', (err: Error & { data?: { error_code?: string } }) => {
         socket.close();
-        if (err.data?.error_code === 'UNAUTHORIZED') {
-          reject(new VgsApiError(401, { error: { message: 'The socket handshake refused the token', error_code: 'UNAUTHORIZED' } }));
-        } else reject(new VgsConnectionError(base, err));
+        reject(handshakeError(base, err));
       });
     });
   }
@@ -52,22 +53,30 @@ export class JobUpdates {
 
   /** The job's current status, asked over the socket (`job.status`); errors as `VgsApiError`. */
   async status(jobId: string, timeoutMs = 10_000): Promise<JobStatusDto> {
-    const ack = (await this.socket.timeout(timeoutMs).emitWithAck('job.status', { job_id: jobId })) as JobStatusDto | { error: { error_code: string; message: string } };
+    const ack = (await this.socket
+      .timeout(timeoutMs)
+      .emitWithAck('job.status', { job_id: jobId })
+      .catch((err: unknown) => {
+        throw new VgsConnectionError(this.baseUrl, err); // no answer in time, or the socket closed meanwhile
+      })) as JobStatusDto | { error: { error_code: string; message: string } };
     if ('error' in ack) throw new VgsApiError(ack.error.error_code === 'NOT_FOUND' ? 404 : 400, ack);
     return ack;
   }
 
   /**
    * Resolves with the job's terminal state (completed, failed or cancelled), calling `onUpdate` on the way. Listens
-   * before asking for the current status, so a job that ends between the two is not missed.
+   * before asking for the current status, so a job that ends between the two is not missed; asks again after a
+   * reconnection, for what happened while away. Rejects with a 401 `VgsApiError` when the token expires first
+   * (the server then closes the socket), and with a `VgsConnectionError` when the socket closes for good otherwise.
    */
   waitForJob(jobId: string, options: { onUpdate?: (state: JobState) => void; timeoutMs?: number } = {}): Promise<JobState> {
+    const { socket, baseUrl } = this;
     return new Promise<JobState>((resolve, reject) => {
       let settled = false;
       const finish = (state: JobState | null, err?: unknown) => {
         if (settled) return;
         settled = true;
-        stop();
+        for (const stop of stops) stop();
         clearTimeout(timer);
         if (state) resolve(state);
         else reject(err);
@@ -76,21 +85,55 @@ export class JobUpdates {
         options.onUpdate?.(state);
         if (isTerminal(state.status)) finish(state);
       };
-      const stop = this.onJob((update) => {
-        if (update.job_id === jobId) seen(update);
-      });
+      const ask = () =>
+        void this.status(jobId).then(
+          (status) => seen(status),
+          (err: unknown) => finish(null, err),
+        );
+      // Whether socket.io-client will reconnect by itself: not after a close by the server or by close(), a refused
+      // handshake, or with reconnection turned off.
+      const closedForGood = () => !socket.active || !socket.io.reconnection();
+      const stops = [
+        this.onJob((update) => {
+          if (update.job_id === jobId) seen(update);
+        }),
+        on(socket, 'session.expired', () =>
+          finish(null, new VgsApiError(401, { error: { message: `The token expired while waiting for job ${jobId}`, error_code: 'UNAUTHORIZED' } })),
+        ),
+        on(socket, 'disconnect', (reason: string) => {
+          if (closedForGood()) finish(null, new VgsConnectionError(baseUrl, new Error(`the socket was closed (${reason})`)));
+        }),
+        on(socket, 'connect_error', (err: Error & { data?: { error_code?: string } }) => {
+          if (closedForGood()) finish(null, handshakeError(baseUrl, err));
+        }),
+        on(socket, 'connect', ask),
+      ];
+      const reconnectFailed = () => finish(null, new VgsConnectionError(baseUrl, new Error('reconnection failed')));
+      socket.io.on('reconnect_failed', reconnectFailed);
+      stops.push(() => socket.io.off('reconnect_failed', reconnectFailed));
       const timer = setTimeout(
         () => finish(null, new Error(`job ${jobId} did not end within ${options.timeoutMs} ms`)),
         options.timeoutMs ?? 2 ** 31 - 1,
       );
-      this.status(jobId).then(
-        (status) => seen(status),
-        (err: unknown) => finish(null, err),
-      );
+      ask();
     });
   }
 
   close(): void {
     this.socket.close();
   }
+}
+
+/** A refused handshake: a 401 `VgsApiError` for the token, else the service could not be reached. */
+function handshakeError(baseUrl: string, err: Error & { data?: { error_code?: string } }): Error {
+  if (err.data?.error_code === 'UNAUTHORIZED') {
+    return new VgsApiError(401, { error: { message: 'The socket handshake refused the token', error_code: 'UNAUTHORIZED' } });
+  }
+  return new VgsConnectionError(baseUrl, err);
+}
+
+/** Listens to `event` on the socket; returns the function that stops it. */
+function on(socket: Socket, event: string, listener: (...args: any[]) => void): () => void {
+  socket.on(event, listener);
+  return () => socket.off(event, listener);
 }
