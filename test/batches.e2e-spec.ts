@@ -38,6 +38,21 @@ describe('batches', () => {
     }
   });
 
+  test('a missing configuration or upload in one request is named by its index', async () => {
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ configuration_id: unknown }, 'jobs[1].configuration_id'],
+      [{ custom_config: { scenes: [{ title: 'Pictured', image_file_id: unknown }] } }, 'jobs[1].custom_config.scenes[0].image_file_id'],
+      [{ custom_config: { background_audio_file_id: unknown } }, 'jobs[1].custom_config.background_audio_file_id'],
+    ];
+    for (const [extra, field] of cases) {
+      const res = await ctx.http().post('/api/v1/videos/batch').set(auth()).send({ jobs: [request(0), request(1, extra)] });
+      expect([field, res.status, res.body.error.error_code]).toEqual([field, 404, 'NOT_FOUND']);
+      expect(res.body.error.message).toContain(`(${field})`);
+      expect(JSON.stringify(res.body.error.details)).toContain(`"${field}"`);
+    }
+  });
+
   test('one bad request is named by its index and nothing is created', async () => {
     const before = await jobCount();
     const res = await ctx

@@ -20,16 +20,27 @@ export class ConfigurationsService {
     @Inject(VIDEO_PIPELINE) private readonly pipeline: VideoPipeline,
   ) {}
 
-  /** The one access check: another user's configuration is indistinguishable from a missing one. */
+  /** The user's configuration, else NOT_FOUND. */
   async requireConfiguration(userId: string, configurationId: string): Promise<SavedConfiguration> {
-    const configuration = UUID.test(configurationId) ? await this.store.get(configurationId) : null;
-    if (!configuration || configuration.userId !== userId) throw notFound('Configuration');
+    const configuration = await this.owned(userId, configurationId);
+    if (!configuration) throw notFound('Configuration');
     return configuration;
   }
 
-  /** The saved settings, for a video request that names this configuration (the request's own fields win). */
-  async settingsFor(userId: string, configurationId: string): Promise<ConfigurationSettings> {
-    return (await this.requireConfiguration(userId, configurationId)).settings;
+  /**
+   * The saved settings, for a video request that names this configuration (the request's own fields win). NOT_FOUND
+   * names the request's `field` (`jobs[1].configuration_id` in a batch).
+   */
+  async settingsFor(userId: string, configurationId: string, field = 'configuration_id'): Promise<ConfigurationSettings> {
+    const configuration = await this.owned(userId, configurationId);
+    if (!configuration) throw new AppException('NOT_FOUND', `Configuration not found (${field})`, { field });
+    return configuration.settings;
+  }
+
+  /** The one access check: another user's configuration is indistinguishable from a missing one. */
+  private async owned(userId: string, configurationId: string): Promise<SavedConfiguration | null> {
+    const configuration = UUID.test(configurationId) ? await this.store.get(configurationId) : null;
+    return configuration?.userId === userId ? configuration : null;
   }
 
   async create(user: AuthUser, body: ConfigurationRequestDto): Promise<ConfigurationDto> {

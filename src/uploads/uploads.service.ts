@@ -160,19 +160,20 @@ export class UploadsService implements OnModuleInit {
 
   /**
    * The uploads a job uses, as files for the pipeline (see UploadAssets; from a bucket only named, not fetched). A named id that is missing or
-   * another user's is NOT_FOUND; an upload of the wrong kind is a VALIDATION_ERROR on that field.
+   * another user's is NOT_FOUND; an upload of the wrong kind is a VALIDATION_ERROR on that field. Fields are named
+   * under `fieldPrefix` (`jobs[1].` in a batch).
    */
-  async resolveAssets(userId: string, customConfig: Record<string, unknown>, useRag: boolean): Promise<VideoAssets> {
+  async resolveAssets(userId: string, customConfig: Record<string, unknown>, useRag: boolean, fieldPrefix = ''): Promise<VideoAssets> {
     const resolution = await this.assets.resolve(userId, customConfig, useRag);
     if (resolution.ok) return resolution.assets;
     const { missing, wrongKind } = resolution;
     if (missing.length > 0) {
       const first = missing[0];
-      throw new AppException('NOT_FOUND', `Upload ${JSON.stringify(first.fileId.slice(0, 100))} not found (${first.field})`, {
-        missing: missing.map((m) => ({ field: m.field, file_id: m.fileId.slice(0, 100) })),
+      throw new AppException('NOT_FOUND', `Upload ${JSON.stringify(first.fileId.slice(0, 100))} not found (${fieldPrefix}${first.field})`, {
+        missing: missing.map((m) => ({ field: `${fieldPrefix}${m.field}`, file_id: m.fileId.slice(0, 100) })),
       });
     }
-    throw validationException(wrongKind.map((w) => ({ field: w.field, errors: [`must name ${KIND_ARTICLES[w.kind]} upload`] })));
+    throw validationException(wrongKind.map((w) => ({ field: `${fieldPrefix}${w.field}`, errors: [`must name ${KIND_ARTICLES[w.kind]} upload`] })));
   }
 }
 

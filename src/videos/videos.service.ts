@@ -66,14 +66,14 @@ export class VideosService {
       throw new AppException('FORBIDDEN', 'priority "high" is for admins and API keys with the jobs:priority scope', { field: `${fieldPrefix}priority` });
     }
     assertWebhookUrlAllowed(request.webhook_url, `${fieldPrefix}webhook_url`, this.config.webhooks.allowPrivate);
-    const saved = request.configuration_id ? await this.configurations.settingsFor(user.userId, request.configuration_id) : {};
+    const saved = request.configuration_id ? await this.configurations.settingsFor(user.userId, request.configuration_id, `${fieldPrefix}configuration_id`) : {};
     const customConfig = { ...(saved.custom_config ?? {}), ...(request.custom_config ?? {}) };
     const problems = this.pipeline.checkCustomConfig(customConfig);
     if (problems.length > 0) {
       throw validationException(problems.map((p) => ({ field: `${fieldPrefix}${p.field}`, errors: [p.message] })));
     }
     const useRag = request.use_rag ?? saved.use_rag ?? false;
-    await this.uploads.resolveAssets(user.userId, customConfig, useRag); // every referenced upload exists and is the user's
+    await this.uploads.resolveAssets(user.userId, customConfig, useRag, fieldPrefix); // every referenced upload exists and is the user's
     const quality = request.quality ?? saved.quality ?? (await this.preferences.get(user.userId)).default_quality;
     const model = request.model ?? saved.model;
     return {
