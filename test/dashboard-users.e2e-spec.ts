@@ -134,6 +134,11 @@ describe('dashboard, users/me and preferences', () => {
       const res = await ctx.http().put('/api/v1/users/me/preferences').set(as(u)).send(bad);
       expect([JSON.stringify(bad), res.status, res.body.error.error_code]).toEqual([JSON.stringify(bad), 422, 'VALIDATION_ERROR']);
     }
+    for (const notifications of [[], [{ events: ['job.completed'] }], 'all', 7]) {
+      const res = await ctx.http().put('/api/v1/users/me/preferences').set(as(u)).send({ notifications });
+      expect([JSON.stringify(notifications), res.status]).toEqual([JSON.stringify(notifications), 422]);
+      expect(res.body.error.details.fields).toEqual([{ field: 'notifications', errors: ['notifications must be an object'] }]);
+    }
     const put = await ctx.http().put('/api/v1/users/me/preferences').set(as(u)).send({ default_quality: 'low', notifications: { events: ['job.completed'] } });
     expect(put.status).toBe(200);
     expect(put.body).toEqual({ default_quality: 'low', notifications: { webhook_url: null, events: ['job.completed'] } });

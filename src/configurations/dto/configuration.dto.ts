@@ -41,7 +41,7 @@ export class ConfigurationRequestDto {
 
   @ApiProperty({ type: ConfigurationSettingsDto })
   @IsDefined({ message: 'settings is required' }) @IsObject({ message: 'settings must be an object' })
-  @ValidateNested() @Type(() => ConfigurationSettingsDto)
+  @ValidateNested({ message: 'settings must be an object' }) @Type(() => ConfigurationSettingsDto)
   settings!: ConfigurationSettingsDto;
 }
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayUnique, IsArray, IsIn, IsOptional, IsString, IsUrl, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayUnique, IsArray, IsIn, IsObject, IsOptional, IsString, IsUrl, MaxLength, ValidateNested } from 'class-validator';
 import { QUALITIES, Quality } from '../../pipeline/video-pipeline';
 import { NOTIFICATION_EVENTS, NotificationEvent } from '../preferences.store';
 
@@ -28,7 +28,9 @@ export class PreferencesDto {
   default_quality?: Quality;
 
   @ApiPropertyOptional({ type: NotificationSettingsDto })
-  @IsOptional() @ValidateNested() @Type(() => NotificationSettingsDto)
+  // ValidateNested alone takes an array for a list of settings, and an empty one passed (dropping the user's settings).
+  @IsOptional() @IsObject({ message: 'notifications must be an object' })
+  @ValidateNested({ message: 'notifications must be an object' }) @Type(() => NotificationSettingsDto)
   notifications?: NotificationSettingsDto;
 }
 
