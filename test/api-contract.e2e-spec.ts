@@ -251,6 +251,19 @@ describe('API contract: auth, validation, errors', () => {
     expect((await ctx.http().get('/redoc')).text).toContain('/openapi.json');
   });
 
+  test('a stalled Redis (up, but not answering) is a 503 after REDIS_COMMAND_TIMEOUT_MS, not a request held until it answers', async () => {
+    ctx.redis.freeze();
+    try {
+      const started = Date.now();
+      const api = await ctx.http().get('/api/v1/jobs').set('Authorization', `Bearer ${alice}`).timeout(20_000);
+      expect([api.status, api.body.error?.error_code, api.headers['retry-after']]).toEqual([503, 'SERVICE_UNAVAILABLE', '5']);
+      expect(Date.now() - started).toBeLessThan(15_000); // the default 5 s, with room for a slow machine
+    } finally {
+      ctx.redis.thaw();
+    }
+    expect((await ctx.http().get('/api/v1/jobs').set('Authorization', `Bearer ${alice}`)).status).toBe(200);
+  });
+
   test('readiness answers 503 while Redis is down, and recovers when it is back', async () => {
     await ctx.redis.stop();
     const down = await ctx.http().get('/health/ready');

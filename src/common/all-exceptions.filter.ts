@@ -139,12 +139,13 @@ function rateLimitReason(exception: unknown, code: ErrorCode): RateLimitReason {
   return exception instanceof AppException ? 'auth_failures' : 'rate_limit';
 }
 
-/** Redis (or another socket peer) away: a retryable 503, not a 500. */
+/** Redis (or another socket peer) away or stalled: a retryable 503, not a 500. */
 function isDependencyOutage(exception: unknown): boolean {
   const err = exception as { name?: string; code?: string; message?: string } | undefined;
   return (
     err?.name === 'MaxRetriesPerRequestError' ||
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(err?.code ?? '') ||
-    err?.message === 'Connection is closed.'
+    err?.message === 'Connection is closed.' ||
+    err?.message === 'Command timed out' // ioredis's commandTimeout
   );
 }

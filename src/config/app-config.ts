@@ -57,6 +57,8 @@ export class AppConfig {
    * one hash tag that puts every key in one slot (so each script's keys, and BullMQ's, share it).
    */
   readonly redisKeyPrefix: string;
+  /** Milliseconds a command of the shared client (and the rate limiter's) may go unanswered; undefined = no limit. */
+  readonly redisCommandTimeoutMs: number | undefined;
   readonly clerk: {
     jwtKey?: string;
     secretKey?: string;
@@ -132,6 +134,7 @@ export class AppConfig {
     this.redis = redisTarget(env.REDIS_URL, env.REDIS_CLUSTER_NODES);
     // Single-node keys keep their names (no migration); a cluster needs the hash tag.
     this.redisKeyPrefix = this.redis.mode === 'cluster' ? `{${env.REDIS_KEY_PREFIX}}` : env.REDIS_KEY_PREFIX;
+    this.redisCommandTimeoutMs = env.REDIS_COMMAND_TIMEOUT_MS || undefined;
     this.clerk = {
       jwtKey: env.CLERK_JWT_KEY ? normalisePem(env.CLERK_JWT_KEY) : undefined,
       secretKey: env.CLERK_SECRET_KEY,

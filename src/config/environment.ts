@@ -62,6 +62,10 @@ export class Environment {
   @Matches(/^[A-Za-z0-9_.-]{1,32}$/, { message: 'must be 1-32 characters of letters, digits, _ . -' })
   REDIS_KEY_PREFIX = 'vgs';
 
+  /** A Redis command unanswered this long fails (the API answers 503) instead of holding its request; 0 = wait. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
+  REDIS_COMMAND_TIMEOUT_MS = 5000;
+
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   CLERK_JWT_KEY?: string;
 

@@ -51,7 +51,8 @@ export class WebhookOutboxStore {
   /** Entries never handed to any consumer, waiting up to `blockMs` for one. */
   async readNew(consumer: string, count: number, blockMs: number): Promise<OutboxEntry[]> {
     if (!this.blocking) {
-      this.blocking = duplicateClient(this.redis, { maxRetriesPerRequest: null, connectionName: 'vgs-webhook-outbox' });
+      // A blocking read waits on purpose: no command timeout (the shared client's would cut every BLOCK short).
+      this.blocking = duplicateClient(this.redis, { maxRetriesPerRequest: null, commandTimeout: undefined, connectionName: 'vgs-webhook-outbox' });
       // An outage only delays the read (it waits for the reconnection); the shared client logs it.
       this.blocking.on('error', () => undefined);
     }

@@ -15,7 +15,10 @@ class RedisCloser implements OnApplicationShutdown {
   }
 }
 
-/** The one shared ioredis client (commands fail fast when Redis is away, so the API answers 503, not hangs). */
+/**
+ * The one shared ioredis client. Commands fail fast when Redis is away (refused, closed) or stalls (no answer within
+ * REDIS_COMMAND_TIMEOUT_MS), so the API answers 503 rather than holding requests until Redis is back.
+ */
 @Global()
 @Module({
   providers: [
@@ -26,6 +29,7 @@ class RedisCloser implements OnApplicationShutdown {
         const logger = new Logger('Redis');
         const client = createRedisClient(config.redis, {
           maxRetriesPerRequest: 2,
+          commandTimeout: config.redisCommandTimeoutMs,
           connectionName: `vgs-${config.role}`,
           retryStrategy: (times) => Math.min(times * 200, 2000),
         });

@@ -89,6 +89,15 @@ export class TestRedis {
     this.process = undefined;
   }
 
+  /** Stops the server answering without closing its connections (SIGSTOP), as a stalled or swapped-out Redis does. */
+  freeze(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async restart(): Promise<void> {
     await this.stop();
     await this.launch();
