@@ -2,13 +2,20 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { binaryBody } from './support/media';
-import { startTestApp, TestContext } from './support/test-app';
+import { AZP, startTestApp, TestContext } from './support/test-app';
 
 /** Debian's chromium (scripts/setup.sh installs it), driven by playwright-core: no browser download. */
 const launchChromium = () =>
   chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'] });
 
 const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
+
+/** Signs a page in with a pasted token and waits until it is live. */
+async function signIn(page: Page, token: string, press: 'click' | 'dblclick' = 'click') {
+  await page.locator('#token-form textarea').fill(token);
+  await page.getByRole('button', { name: 'Use this token' })[press]();
+  await page.waitForFunction(() => document.querySelector('#live')?.textContent === 'live'); // Socket.IO connected
+}
 
 /**
  * A page under watch: what it logged as errors, the CSP violations it reported, and every request it made, so a test
@@ -79,6 +86,22 @@ describe('web console (/console) in headless Chromium', () => {
     await page.getByRole('button', { name: 'Use this token' }).click();
     await page.waitForFunction(() => document.querySelector('#who')?.textContent === 'Signed in as user_console');
     await page.waitForFunction(() => document.querySelector('#live')?.textContent === 'live'); // Socket.IO connected
+  });
+
+  test('a kept token that has expired goes back to a working sign-in form, with the error shown', async () => {
+    const expired = ctx.issuer.token({ sub: 'user_console', azp: AZP }, { issuedAt: Math.floor(Date.now() / 1000) - 3600, expiresInSeconds: 60 });
+    const tab = await context.newPage(); // a tab of its own: sessionStorage is per tab
+    try {
+      await tab.goto(`${ctx.url}/console`);
+      await tab.evaluate((kept) => sessionStorage.setItem('vgs-console-token', kept), expired);
+      await tab.reload();
+      await tab.waitForFunction(() => document.querySelector('#sign-in-error')?.textContent === 'That token was not accepted (invalid or expired).');
+      await expect(tab.locator('#token-form').isVisible()).resolves.toBe(true);
+      await signIn(tab, token);
+      await expect(tab.locator('#who').textContent()).resolves.toBe('Signed in as user_console');
+    } finally {
+      await tab.close();
+    }
   });
 
   test('submits a request with every field, and its progress moves live over Socket.IO until completed', async () => {

@@ -10,15 +10,22 @@ const signInError = byId('sign-in-error');
 const app = byId('app');
 
 /**
- * A pasted token kept from earlier in this tab opens the console at once. Otherwise the sign-in choices show right
- * away, and Clerk (when configured) loads beside them: an existing Clerk session opens the console when it is ready,
- * else its button appears. The token form never waits for Clerk, so an unreachable Clerk blocks nothing.
+ * A pasted token kept from earlier in this tab opens the console at once; one no longer accepted leads to the sign-in
+ * choices with its error shown. Otherwise the sign-in choices show right away.
  */
 async function start(): Promise<void> {
   const settings = (await (await fetch('/console/config.json')).json()) as ConsoleSettings;
   const kept = settings.dev_tokens ? devTokenSession() : null;
-  if (kept) return open(kept);
+  if (kept && (await open(kept))) return;
+  await showSignIn(settings);
+}
 
+/**
+ * The token form (outside production) and, when configured, Clerk, which loads beside it: an existing Clerk session
+ * opens the console when it is ready, else its button appears. The token form never waits for Clerk, so an
+ * unreachable Clerk blocks nothing.
+ */
+async function showSignIn(settings: ConsoleSettings): Promise<void> {
   signInSection.hidden = false;
   if (settings.dev_tokens) {
     const form = byId<HTMLFormElement>('token-form');
@@ -41,23 +48,28 @@ async function start(): Promise<void> {
   });
   if (!clerk || signInSection.hidden) return; // unavailable, or signed in with a token meanwhile
   status.textContent = '';
-  if (clerk.session) return open(clerk.session);
+  if (clerk.session) {
+    await open(clerk.session);
+    return;
+  }
   const button = byId<HTMLButtonElement>('clerk-sign-in');
   button.hidden = false;
   button.addEventListener('click', () => void clerk.signIn().catch((error: unknown) => showError(signInError, error)));
 }
 
-/** The signed-in console: checks the token once (a bad one goes back to sign-in), then jobs, live updates, the form. */
-async function open(session: Session): Promise<void> {
+/**
+ * The signed-in console: checks the token once (a bad one stays at sign-in, saying so), then jobs, live updates, the
+ * form. Answers whether it opened.
+ */
+async function open(session: Session): Promise<boolean> {
   const api = new Api(session.token);
   let me: { user_id: string };
   try {
     me = await api.me();
   } catch (error) {
     await session.signOut();
-    signInSection.hidden = false;
     showError(signInError, error instanceof ApiError && error.status === 401 ? new Error('That token was not accepted (invalid or expired).') : error);
-    return;
+    return false;
   }
   signInSection.hidden = true;
   app.hidden = false;
@@ -85,6 +97,7 @@ async function open(session: Session): Promise<void> {
   });
   byId('refresh').addEventListener('click', () => void jobs.reload());
   wireSubmitForm(api, (job) => jobs.add(job));
+  return true;
 }
 
 function wireSubmitForm(api: Api, created: (job: Job) => void): void {
