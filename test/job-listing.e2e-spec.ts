@@ -120,6 +120,30 @@ describe('GET /api/v1/jobs', () => {
     expect(third.body.total_count).toBe(25);
   });
 
+  test('a page size or number that is not one whole number, or a date that is not a strict ISO 8601 date-time, is a 422 saying so', async () => {
+    const cases: Array<[string, string, string]> = [
+      ['page=abc', 'page', 'page must be a whole number'],
+      ['page=1.5', 'page', 'page must be a whole number'],
+      ['page=1&page=2', 'page', 'page must be given once, as a whole number'],
+      ['items_per_page=10&items_per_page=10', 'items_per_page', 'items_per_page must be given once, as a whole number'],
+      ['items_per_page=101', 'items_per_page', 'items_per_page must be between 1 and 100'],
+      ['created_before=1', 'created_before', 'created_before must be an ISO 8601 date-time'],
+      ['created_before=Dec%2025%202030', 'created_before', 'created_before must be an ISO 8601 date-time'],
+      ['created_after=2026-02-30T00:00:00Z', 'created_after', 'created_after must be an ISO 8601 date-time'],
+      [`created_after=${encodeURIComponent(middle)}&created_after=${encodeURIComponent(middle)}`, 'created_after', 'created_after must be an ISO 8601 date-time'],
+    ];
+    for (const [query, field, message] of cases) {
+      const res = await list(query);
+      expect([query, res.status, res.body.error.details.fields]).toEqual([query, 422, [{ field, errors: [message] }]]);
+    }
+    const other = (path: string) => ctx.http().get(path).set('Authorization', `Bearer ${token}`);
+    for (const path of ['/api/v1/batches?page=abc', '/api/v1/uploads?items_per_page=x', '/api/v1/configurations?page=2&page=3', '/api/v1/dashboard/recent-jobs?limit=ten', `/api/v1/jobs/${ids[0]}/logs?limit=1&limit=2`]) {
+      const res = await other(path);
+      expect([path, res.status, res.body.error.details.fields[0].errors[0]]).toEqual([path, 422, expect.stringMatching(/ whole number$/)]);
+    }
+    expect((await list('created_after=2026-01-15&items_per_page=1')).status).toBe(200);
+  });
+
   test('a cursor that is not one, or with page > 1, is a 422 naming the cursor', async () => {
     const forged = Buffer.from('12:not-a-job').toString('base64url');
     const first = await list('items_per_page=2');

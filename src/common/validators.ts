@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { registerDecorator, ValidateBy, ValidationOptions } from 'class-validator';
+import { IsDate, isISO8601, registerDecorator, ValidateBy, ValidationArguments, ValidationOptions } from 'class-validator';
 
 /** Trims and NFC-normalises strings so limits count what a person sees. */
 export const NormalizedText = () =>
@@ -39,3 +39,42 @@ export const MinItems = (min: number, options?: ValidationOptions) =>
 
 export const MaxItems = (max: number, options?: ValidationOptions) =>
   ValidateBy({ name: 'maxItems', constraints: [max], validator: { validate: (value: unknown) => !Array.isArray(value) || value.length <= max } }, options);
+
+/**
+ * A whole-number query parameter from `min` to `max`. Only a string of digits becomes a number: converted as a
+ * whole, "abc" and a repeated parameter (an array) became NaN and were refused as "must not be greater than …".
+ */
+export function QueryInteger(min: number, max: number, message?: string): PropertyDecorator {
+  const convert = Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value));
+  const check = ValidateBy({
+    name: 'queryInteger',
+    constraints: [min, max],
+    validator: {
+      validate: (value: unknown) => Number.isInteger(value) && (value as number) >= min && (value as number) <= max,
+      defaultMessage: ({ property, value }: ValidationArguments) => {
+        if (message) return message;
+        if (Array.isArray(value)) return `${property} must be given once, as a whole number`;
+        return Number.isInteger(value) ? `${property} must be between ${min} and ${max}` : `${property} must be a whole number`;
+      },
+    },
+  });
+  return (target, property) => {
+    convert(target, property);
+    check(target, property);
+  };
+}
+
+/**
+ * A query parameter that must be a strict ISO 8601 date-time, as a Date. `new Date()` alone also took "1",
+ * "Dec 25 2030" and rolled 30 February over into March.
+ */
+export function QueryDateTime(): PropertyDecorator {
+  const convert = Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && isISO8601(value, { strict: true, strictSeparator: true }) ? new Date(value) : value,
+  );
+  const check = IsDate({ message: ({ property }: ValidationArguments) => `${property} must be an ISO 8601 date-time` });
+  return (target, property) => {
+    convert(target, property);
+    check(target, property);
+  };
+}

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { QueryInteger } from '../../common/validators';
 import { JobDto } from '../../jobs/dto/job.dto';
 import { JOB_STATUSES, JobStatus } from '../../jobs/job.model';
 
@@ -26,7 +26,7 @@ export class DashboardStatsDto {
 
 export class RecentJobsQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 50, default: 10 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(50)
+  @IsOptional() @QueryInteger(1, 50)
   limit: number = 10;
 }
 

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
+import { QueryDateTime, QueryInteger } from '../../common/validators';
 import { JOB_STATUSES, JobStatus } from '../job.model';
 
 export class ListJobsQuery extends PageQuery {
@@ -14,11 +14,11 @@ export class ListJobsQuery extends PageQuery {
   batch_id?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Only jobs created at or after this instant' })
-  @IsOptional() @Type(() => Date) @IsDate({ message: 'created_after must be an ISO 8601 date-time' })
+  @IsOptional() @QueryDateTime()
   created_after?: Date;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Only jobs created at or before this instant' })
-  @IsOptional() @Type(() => Date) @IsDate({ message: 'created_before must be an ISO 8601 date-time' })
+  @IsOptional() @QueryDateTime()
   created_before?: Date;
 
   @ApiPropertyOptional({ enum: ['created_at', '-created_at'], default: '-created_at' })
@@ -41,10 +41,10 @@ export class AdminListJobsQuery extends ListJobsQuery {
 
 export class LogsQuery {
   @ApiPropertyOptional({ type: 'integer', minimum: 0, default: 0, description: 'Opaque cursor from a previous next_cursor', example: 100 })
-  @IsOptional() @Type(() => Number) @IsInt({ message: 'cursor must be a cursor returned as next_cursor' }) @Min(0) @Max(1_000_000)
+  @IsOptional() @QueryInteger(0, 1_000_000, 'cursor must be a cursor returned as next_cursor')
   cursor: number = 0;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  @IsOptional() @QueryInteger(1, 1000)
   limit: number = 100;
 }
