@@ -104,6 +104,20 @@ describe('web console (/console) in headless Chromium', () => {
     }
   });
 
+  test('"Use this token" pressed twice signs in once (one token check, one socket), also after signing out and in again', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('#token-form textarea').waitFor(); // the page reloaded, signed out
+    const sockets: string[] = [];
+    const socketOpened = (ws: { url(): string }) => sockets.push(ws.url());
+    page.on('websocket', socketOpened);
+    const tokenChecks = () => watched.requests.filter((r) => r.url.endsWith('/api/v1/users/me')).length;
+    const checksBefore = tokenChecks();
+    await signIn(page, token, 'dblclick');
+    page.off('websocket', socketOpened);
+    expect(tokenChecks() - checksBefore).toBe(1);
+    expect(sockets).toHaveLength(1);
+  });
+
   test('submits a request with every field, and its progress moves live over Socket.IO until completed', async () => {
     const saved = await ctx
       .http()

@@ -29,11 +29,14 @@ async function showSignIn(settings: ConsoleSettings): Promise<void> {
   signInSection.hidden = false;
   if (settings.dev_tokens) {
     const form = byId<HTMLFormElement>('token-form');
+    const button = byId<HTMLButtonElement>('use-token');
     form.hidden = false;
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const dev = devTokenSession(String(new FormData(form).get('token') ?? ''));
-      if (dev) void open(dev);
+      if (!dev) return;
+      button.disabled = true; // until the token is checked: pressed again, it would sign in twice
+      void open(dev).finally(() => (button.disabled = false));
     });
   }
   if (!settings.clerk_publishable_key) {
@@ -57,16 +60,22 @@ async function showSignIn(settings: ConsoleSettings): Promise<void> {
   button.addEventListener('click', () => void clerk.signIn().catch((error: unknown) => showError(signInError, error)));
 }
 
+/** A sign-in is under way or done: the console opens once per page (signing out reloads it), however it is asked. */
+let signingIn = false;
+
 /**
  * The signed-in console: checks the token once (a bad one stays at sign-in, saying so), then jobs, live updates, the
  * form. Answers whether it opened.
  */
 async function open(session: Session): Promise<boolean> {
+  if (signingIn) return false;
+  signingIn = true;
   const api = new Api(session.token);
   let me: { user_id: string };
   try {
     me = await api.me();
   } catch (error) {
+    signingIn = false;
     await session.signOut();
     showError(signInError, error instanceof ApiError && error.status === 401 ? new Error('That token was not accepted (invalid or expired).') : error);
     return false;
