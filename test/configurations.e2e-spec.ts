@@ -67,6 +67,7 @@ describe('saved configurations', () => {
       ['name not a string', { name: 42, settings: {} }, 'name'],
       ['settings missing', { name: 'No settings' }, 'settings'],
       ['settings not an object', { name: 'Bad settings', settings: 'high' }, 'settings'],
+      ['settings an array', { name: 'Array settings', settings: [{ quality: 'low' }] }, 'settings'],
       ['quality not allowed', { name: 'Bad quality', settings: { quality: 'extreme' } }, 'settings.quality'],
       ['use_rag not a boolean', { name: 'Bad rag', settings: { use_rag: 'yes' } }, 'settings.use_rag'],
       ['model too long', { name: 'Bad model', settings: { model: 'm'.repeat(101) } }, 'settings.model'],
@@ -174,6 +175,25 @@ describe('saved configurations', () => {
       expect(error).toBeInstanceOf(AppException);
       expect((error as AppException).errorCode).toBe('NOT_FOUND');
     }
+  });
+
+  test('a saved custom_config merged with the request\'s is held to the same 16 KiB as one sent directly', async () => {
+    // Scenes of narration adding up to exactly CUSTOM_CONFIG_MAX_BYTES as JSON.
+    const scenes = Array.from({ length: 13 }, () => ({ title: 'Scene', narration: 'n'.repeat(1250) }));
+    scenes[12].narration = 'n'.repeat(1250 - (Buffer.byteLength(JSON.stringify({ scenes })) - 16 * 1024));
+    expect(Buffer.byteLength(JSON.stringify({ scenes }))).toBe(16 * 1024);
+    const saved = await as(dana()).post({ name: 'At the limit', settings: { quality: 'low', custom_config: { scenes } } });
+    expect(saved.status).toBe(201);
+    const generate = (customConfig?: Record<string, unknown>) =>
+      ctx.http().post('/api/v1/videos/generate').set('Authorization', `Bearer ${dana()}`)
+        .send({ topic: 'Merged', context: 'Saved settings plus a few of the request.', configuration_id: saved.body.configuration_id, custom_config: customConfig });
+
+    expect((await generate()).status).toBe(201);
+    expect((await generate({ scenes: [{ title: 'Short' }], aspect_ratio: '1:1' })).status).toBe(201); // the request's scenes win
+    const over = await generate({ aspect_ratio: '1:1', captions: false });
+    expect([over.status, over.body.error?.error_code]).toEqual([422, 'VALIDATION_ERROR']);
+    expect(over.body.error.details.fields).toEqual([{ field: 'custom_config', errors: [expect.stringContaining('saved configuration')] }]);
+    expect(over.body.error.details.fields[0].errors[0]).toContain('16384 bytes');
   });
 
   test("the pipeline's own custom_config check applies: its problems are 422 under settings.", async () => {

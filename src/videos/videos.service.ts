@@ -22,7 +22,7 @@ import { Quality, VIDEO_PIPELINE, VideoPipeline } from '../pipeline/video-pipeli
 import { ServiceMetrics } from '../system/service-metrics';
 import { PreferencesStore } from '../users/preferences.store';
 import { DownloadUrlsDto } from './dto/download-urls.dto';
-import { VideoGenerationRequestDto } from './dto/video-generation-request.dto';
+import { CUSTOM_CONFIG_MAX_BYTES, VideoGenerationRequestDto } from './dto/video-generation-request.dto';
 
 export interface SubmitResult {
   job: JobDto;
@@ -57,9 +57,10 @@ export class VideosService {
 
   /**
    * The request as a job's configuration: a saved configuration's settings first, the request's fields
-   * winning (custom_config keys merged), then the user's default quality. Throws 422 for a custom_config the
-   * pipeline refuses or a webhook_url on a forbidden host (field paths under `fieldPrefix`), 404 for a
-   * configuration or upload that is not the user's, 403 for `priority: "high"` from a caller not allowed it.
+   * winning (custom_config keys merged), then the user's default quality. Throws 422 for a merged custom_config
+   * over the size limit or that the pipeline refuses, or a webhook_url on a forbidden host, 404 for a configuration
+   * or upload that is not the user's, 403 for `priority: "high"` from a caller not allowed it (every field path
+   * under `fieldPrefix`).
    */
   async prepare(user: AuthUser, request: VideoGenerationRequestDto, fieldPrefix = ''): Promise<JobConfiguration> {
     if (request.priority === 'high' && !mayJumpTheQueue(user)) {
@@ -68,6 +69,11 @@ export class VideosService {
     assertWebhookUrlAllowed(request.webhook_url, `${fieldPrefix}webhook_url`, this.config.webhooks.allowPrivate);
     const saved = request.configuration_id ? await this.configurations.settingsFor(user.userId, request.configuration_id, `${fieldPrefix}configuration_id`) : {};
     const customConfig = { ...(saved.custom_config ?? {}), ...(request.custom_config ?? {}) };
+    // Each part is within the limit on its own (the DTOs check them), but the job carries the merge.
+    if (Buffer.byteLength(JSON.stringify(customConfig)) > CUSTOM_CONFIG_MAX_BYTES) {
+      const message = `custom_config merged with the saved configuration's is over ${CUSTOM_CONFIG_MAX_BYTES} bytes as JSON`;
+      throw validationException([{ field: `${fieldPrefix}custom_config`, errors: [message] }]);
+    }
     const problems = this.pipeline.checkCustomConfig(customConfig);
     if (problems.length > 0) {
       throw validationException(problems.map((p) => ({ field: `${fieldPrefix}${p.field}`, errors: [p.message] })));
