@@ -188,6 +188,24 @@ describe('hardening: failed authentication is rate-limited', () => {
 });
 
 /** One audit line per state-changing API request: who, what, which resource, the result; never a credential or body. */
+describe('hardening: X-Forwarded-For is believed only from a trusted proxy', () => {
+  let ctx: TestContext;
+
+  beforeAll(async () => {
+    // As a client connecting directly sees it: its own address is not a trusted proxy.
+    ctx = await startTestApp({ APP_ROLE: 'api', AUTH_FAILURES_PER_MINUTE: '3', TRUST_PROXY: 'false' });
+  });
+  afterAll(() => ctx.close());
+
+  test('a client naming a new X-Forwarded-For on every guess is still locked out by its own address', async () => {
+    const forged = new TestIssuer().token({ sub: 'user_mallory', azp: AZP });
+    const guess = (i: number) => ctx.http().get('/api/v1/jobs').set('X-Forwarded-For', `198.51.100.${i}`).set('Authorization', `Bearer ${forged}`);
+    const statuses = [];
+    for (let i = 1; i <= 4; i++) statuses.push((await guess(i)).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+  });
+});
+
 describe('hardening: audit log', () => {
   let ctx: TestContext;
   const KEY = 'sk-audit-ingest-0123456789';

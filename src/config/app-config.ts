@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { API_KEY_SCOPES, AppRole, clerkFrontendApiOrigin, Environment } from './environment';
 import { RedisTarget, redisTarget } from '../redis/redis-options';
+import { parseTrustProxy, TrustProxy } from './trust-proxy';
 
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 export interface ApiKeyConfig {
@@ -57,6 +58,7 @@ export class AppConfig {
    * one hash tag that puts every key in one slot (so each script's keys, and BullMQ's, share it).
    */
   readonly redisKeyPrefix: string;
+  readonly trustProxy: TrustProxy;
   /** Milliseconds a command of the shared client (and the rate limiter's) may go unanswered; undefined = no limit. */
   readonly redisCommandTimeoutMs: number | undefined;
   readonly clerk: {
@@ -135,6 +137,7 @@ export class AppConfig {
     // Single-node keys keep their names (no migration); a cluster needs the hash tag.
     this.redisKeyPrefix = this.redis.mode === 'cluster' ? `{${env.REDIS_KEY_PREFIX}}` : env.REDIS_KEY_PREFIX;
     this.redisCommandTimeoutMs = env.REDIS_COMMAND_TIMEOUT_MS || undefined;
+    this.trustProxy = parseTrustProxy(env.TRUST_PROXY);
     this.clerk = {
       jwtKey: env.CLERK_JWT_KEY ? normalisePem(env.CLERK_JWT_KEY) : undefined,
       secretKey: env.CLERK_SECRET_KEY,

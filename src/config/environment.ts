@@ -16,6 +16,7 @@ import {
 } from 'class-validator';
 import { PIPELINE_NAMES, PipelineName } from '../pipeline';
 import { redisTarget } from '../redis/redis-options';
+import { parseTrustProxy } from './trust-proxy';
 
 export const APP_ROLES = ['all', 'api', 'worker'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
@@ -61,6 +62,13 @@ export class Environment {
 
   @Matches(/^[A-Za-z0-9_.-]{1,32}$/, { message: 'must be 1-32 characters of letters, digits, _ . -' })
   REDIS_KEY_PREFIX = 'vgs';
+
+  /**
+   * Which peers may name the client's address in X-Forwarded-For (rate limits and failed-authentication counters
+   * are per client IP): Express's `trust proxy`, checked by parseTrustProxy. A peer outside it is the client.
+   */
+  @IsString()
+  TRUST_PROXY = 'loopback';
 
   /** A Redis command unanswered this long fails (the API answers 503) instead of holding its request; 0 = wait. */
   @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
@@ -343,6 +351,13 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     problems.push('CLERK_PUBLISHABLE_KEY: does not encode a Frontend API host (base64 of "<host>$")');
   }
   problems.push(...redisProblems(env, raw, errors));
+  if (!errors.some((e) => e.property === 'TRUST_PROXY')) {
+    try {
+      parseTrustProxy(env.TRUST_PROXY);
+    } catch (err) {
+      problems.push(`TRUST_PROXY: ${(err as Error).message}`);
+    }
+  }
   env.PIPELINE_ENV = generatorEnvironment(raw, problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return env;
