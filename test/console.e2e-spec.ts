@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { Browser, BrowserContext, chromium, Page, Request } from 'playwright-core';
 import { binaryBody } from './support/media';
 import { AZP, startTestApp, TestContext } from './support/test-app';
 
@@ -9,6 +9,8 @@ const launchChromium = () =>
   chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'] });
 
 const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const isSubmission = (r: Request) => r.url().endsWith('/api/v1/videos/generate') && r.method() === 'POST';
 
 /** Signs a page in with a pasted token and waits until it is live. */
 async function signIn(page: Page, token: string, press: 'click' | 'dblclick' = 'click') {
@@ -74,6 +76,20 @@ describe('web console (/console) in headless Chromium', () => {
   });
 
   const row = (jobId: string) => page.locator(`li[data-job-id="${jobId}"]`);
+  const requestForm = () => page.locator('#submit-form');
+  /** Fills the form with a short request of these scenes, emptying the optional fields an earlier test filled. */
+  async function fillRequest(topic: string, scenes: number, seconds: number) {
+    await requestForm().locator('[name=topic]').fill(topic);
+    await requestForm().locator('[name=context]').fill(`${topic}, in ${scenes} scenes.`);
+    await requestForm().locator('[name=use_rag]').uncheck();
+    for (const name of ['model', 'configuration_id', 'webhook_url']) await requestForm().locator(`[name=${name}]`).fill('');
+    const custom = { scenes: Array.from({ length: scenes }, (_, i) => ({ title: `Part ${i + 1}`, text: 'A scene.', duration: seconds })) };
+    await requestForm().locator('[name=custom_config]').fill(JSON.stringify(custom));
+  }
+  const topicCount = async (topic: string) => {
+    const listed = await ctx.http().get('/api/v1/jobs?items_per_page=100').set('Authorization', `Bearer ${token}`);
+    return (listed.body.data as Array<{ configuration: { topic: string } }>).filter((job) => job.configuration.topic === topic).length;
+  };
 
   test('the page is served with its own CSP and signs in with a pasted development token', async () => {
     const res = await ctx.http().get('/console');
@@ -269,6 +285,51 @@ describe('web console (/console) in headless Chromium', () => {
       expect([early.status, early.body.error.error_code]).toEqual([409, 'JOB_NOT_COMPLETED']);
       await ctx.http().delete(`/api/v1/jobs/${queued.body.job_id}`).set('Authorization', `Bearer ${token}`).expect(204);
     });
+  });
+
+  test('Submit pressed twice sends one request, with an Idempotency-Key that a retry after a lost answer sends again', async () => {
+    const keys: string[] = [];
+    const sent = (r: Request) => {
+      if (isSubmission(r)) keys.push(r.headers()['idempotency-key']);
+    };
+    page.on('request', sent);
+    try {
+      await fillRequest('Pressed twice', 1, 2);
+      const [created] = await Promise.all([page.waitForResponse((r) => isSubmission(r.request())), requestForm().getByRole('button', { name: 'Submit' }).dblclick()]);
+      const twice = ((await created.json()) as { job_id: string }).job_id;
+      await row(twice).waitFor();
+      expect(keys).toHaveLength(1);
+      expect(keys[0]).toMatch(UUID);
+      await expect(topicCount('Pressed twice')).resolves.toBe(1);
+
+      // The job is created, but its answer never reaches the page: pressing Submit again gets that job, not another.
+      await fillRequest('Answer lost', 1, 2);
+      let lost = '';
+      await page.route('**/api/v1/videos/generate', async (route) => {
+        lost = ((await (await route.fetch()).json()) as { job_id: string }).job_id;
+        await route.abort('connectionreset');
+      }, { times: 1 });
+      const logged = page.waitForEvent('console', (message) => message.type() === 'error');
+      await requestForm().getByRole('button', { name: 'Submit' }).click();
+      await page.waitForFunction(() => (document.querySelector('#submit-error')?.textContent ?? '') !== '');
+      // The one error the browser logs here is the answer lost on purpose: not left for the last test's check.
+      expect((await logged).text()).toBe('Failed to load resource: net::ERR_CONNECTION_RESET');
+      watched.errors.splice(watched.errors.indexOf((await logged).text()), 1);
+      const [again] = await Promise.all([page.waitForResponse((r) => isSubmission(r.request())), requestForm().getByRole('button', { name: 'Submit' }).click()]);
+      expect([again.status(), again.headers()['idempotent-replayed']]).toEqual([201, 'true']);
+      expect(((await again.json()) as { job_id: string }).job_id).toBe(lost);
+      await row(lost).waitFor();
+      expect(keys).toHaveLength(3);
+      expect([keys[1] === keys[2], keys[1] === keys[0]]).toEqual([true, false]); // one key per submission
+      await expect(topicCount('Answer lost')).resolves.toBe(1);
+      await expect(page.locator('#submit-error').textContent()).resolves.toBe('');
+      for (const jobId of [twice, lost]) {
+        await row(jobId).getByRole('button', { name: 'Delete' }).click();
+        await row(jobId).waitFor({ state: 'detached' });
+      }
+    } finally {
+      page.off('request', sent);
+    }
   });
 
   test('cancels and deletes another job', async () => {

@@ -41,13 +41,15 @@ export class Api {
 
   me = () => this.call<{ user_id: string; is_admin: boolean }>('GET', '/api/v1/users/me');
   jobs = () => this.call<{ data: Job[] }>('GET', '/api/v1/jobs?items_per_page=50');
-  submit = (request: Record<string, unknown>) => this.call<Job>('POST', '/api/v1/videos/generate', request);
+  /** The same key with the same request answers the job it created instead of creating another (API.md). */
+  submit = (request: Record<string, unknown>, idempotencyKey: string) =>
+    this.call<Job>('POST', '/api/v1/videos/generate', request, { 'Idempotency-Key': idempotencyKey });
   cancel = (jobId: string) => this.call<Job>('POST', `/api/v1/jobs/${jobId}/cancel`);
   remove = (jobId: string) => this.call<void>('DELETE', `/api/v1/jobs/${jobId}`);
   downloadUrls = (jobId: string) => this.call<DownloadUrls>('POST', `/api/v1/videos/jobs/${jobId}/download-url`);
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${await this.token()}` };
+  private async call<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
+    const headers: Record<string, string> = { ...extraHeaders, Authorization: `Bearer ${await this.token()}` };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     if (res.status === 204) return undefined as T;
@@ -58,4 +60,16 @@ export class Api {
     }
     return payload as T;
   }
+}
+
+/**
+ * A random (version 4) UUID, from getRandomValues: crypto.randomUUID exists only in secure contexts, and the console
+ * may be opened over plain http (a development machine on the local network).
+ */
+export function randomUuid(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
+  bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -1,5 +1,5 @@
 import './style.css';
-import { Api, ApiError, type Job } from './api';
+import { Api, ApiError, randomUuid, type Job } from './api';
 import { byId, el, showError } from './dom';
 import { connectLive } from './live';
 import { clerkSession, devTokenSession, type ConsoleSettings, type Session } from './session';
@@ -111,7 +111,11 @@ async function open(session: Session): Promise<boolean> {
 
 function wireSubmitForm(api: Api, created: (job: Job) => void): void {
   const form = byId<HTMLFormElement>('submit-form');
+  const button = byId<HTMLButtonElement>('submit-request');
   const errors = byId('submit-error');
+  // Each submission has its own Idempotency-Key, kept until it succeeds: sending the same request again after a
+  // failure is a retry of it, so when the first did create the job (its answer lost), the API answers that job.
+  let unfinished: { body: string; key: string } | null = null;
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     errors.textContent = '';
@@ -121,10 +125,22 @@ function wireSubmitForm(api: Api, created: (job: Job) => void): void {
     } catch (error) {
       return showError(errors, error);
     }
-    api.submit(request).then(created, (error: unknown) => {
-      const fields = error instanceof ApiError ? error.fields.map((f) => `${f.field}: ${f.errors.join(', ')}`) : [];
-      showError(errors, fields.length > 0 ? new Error(`${(error as Error).message} — ${fields.join('; ')}`) : error);
-    });
+    const body = JSON.stringify(request);
+    if (unfinished?.body !== body) unfinished = { body, key: randomUuid() };
+    button.disabled = true; // until answered: pressed again, it would send the request twice
+    api
+      .submit(request, unfinished.key)
+      .then(
+        (job) => {
+          unfinished = null;
+          created(job);
+        },
+        (error: unknown) => {
+          const fields = error instanceof ApiError ? error.fields.map((f) => `${f.field}: ${f.errors.join(', ')}`) : [];
+          showError(errors, fields.length > 0 ? new Error(`${(error as Error).message} — ${fields.join('; ')}`) : error);
+        },
+      )
+      .finally(() => (button.disabled = false));
   });
 }
 
