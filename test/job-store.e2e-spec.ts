@@ -96,7 +96,7 @@ describe('job store transitions', () => {
     expect(replay).toEqual({ kind: 'existing', record: await store.get(id) });
     await store.remove((await store.get(id))!);
     const afterDelete = await store.create({ id: randomUUID(), userId: 'user_record', configuration, idempotency, estimatedCompletion: new Date() });
-    expect(afterDelete).toEqual({ kind: 'conflict', id });
+    expect(afterDelete).toEqual({ kind: 'gone', id });
   });
 
   test("a terminal job keeps only its terminal event, which a resume from any earlier id gets, and nothing after it", async () => {

@@ -115,6 +115,38 @@ describe('submission integrity', () => {
       expect((await send(body)).body.batch_id).not.toBe(first.body.batch_id);
       expect((await ctx.http().get('/api/v1/batches').set('Authorization', `Bearer ${token}`)).body.total_count).toBe(2);
     });
+
+    test('an Idempotency-Key is matched by the request as sent: defaults filled from preferences or a saved configuration that changed since are no conflict', async () => {
+      const token = ctx.tokenFor('user_changing_defaults');
+      const auth = { Authorization: `Bearer ${token}` };
+      const preferQuality = async (quality: string) => ctx.http().put('/api/v1/users/me/preferences').set(auth).send({ default_quality: quality }).expect(200);
+      await preferQuality('low');
+      const first = await submit(token, { topic: 'Keyed', context: 'The default quality changes before the retry.' }, 'defaults-key');
+      expect([first.status, first.body.configuration.quality]).toEqual([201, 'low']);
+      await preferQuality('medium');
+      const again = await submit(token, { context: 'The default quality changes before the retry.', topic: 'Keyed' }, 'defaults-key'); // keys in another order
+      expect([again.status, again.body.job_id, again.headers['idempotent-replayed']]).toEqual([201, first.body.job_id, 'true']);
+
+      const saved = (await ctx.http().post('/api/v1/configurations').set(auth).send({ name: 'Changing', settings: { quality: 'low' } })).body;
+      const batch = { jobs: [{ topic: 'Saved', context: 'Its configuration changes before the retry.', configuration_id: saved.configuration_id }] };
+      const sendBatch = () => ctx.http().post('/api/v1/videos/batch').set(auth).set('Idempotency-Key', 'saved-key').send(batch);
+      const firstBatch = await sendBatch();
+      expect(firstBatch.status).toBe(201);
+      await ctx.http().put(`/api/v1/configurations/${saved.configuration_id}`).set(auth).send({ name: 'Changing', settings: { quality: 'high' } }).expect(200);
+      const replayedBatch = await sendBatch();
+      expect([replayedBatch.status, replayedBatch.body.batch_id]).toEqual([201, firstBatch.body.batch_id]);
+    });
+
+    test('the same Idempotency-Key after its job was deleted is a 409 that says so, and creates nothing', async () => {
+      const token = ctx.tokenFor('user_deleted_key');
+      const body = { topic: 'Deleted', context: 'Deleted before the retry.', quality: 'low' };
+      const first = await submit(token, body, 'deleted-key');
+      await ctx.http().delete(`/api/v1/jobs/${first.body.job_id}`).set('Authorization', `Bearer ${token}`).expect(204);
+      const retry = await submit(token, body, 'deleted-key');
+      expect([retry.status, retry.body.error.error_code]).toEqual([409, 'CONFLICT']);
+      expect(retry.body.error.message).toContain('deleted');
+      expect((await ctx.http().get('/api/v1/jobs').set('Authorization', `Bearer ${token}`)).body.total_count).toBe(0);
+    });
   });
 
   test('a job BullMQ gave up on while the store still has it queued is failed (WORKER_LOST), not left waiting', async () => {

@@ -52,7 +52,7 @@ export class BatchService {
       userId: user.userId,
       name,
       jobs: configurations.map((configuration, index) => ({ id: randomUUID(), configuration, estimatedCompletion: etas[index] })),
-      idempotency: idempotencyKey ? { key: idempotencyKey, bodyHash: hashBody({ name, jobs: configurations }) } : undefined,
+      idempotency: idempotencyKey ? { key: idempotencyKey, bodyHash: hashBody(dto) } : undefined,
     });
     if (outcome.kind === 'existing') return { batch: this.view(outcome.record), replayed: true };
     if (outcome.kind !== 'created') throw await this.videos.refusal(outcome, qualities);

@@ -17,6 +17,8 @@ export type SubmissionReply<T> =
   | { kind: 'created'; record: T }
   | { kind: 'existing'; record: T }
   | { kind: 'conflict'; id: string }
+  /** The key's record was deleted since: nothing to replay, and the key stays spent (at most one creation per key). */
+  | { kind: 'gone'; id: string }
   | { kind: 'full' }
   | { kind: 'quota'; active: number };
 
@@ -25,14 +27,14 @@ export function submissionArgs(config: AppConfig, bodyHash: string): (string | n
   return [IDEMPOTENCY_TTL_S, bodyHash, config.maxActiveJobsPerUser, JSON.stringify(PRIORITY_RANK), FAIR_SHARE_SLOTS];
 }
 
-/** A submission script's reply with its record read back (a replayed record deleted since is a conflict). */
+/** A submission script's reply with its record read back (a replayed record deleted since is gone). */
 export async function readSubmissionReply<T>(reply: [string, string], read: (id: string) => Promise<T | null>): Promise<SubmissionReply<T>> {
   const [kind, value] = reply;
   if (kind === 'full') return { kind: 'full' };
   if (kind === 'quota') return { kind: 'quota', active: Number(value) };
   if (kind === 'conflict') return { kind: 'conflict', id: value };
   const record = await read(value);
-  if (!record) return { kind: 'conflict', id: value };
+  if (!record) return { kind: 'gone', id: value };
   return { kind: kind === 'created' ? 'created' : 'existing', record };
 }
 

@@ -112,7 +112,7 @@ export class VideosService {
       id: randomUUID(),
       userId: user.userId,
       configuration,
-      idempotency: idempotencyKey ? { key: idempotencyKey, bodyHash: hashBody(configuration) } : undefined,
+      idempotency: idempotencyKey ? { key: idempotencyKey, bodyHash: hashBody(request) } : undefined,
       estimatedCompletion: (await this.estimateCompletions([configuration.quality]))[0],
     });
     if (outcome.kind === 'existing') return { job: toJobDto(outcome.record), replayed: true };
@@ -124,13 +124,15 @@ export class VideosService {
     return { job: toJobDto(outcome.record), replayed: false };
   }
 
-  /** The error for a submission the store refused: queue full, quota reached or an Idempotency-Key conflict. */
+  /** The error for a submission the store refused: queue full, quota reached, or an Idempotency-Key spent otherwise. */
   async refusal(outcome: Exclude<SubmissionReply<unknown>, { kind: 'created' | 'existing' }>, qualities: Quality[]): Promise<AppException> {
     switch (outcome.kind) {
       case 'full':
         return new AppException('QUEUE_FULL', `The queue cannot take ${qualities.length} more job(s); retry later`, { max_queue_depth: this.config.maxQueueDepth }, { 'Retry-After': '30' });
       case 'conflict':
         return new AppException('CONFLICT', 'This Idempotency-Key was already used with a different request', { id: outcome.id });
+      case 'gone':
+        return new AppException('CONFLICT', 'What this Idempotency-Key created has been deleted since; send the request with a new key to submit it again', { id: outcome.id });
       case 'quota': {
         // A slot frees when one of the user's jobs finishes: about one render from now.
         const seconds = expectedRenderSeconds(qualities[0], await this.renderStats.renderTimes(qualities[0]));
@@ -227,13 +229,17 @@ function mayJumpTheQueue(user: AuthUser): boolean {
   return user.isAdmin || (user.scopes?.includes('jobs:priority') ?? false);
 }
 
-/** Canonical hash of an accepted request, so an Idempotency-Key replay with another body is detected. */
-export function hashBody(configuration: unknown): string {
+/**
+ * Canonical hash (key order aside) of a request as the client sent it, validated: an Idempotency-Key replay with
+ * another body is detected, while defaults the server fills in (preferences, a saved configuration) may change
+ * between the two without making the same body a conflict.
+ */
+export function hashBody(request: unknown): string {
   const canonical = (value: unknown): unknown =>
     Array.isArray(value)
       ? value.map(canonical)
       : value && typeof value === 'object'
         ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]))
         : value;
-  return createHash('sha256').update(JSON.stringify(canonical(configuration))).digest('hex');
+  return createHash('sha256').update(JSON.stringify(canonical(request))).digest('hex');
 }
