@@ -86,6 +86,14 @@ describe('web console (/console) in headless Chromium', () => {
     const custom = { scenes: Array.from({ length: scenes }, (_, i) => ({ title: `Part ${i + 1}`, text: 'A scene.', duration: seconds })) };
     await requestForm().locator('[name=custom_config]').fill(JSON.stringify(custom));
   }
+  /** Submits the filled form and answers the new job's id. */
+  async function submit(): Promise<string> {
+    const [created] = await Promise.all([page.waitForResponse((r) => isSubmission(r.request())), requestForm().getByRole('button', { name: 'Submit' }).click()]);
+    expect(created.status()).toBe(201);
+    const jobId = ((await created.json()) as { job_id: string }).job_id;
+    await row(jobId).waitFor();
+    return jobId;
+  }
   const topicCount = async (topic: string) => {
     const listed = await ctx.http().get('/api/v1/jobs?items_per_page=100').set('Authorization', `Bearer ${token}`);
     return (listed.body.data as Array<{ configuration: { topic: string } }>).filter((job) => job.configuration.topic === topic).length;
@@ -332,21 +340,17 @@ describe('web console (/console) in headless Chromium', () => {
     }
   });
 
-  test('cancels and deletes another job', async () => {
-    const form = page.locator('#submit-form');
-    await form.locator('[name=topic]').fill('A long one');
-    await form.locator('[name=context]').fill('Long enough to be cancelled while it is still running.');
-    await form.locator('[name=use_rag]').uncheck();
-    for (const name of ['model', 'configuration_id', 'webhook_url']) await form.locator(`[name=${name}]`).fill('');
-    const scenes = Array.from({ length: 6 }, (_, i) => ({ title: `Part ${i + 1}`, text: 'A slow scene.', duration: 60 }));
-    await form.locator('[name=custom_config]').fill(JSON.stringify({ scenes }));
-    const [created] = await Promise.all([
-      page.waitForResponse((r) => r.url().endsWith('/api/v1/videos/generate') && r.request().method() === 'POST'),
-      form.getByRole('button', { name: 'Submit' }).click(),
-    ]);
-    const jobId = ((await created.json()) as { job_id: string }).job_id;
-
-    await row(jobId).getByRole('button', { name: 'Cancel' }).click();
+  test('keyboard focus stays on a running job\'s Cancel while its progress moves, Enter cancels it, and Delete removes it', async () => {
+    await fillRequest('A long one', 6, 60);
+    const jobId = await submit();
+    const percent = () => row(jobId).locator('.percent').textContent();
+    await page.waitForFunction((id) => document.querySelector(`li[data-job-id="${id}"]`)?.getAttribute('data-status') === 'processing', jobId);
+    await row(jobId).getByRole('button', { name: 'Cancel' }).focus();
+    const before = await percent();
+    await page.waitForFunction(([id, shown]) => document.querySelector(`li[data-job-id="${id}"] .percent`)?.textContent !== shown, [jobId, before]);
+    const focused = () => page.evaluate(() => `${document.activeElement?.closest('li')?.dataset.jobId} ${document.activeElement?.textContent}`);
+    await expect(focused()).resolves.toBe(`${jobId} Cancel`);
+    await page.keyboard.press('Enter');
     await page.waitForFunction((id) => document.querySelector(`li[data-job-id="${id}"]`)?.getAttribute('data-status') === 'cancelled', jobId);
     await expect(row(jobId).getByRole('button', { name: 'Cancel' }).count()).resolves.toBe(0);
 

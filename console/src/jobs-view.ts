@@ -1,11 +1,18 @@
-import type { Api, Job, JobUpdate } from './api';
+import type { Api, Job, JobStatus, JobUpdate } from './api';
 import { el, showError } from './dom';
 
-const ACTIVE = new Set(['queued', 'processing']);
-
 export interface JobActions {
-  play(job: Job): void;
-  download(job: Job): void;
+  play(job: Job): Promise<void>;
+  download(job: Job): Promise<void>;
+}
+
+type Action = 'Play' | 'Download' | 'Cancel' | 'Delete';
+
+/** The buttons of a job in this state, in the order they show. */
+function actionsFor(status: JobStatus): Action[] {
+  if (status === 'completed') return ['Play', 'Download', 'Delete'];
+  if (status === 'queued' || status === 'processing') return ['Cancel', 'Delete'];
+  return ['Delete'];
 }
 
 /**
@@ -59,9 +66,9 @@ export class JobsView {
   /** A `job.update`; false when the job is not on the list (created elsewhere), so the caller reloads. */
   update(update: JobUpdate): boolean {
     const job = this.jobs.get(update.job_id);
-    if (!job) return false;
     const row = this.row(update.job_id);
-    row?.replaceWith(this.render({ ...job, ...update }));
+    if (!job || !row) return false;
+    this.fill(row, { ...job, ...update });
     return true;
   }
 
@@ -70,41 +77,73 @@ export class JobsView {
     this.row(jobId)?.remove();
   }
 
-  private row(jobId: string): HTMLElement | null {
+  private row(jobId: string): HTMLLIElement | null {
     return this.list.querySelector(`li[data-job-id="${CSS.escape(jobId)}"]`);
   }
 
   private render(job: Job): HTMLLIElement {
-    this.jobs.set(job.job_id, job);
-    const button = (label: string, action: () => Promise<void> | void) => {
-      const b = el('button', { type: 'button', textContent: label, className: `action-${label.toLowerCase()}` });
-      b.addEventListener('click', () => {
-        b.disabled = true;
-        Promise.resolve(action())
-          .catch((error: unknown) => showError(this.errors, error))
-          .finally(() => (b.disabled = false));
-      });
-      return b;
-    };
-    const buttons: HTMLButtonElement[] = [];
-    if (job.status === 'completed') buttons.push(button('Play', () => this.actions.play(job)), button('Download', () => this.actions.download(job)));
-    if (ACTIVE.has(job.status)) buttons.push(button('Cancel', async () => void this.update(await this.api.cancel(job.job_id))));
-    buttons.push(
-      button('Delete', async () => {
-        await this.api.remove(job.job_id);
-        this.forget(job.job_id);
-      }),
-    );
-    const detail = job.error_message ?? job.current_stage ?? '';
-    return el(
+    const row = el(
       'li',
-      { className: 'job', dataset: { jobId: job.job_id, status: job.status } },
+      { className: 'job', dataset: { jobId: job.job_id } },
       el('div', { className: 'topic', textContent: job.configuration.topic }),
-      el('span', { className: `badge status ${job.status}`, textContent: job.status }),
-      el('progress', { max: 100, value: job.progress }),
-      el('span', { className: 'percent', textContent: `${job.progress}%` }),
-      el('span', { className: 'stage muted', textContent: detail }),
-      el('div', { className: 'actions' }, ...buttons),
+      el('span', { className: 'badge status' }),
+      el('progress', { max: 100 }),
+      el('span', { className: 'percent' }),
+      el('span', { className: 'stage muted' }),
+      el('div', { className: 'actions' }),
     );
+    this.fill(row, job);
+    return row;
+  }
+
+  /**
+   * Brings a row to the job's state in place, many times a second while it runs: rebuilt, it would take keyboard
+   * focus from its buttons. Buttons the state keeps stay as they are; the others go, and new ones go in their place.
+   */
+  private fill(row: HTMLLIElement, job: Job): void {
+    this.jobs.set(job.job_id, job);
+    const part = (selector: string) => row.querySelector(selector) as HTMLElement;
+    row.dataset.status = job.status;
+    Object.assign(part('.status'), { className: `badge status ${job.status}`, textContent: job.status });
+    (part('progress') as HTMLProgressElement).value = job.progress;
+    part('.percent').textContent = `${job.progress}%`;
+    part('.stage').textContent = job.error_message ?? job.current_stage ?? '';
+    const actions = part('.actions');
+    const wanted = actionsFor(job.status);
+    for (const button of Array.from(actions.children)) {
+      if (!wanted.includes(button.textContent as Action)) button.remove();
+    }
+    wanted.forEach((action, i) => {
+      if (actions.children[i]?.textContent !== action) actions.insertBefore(this.button(job.job_id, action), actions.children[i] ?? null);
+    });
+  }
+
+  /** A row's button: it acts on the job as it is when pressed, and is disabled until that is done. */
+  private button(jobId: string, action: Action): HTMLButtonElement {
+    const button = el('button', { type: 'button', textContent: action });
+    button.addEventListener('click', () => {
+      const job = this.jobs.get(jobId);
+      if (!job) return;
+      button.disabled = true;
+      this.act(action, job)
+        .catch((error: unknown) => showError(this.errors, error))
+        .finally(() => (button.disabled = false));
+    });
+    return button;
+  }
+
+  private async act(action: Action, job: Job): Promise<void> {
+    switch (action) {
+      case 'Play':
+        return this.actions.play(job);
+      case 'Download':
+        return this.actions.download(job);
+      case 'Cancel':
+        this.update(await this.api.cancel(job.job_id));
+        return;
+      case 'Delete':
+        await this.api.remove(job.job_id);
+        return this.forget(job.job_id);
+    }
   }
 }
