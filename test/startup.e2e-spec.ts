@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildServiceIfStale } from '../scripts/build-service';
 import { AppProcess } from './support/app-process';
 import { freePort, TestRedis } from './support/redis-server';
 import { testEnv } from './support/test-app';
@@ -36,6 +37,27 @@ describe('start-up', () => {
   test('production without Clerk keys refuses to start', async () => {
     const start = AppProcess.start({ ...base, NODE_ENV: 'production', CLERK_JWT_KEY: '' }, await freePort());
     await expect(start).rejects.toThrow(/CLERK_JWT_KEY/);
+  });
+
+  test('`npm run token` reads its arguments as its usage says, and refuses what it cannot read', async () => {
+    const env = { ...process.env, ...base, NODE_ENV: 'development', CLERK_JWT_KEY: '' };
+    buildServiceIfStale(); // the built command, as the demo and the image run it (`npm run token` is the same source)
+    const token = (...args: string[]) =>
+      promisify(execFile)('node', ['dist/auth/dev-token.cli.js', ...args], { cwd: ROOT, env }).then(
+        ({ stdout }) => ({ code: 0, out: stdout.trim() }),
+        (err: { code: number; stderr: string }) => ({ code: err.code, out: err.stderr.trim() }),
+      );
+    const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()) as { sub: string; iat: number; exp: number };
+    const flagsFirst = await token('--ttl', '60', 'user_123');
+    expect(flagsFirst.code).toBe(0);
+    const { sub, iat, exp } = claims(flagsFirst.out);
+    expect({ sub, ttl: exp - iat }).toEqual({ sub: 'user_123', ttl: 60 });
+    for (const args of [['user_1', '--ttl', 'abc'], ['user_1', '--ttl', '-5'], [], ['user_1', '--bogus']]) {
+      const refused = await token(...args);
+      expect([args, refused.code, refused.out.split('\n').length]).toEqual([args, 1, 1]);
+    }
+    const help = await token('--help');
+    expect([help.code, help.out]).toEqual([0, expect.stringContaining('<user_id>')]);
   });
 
   test('development without Clerk keys: a local signing key, and `npm run token` prints a token it accepts', async () => {
