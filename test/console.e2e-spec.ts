@@ -10,7 +10,9 @@ const launchChromium = () =>
 
 const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const isSubmission = (r: Request) => r.url().endsWith('/api/v1/videos/generate') && r.method() === 'POST';
+const isListRead = (url: string) => /\/api\/v1\/jobs\?/.test(url);
 
 /** Signs a page in with a pasted token and waits until it is live. */
 async function signIn(page: Page, token: string, press: 'click' | 'dblclick' = 'click') {
@@ -76,6 +78,8 @@ describe('web console (/console) in headless Chromium', () => {
   });
 
   const row = (jobId: string) => page.locator(`li[data-job-id="${jobId}"]`);
+  /** What a row shows: its status and percent. */
+  const rowState = (jobId: string) => row(jobId).evaluate((li) => `${li.dataset.status} ${li.querySelector('.percent')?.textContent}`);
   const requestForm = () => page.locator('#submit-form');
   /** Fills the form with a short request of these scenes, emptying the optional fields an earlier test filled. */
   async function fillRequest(topic: string, scenes: number, seconds: number) {
@@ -337,6 +341,28 @@ describe('web console (/console) in headless Chromium', () => {
       }
     } finally {
       page.off('request', sent);
+    }
+  });
+
+  test('a list read that answers late never takes a row back to an older state', async () => {
+    await fillRequest('Late list', 4, 3);
+    const jobId = await submit();
+    await page.waitForFunction((id) => document.querySelector(`li[data-job-id="${id}"]`)?.getAttribute('data-status') === 'processing', jobId);
+    // The list is read while the job is processing, and answers only once the page shows it completed.
+    let listed = '';
+    await page.route(/\/api\/v1\/jobs\?/, async (route) => {
+      const response = await route.fetch();
+      listed = ((await response.json()) as { data: Array<{ job_id: string; status: string }> }).data.find((job) => job.job_id === jobId)?.status ?? '';
+      await page.waitForFunction((id) => document.querySelector(`li[data-job-id="${id}"]`)?.getAttribute('data-status') === 'completed', jobId, { timeout: 60_000 });
+      await route.fulfill({ response });
+    }, { times: 1 });
+    const late = page.waitForResponse((r) => isListRead(r.url()));
+    await page.locator('#refresh').click();
+    await (await late).finished();
+    expect(listed).toBe('processing');
+    // The page takes the late answer in within moments: the row stays completed all along.
+    for (const until = Date.now() + 1000; Date.now() < until; await sleep(50)) {
+      expect(await rowState(jobId)).toBe('completed 100%');
     }
   });
 

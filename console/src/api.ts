@@ -9,11 +9,13 @@ export interface Job {
   current_stage: string | null;
   error_message: string | null;
   created_at: string;
+  /** When the state last changed: of two states of a job, the later one is the newer. */
+  updated_at: string;
   configuration: { topic: string; quality: string };
 }
 
 /** The Socket.IO `job.update` payload: the fields of a job that change. */
-export type JobUpdate = Pick<Job, 'job_id' | 'status' | 'progress' | 'current_stage' | 'error_message'>;
+export type JobUpdate = Pick<Job, 'job_id' | 'status' | 'progress' | 'current_stage' | 'error_message' | 'updated_at'>;
 
 export interface DownloadUrls {
   video_url: string;

@@ -21,6 +21,11 @@ function actionsFor(status: JobStatus): Action[] {
  */
 export class JobsView {
   private readonly jobs = new Map<string, Job>();
+  /**
+   * The newest state seen of each job, from list reads, live updates and answers alike: a list read answered after
+   * later updates, or an update delayed behind a fresher read, never takes a row back to an older state.
+   */
+  private readonly newest = new Map<string, JobUpdate>();
   private reading: Promise<void> | null = null;
   private readAgain = false;
 
@@ -51,7 +56,7 @@ export class JobsView {
     try {
       const { data } = await this.api.jobs();
       this.jobs.clear();
-      this.list.replaceChildren(...data.map((job) => this.render(job)));
+      this.list.replaceChildren(...data.map((job) => this.render(this.freshest(job))));
       this.errors.textContent = '';
     } catch (error) {
       showError(this.errors, error);
@@ -60,16 +65,30 @@ export class JobsView {
 
   /** A job just created here: shown at once, ahead of the others (unless an update already brought it in). */
   add(job: Job): void {
-    if (!this.jobs.has(job.job_id)) this.list.prepend(this.render(job));
+    if (!this.jobs.has(job.job_id)) this.list.prepend(this.render(this.freshest(job)));
   }
 
   /** A `job.update`; false when the job is not on the list (created elsewhere), so the caller reloads. */
   update(update: JobUpdate): boolean {
+    const newer = this.accept(update);
     const job = this.jobs.get(update.job_id);
     const row = this.row(update.job_id);
     if (!job || !row) return false;
-    this.fill(row, { ...job, ...update });
+    if (newer) this.fill(row, { ...job, ...update });
     return true;
+  }
+
+  /** Records a job's state unless a newer one was seen; false when it is the older one. */
+  private accept(state: JobUpdate): boolean {
+    const seen = this.newest.get(state.job_id);
+    if (seen && Date.parse(seen.updated_at) > Date.parse(state.updated_at)) return false;
+    this.newest.set(state.job_id, state);
+    return true;
+  }
+
+  /** A job as a list read answered it, with the newer state seen since where there is one. */
+  private freshest(job: Job): Job {
+    return this.accept(job) ? job : { ...job, ...this.newest.get(job.job_id) };
   }
 
   forget(jobId: string): void {
