@@ -25,7 +25,7 @@ export function summarizeBatch(batch: StoredBatch): BatchSummaryDto {
     batch_id: batch.id,
     name: batch.name || null,
     status,
-    total_jobs: batch.totalJobs,
+    total_jobs: total, // the jobs it holds now: a deleted one leaves its batch, so the counts add up to it
     counts,
     progress: Math.round(progress * 10) / 10,
     created_at: batch.createdAt,

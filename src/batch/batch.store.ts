@@ -23,7 +23,6 @@ export interface StoredBatch {
   id: string;
   userId: string;
   name: string;
-  totalJobs: number;
   createdAt: string;
   /** Its jobs still present, in submission order. */
   jobs: Job[];
@@ -62,7 +61,7 @@ export class BatchStore {
     idempotency?: { key: string; bodyHash: string };
   }): Promise<SubmissionReply<StoredBatch>> {
     const now = new Date();
-    const batch = { id: input.id, user_id: input.userId, name: input.name, total_jobs: String(input.jobs.length), created_at: now.toISOString(), created_ms: String(now.getTime()) };
+    const batch = { id: input.id, user_id: input.userId, name: input.name, created_at: now.toISOString(), created_ms: String(now.getTime()) };
     const jobs = input.jobs.map((j, i) =>
       // Distinct creation instants keep the batch's jobs in submission order in every index.
       newJobFields(j.id, input.userId, j.configuration, j.estimatedCompletion, input.id, new Date(now.getTime() + i)),
@@ -84,7 +83,7 @@ export class BatchStore {
     const h = await this.redis.hgetall(this.keys.key('batch', id));
     if (!h.id) return null;
     const jobIds = await this.redis.zrange(this.keys.key('batch', id, 'jobs'), 0, -1);
-    return { id: h.id, userId: h.user_id, name: h.name, totalJobs: Number(h.total_jobs), createdAt: h.created_at, jobs: await this.jobs.getMany(jobIds) };
+    return { id: h.id, userId: h.user_id, name: h.name, createdAt: h.created_at, jobs: await this.jobs.getMany(jobIds) };
   }
 
   async list(userId: string, offset: number, limit: number): Promise<{ batches: StoredBatch[]; total: number }> {
