@@ -402,6 +402,74 @@ describe('web console (/console) in headless Chromium', () => {
   });
 });
 
+describe('web console with more jobs than a page (API only: the jobs stay queued)', () => {
+  let ctx: TestContext;
+  let browser: Browser;
+  let page: Page;
+  let token: string;
+  const listReads: string[] = [];
+  const updates: string[] = [];
+  const rows = () => page.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('li.job'), (li) => li.dataset.jobId));
+  /** Jobs submitted elsewhere (the CLI, another tab): a batch of `count`, oldest first. */
+  const batch = async (name: string, count: number): Promise<string[]> => {
+    const jobs = Array.from({ length: count }, (_, i) => ({ topic: `${name} ${i + 1}`, context: 'Queued, never rendered here.' }));
+    const created = await ctx.http().post('/api/v1/videos/batch').set('Authorization', `Bearer ${token}`).send({ name, jobs });
+    expect(created.status).toBe(201);
+    return (created.body.jobs as Array<{ job_id: string }>).map((job) => job.job_id);
+  };
+  let older: string[];
+
+  beforeAll(async () => {
+    ctx = await startTestApp({ APP_ROLE: 'api', MAX_ACTIVE_JOBS_PER_USER: '100' });
+    token = ctx.tokenFor('user_pager');
+    older = await batch('Older', 5);
+    await batch('Newer', 50);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    page.on('request', (r) => {
+      if (isListRead(r.url())) listReads.push(r.url());
+    });
+    page.on('websocket', (ws) =>
+      ws.on('framereceived', (frame) => {
+        if (typeof frame.payload === 'string' && frame.payload.includes('"job.update"')) updates.push(frame.payload);
+      }),
+    );
+    await page.goto(`${ctx.url}/console`);
+    await signIn(page, token);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await ctx?.close();
+  });
+
+  test('updates of jobs further down than the list shows read nothing; jobs created elsewhere come in by at most two reads', async () => {
+    await page.waitForFunction(() => document.querySelectorAll('li.job').length === 50);
+    const readsBefore = listReads.length;
+    for (const jobId of older) await ctx.http().post(`/api/v1/jobs/${jobId}/cancel`).set('Authorization', `Bearer ${token}`).expect(200);
+    for (const deadline = Date.now() + 10_000; older.some((id) => !updates.some((u) => u.includes(id) && u.includes('cancelled'))); await sleep(50)) {
+      if (Date.now() > deadline) throw new Error('the cancellations did not reach the page');
+    }
+    await sleep(300); // a read they started would have been sent by now
+    expect(listReads.length - readsBefore).toBe(0);
+
+    const fresh = await batch('Fresher', 3);
+    await page.waitForFunction((ids) => ids.every((id) => document.querySelector(`li[data-job-id="${id}"]`)), fresh);
+    expect(listReads.length - readsBefore).toBeLessThanOrEqual(2);
+    expect((await rows()).slice(0, 3).sort()).toEqual([...fresh].sort());
+  });
+
+  test('"Load more" follows next_cursor to the older jobs, in the order the API lists them, until there are no more', async () => {
+    await expect(page.locator('li.job').count()).resolves.toBe(50);
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('li.job').length === 58);
+    expect(listReads.some((url) => new URL(url).searchParams.has('cursor'))).toBe(true);
+    const all = await ctx.http().get('/api/v1/jobs?items_per_page=100').set('Authorization', `Bearer ${token}`);
+    expect(await rows()).toEqual((all.body.data as Array<{ job_id: string }>).map((job) => job.job_id));
+    await expect(page.getByRole('button', { name: 'Load more' }).isVisible()).resolves.toBe(false);
+    for (const jobId of older) await expect(page.locator(`li[data-job-id="${jobId}"]`).getAttribute('data-status')).resolves.toBe('cancelled');
+  });
+});
+
 describe('web console with Clerk sign-in configured', () => {
   const FRONTEND_API = 'clerk.console.example.test';
   let ctx: TestContext;

@@ -42,7 +42,12 @@ export class Api {
   constructor(private readonly token: TokenSource) {}
 
   me = () => this.call<{ user_id: string; is_admin: boolean }>('GET', '/api/v1/users/me');
-  jobs = () => this.call<{ data: Job[] }>('GET', '/api/v1/jobs?items_per_page=50');
+  /** A page of the user's jobs, newest first: the first, or the one after `cursor` (a page's next_cursor). */
+  jobs = (limit: number, cursor?: string) => {
+    const query = new URLSearchParams({ items_per_page: String(limit) });
+    if (cursor) query.set('cursor', cursor);
+    return this.call<{ data: Job[]; next_cursor: string | null }>('GET', `/api/v1/jobs?${query}`);
+  };
   /** The same key with the same request answers the job it created instead of creating another (API.md). */
   submit = (request: Record<string, unknown>, idempotencyKey: string) =>
     this.call<Job>('POST', '/api/v1/videos/generate', request, { 'Idempotency-Key': idempotencyKey });

@@ -85,14 +85,12 @@ async function open(session: Session): Promise<boolean> {
   byId('who').textContent = `Signed in as ${me.user_id}`;
 
   const player = new Player(api);
-  const jobs = new JobsView(byId<HTMLUListElement>('jobs'), byId('jobs-error'), api, {
+  const jobs = new JobsView(byId<HTMLUListElement>('jobs'), byId<HTMLButtonElement>('load-more'), byId('jobs-error'), api, {
     play: (job) => player.play(job),
     download: (job) => player.download(job),
   });
   const live = connectLive(session.token, session.renewable, {
-    update: (update) => {
-      if (!jobs.update(update)) void jobs.reload();
-    },
+    update: (update) => jobs.update(update),
     connected: () => void jobs.reload(),
     state: (text) => (byId('live').textContent = text),
     expired: () => showError(byId('jobs-error'), new Error('Your token expired: sign out and paste a new one.')),
