@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCliIfStale } from '../scripts/build-cli';
@@ -84,34 +84,64 @@ describe('vgs CLI (real child processes against the live service)', () => {
     completedId = id;
   });
 
-  test('download writes the verified file, resumes a partial one with Range, and knows a complete one', async () => {
+  test('download writes the verified file, resumes its own partial download, and never damages another file', async () => {
     const meta = (await ctx.http().get(`/api/v1/videos/jobs/${completedId}/metadata`).set('Authorization', `Bearer ${token}`)).body;
     const out = join(dir, 'sky.mp4');
+    // Where an unfinished download of this video waits to be resumed (README, CLI).
+    const partial = `${out}.${meta.checksum_sha256.slice(0, 12)}.part`;
     const fresh = await vgs(['download', completedId, '-o', out]);
     expect(fresh.code).toBe(0);
     expect(fresh.stdout).toMatch(new RegExp(`^${out} \\(\\d+\\.\\d (KiB|MiB), sha256 verified\\)\\n$`));
     expect(lines(fresh.stderr).at(-1)).toMatch(/^downloaded .+ \(100%\)$/);
     expect(statSync(out).size).toBe(meta.file_size);
     expect(sha256(out)).toBe(meta.checksum_sha256);
+    expect(existsSync(partial)).toBe(false);
 
+    // An interrupted download left half the video in its partial file.
+    const video = readFileSync(out);
     const half = Math.floor(meta.file_size / 2);
-    truncateSync(out, half);
+    writeFileSync(partial, video.subarray(0, half));
+    rmSync(out);
     const resumed = await vgs(['download', completedId, '-o', out]);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain(', resumed at ');
     expect(lines(resumed.stderr)[0]).toMatch(/^downloaded .+ \((49|50)%\)$/);
     expect(sha256(out)).toBe(meta.checksum_sha256);
+    expect(existsSync(partial)).toBe(false);
 
     const again = await vgs(['download', completedId, '-o', out]);
     expect(again.stdout).toContain(', already complete, sha256 verified');
 
-    // Not the video's bytes (same length): the check says so, and --restart replaces them.
-    writeFileSync(out, Buffer.alloc(meta.file_size));
+    // A file that is not this video (shorter, longer, or the same length) is left as it is, unless --force.
+    for (const other of [Buffer.from('my notes\n'), Buffer.alloc(meta.file_size + 10, 1), Buffer.alloc(meta.file_size)]) {
+      writeFileSync(out, other);
+      const refused = await vgs(['download', completedId, '-o', out]);
+      expect(refused.code).toBe(1);
+      expect(lines(refused.stderr)).toEqual([`vgs: ${out} exists and is not this video; --force replaces it`]);
+      expect(readFileSync(out).equals(other)).toBe(true);
+    }
+    expect((await vgs(['download', completedId, '-o', out, '--force'])).code).toBe(0);
+    expect(sha256(out)).toBe(meta.checksum_sha256);
+
+    // A partial file gone bad: the SHA-256 check says so, and --restart starts it over.
+    writeFileSync(partial, Buffer.alloc(half));
+    rmSync(out);
     const corrupt = await vgs(['download', completedId, '-o', out]);
     expect(corrupt.code).toBe(1);
-    expect(lines(corrupt.stderr)).toEqual([expect.stringMatching(/^vgs: .+ does not match the video's SHA-256 .+--restart$/)]);
+    expect(lines(corrupt.stderr).at(-1)).toMatch(/^vgs: .+\.part does not match the video's SHA-256 .+--restart$/);
+    expect(existsSync(out)).toBe(false);
     expect((await vgs(['download', completedId, '-o', out, '--restart'])).code).toBe(0);
     expect(sha256(out)).toBe(meta.checksum_sha256);
+
+    // The output path is checked before any transfer: one line, nothing written.
+    for (const [target, why] of [
+      [dir, `${dir} is a directory; name a file`],
+      [join(dir, 'missing', 'x.mp4'), `no such directory: ${join(dir, 'missing')}`],
+    ]) {
+      const r = await vgs(['download', completedId, '-o', target]);
+      expect(r).toEqual({ code: 1, stdout: '', stderr: `vgs: ${why}\n` });
+    }
+    expect(readdirSync(dir).sort()).toEqual(['sky.mp4']);
   });
 
   test('logs --follow prints every line of the job; list shows the jobs as a table, filtered, paged', async () => {

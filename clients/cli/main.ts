@@ -109,11 +109,12 @@ program
 
 program
   .command('download')
-  .description('Download a completed job’s video (resumes a partial file; checked against its SHA-256).')
+  .description('Download a completed job’s video (resumes its own partial download; checked against its SHA-256).')
   .argument('<job>', 'job id')
   .option('-o, --output <file>', 'where to write it (default: the service’s file name)')
-  .option('--restart', 'ignore a partial file and download from the start')
-  .action(async (jobId: string, opts: { output?: string; restart?: boolean }) => {
+  .option('--restart', 'ignore a partial download of this video and start from the beginning')
+  .option('--force', 'replace an existing file that is not this video')
+  .action(async (jobId: string, opts: { output?: string; restart?: boolean; force?: boolean }) => {
     const result = await downloadJobVideo(client(), jobId, opts);
     const how = result.resumedFrom === result.size ? ', already complete' : result.resumedFrom > 0 ? `, resumed at ${formatBytes(result.resumedFrom)}` : '';
     process.stdout.write(`${result.path} (${formatBytes(result.size)}${how}, sha256 verified)\n`);
