@@ -164,8 +164,13 @@ describe('vgs CLI (real child processes against the live service)', () => {
     ]);
     const filtered = JSON.parse((await vgs(['list', '--status', 'completed', '--oldest-first', '--json'])).stdout);
     expect(filtered.data.map((j: any) => j.job_id)).toEqual([completedId, running]);
-    const paged = await vgs(['list', '--limit', '1']);
-    expect(lines(paged.stdout).at(-1)).toMatch(/^1 of 2 jobs; more: vgs list --cursor \S+$/);
+    // The hint for the next page keeps the filters, order and page size: following it gives that page.
+    const paged = await vgs(['list', '--limit', '1', '--oldest-first', '--status', 'completed']);
+    expect(lines(paged.stdout)[1]).toMatch(new RegExp(`^${completedId}\\s`));
+    const hint = /^1 of 2 jobs; more: vgs (.+)$/.exec(lines(paged.stdout).at(-1) ?? '')?.[1] ?? '';
+    expect(hint).toMatch(/^list --status completed --oldest-first --limit 1 --cursor \S+$/);
+    const next = await vgs(hint.split(' '));
+    expect(lines(next.stdout).slice(1)).toEqual([expect.stringMatching(new RegExp(`^${running}\\s`)), '1 of 2 jobs']);
   });
 
   test('on a terminal, watch draws a live progress bar with the stage', async () => {

@@ -22,6 +22,7 @@ const EXIT_CANCELLED = 3;
 const QUALITIES = ['low', 'medium', 'high', 'ultra'];
 const PRIORITIES = ['low', 'normal', 'high'];
 const STATUSES = ['queued', 'processing', 'completed', 'failed', 'cancelled'];
+const LIST_LIMIT = 20;
 
 interface GlobalOptions {
   url: string;
@@ -128,7 +129,7 @@ program
   .option('--created-after <time>', 'only jobs created at or after this ISO 8601 time')
   .option('--created-before <time>', 'only jobs created at or before this ISO 8601 time')
   .option('--oldest-first', 'oldest first')
-  .option('--limit <n>', 'jobs per page (1–100)', positiveInt, 20)
+  .option('--limit <n>', 'jobs per page (1–100)', positiveInt, LIST_LIMIT)
   .option('--page <n>', 'page number', positiveInt)
   .option('--cursor <cursor>', 'the page after this cursor (printed under a page that has more)')
   .option('--json', 'print the page as JSON')
@@ -157,7 +158,18 @@ program
       truncate(job.configuration.topic, 40),
     ]);
     process.stdout.write(`${table(['JOB', 'STATUS', 'PROGRESS', 'STAGE', 'CREATED', 'TOPIC'], rows)}\n`);
-    const more = page.next_cursor ? `; more: vgs list --cursor ${page.next_cursor}` : '';
+    // The next page of the same listing: its filters, order and size again, after the cursor.
+    const again: Array<[string, string | boolean | undefined]> = [
+      ['--status', opts.status],
+      ['--batch', opts.batch],
+      ['--created-after', opts.createdAfter],
+      ['--created-before', opts.createdBefore],
+      ['--oldest-first', opts.oldestFirst],
+      ['--limit', opts.limit === LIST_LIMIT ? undefined : String(opts.limit)],
+      ['--cursor', page.next_cursor ?? undefined],
+    ];
+    const args = again.flatMap(([flag, value]) => (value === true ? [flag] : value ? [flag, shellWord(value)] : []));
+    const more = page.next_cursor ? `; more: vgs list ${args.join(' ')}` : '';
     process.stdout.write(`${page.data.length} of ${page.total_count} jobs${more}\n`);
   });
 
@@ -241,6 +253,11 @@ function firstAndLastLine(message: string): string {
 
 function camel(field: string): string {
   return field.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** `value` as one word of a shell command line, quoted only when it has to be. */
+function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 function truncate(text: string, max: number): string {
