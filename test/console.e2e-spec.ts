@@ -392,6 +392,35 @@ describe('web console (/console) in headless Chromium', () => {
     process.stdout.write(`console screenshot: ${screenshot}\n`);
   });
 
+  test('fits a 360 px screen, and a 300-character topic without spaces wraps: no horizontal scrolling, every button in view', async () => {
+    const topic = 'Supercalifragilisticexpialidocious'.repeat(9).slice(0, 300);
+    const created = await ctx
+      .http()
+      .post('/api/v1/videos/generate')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ topic, context: 'A topic with nowhere to break.', quality: 'low' });
+    expect(created.status).toBe(201);
+    await ctx.http().post(`/api/v1/jobs/${created.body.job_id}/cancel`).set('Authorization', `Bearer ${token}`).expect(200);
+    await page.waitForFunction((id) => document.querySelector(`li[data-job-id="${id}"]`)?.getAttribute('data-status') === 'cancelled', created.body.job_id);
+    const layout = () =>
+      page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        buttonsOutside: Array.from(document.querySelectorAll('li.job button'))
+          .filter((b) => b.getBoundingClientRect().left < 0 || b.getBoundingClientRect().right > window.innerWidth)
+          .map((b) => b.textContent),
+      }));
+    try {
+      for (const width of [1280, 360]) {
+        await page.setViewportSize({ width, height: 900 });
+        const shown = await layout();
+        expect([width, shown.buttonsOutside]).toEqual([width, []]);
+        expect(shown.scrollWidth).toBeLessThanOrEqual(width);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1200, height: 1100 });
+    }
+  });
+
   test('no console errors, no CSP violations, no request to another origin, no token in any URL', () => {
     expect(watched.errors).toEqual([]);
     expect(watched.violations).toEqual([]);
