@@ -1,11 +1,13 @@
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCliIfStale } from '../scripts/build-cli';
 import { freePort } from './support/redis-server';
-import { startTestApp, TestContext } from './support/test-app';
+import { AZP, startTestApp, TestContext } from './support/test-app';
 
 const ROOT = join(__dirname, '..');
 // The built CLI, what the package's `vgs` bin runs (rebuilt first when clients/ changed).
@@ -22,21 +24,29 @@ interface Run {
 
 /**
  * Runs a command as a real child process (the CLI's environment only: no VGS_* of the machine running the tests);
- * `onStderr` sees its stderr so far as it grows.
+ * `onOutput` sees its output so far as it grows, with the child (to type into its stdin when `stdin` is 'pipe').
  */
-function run(command: string, args: string[], env: Record<string, string>, onStderr?: (stderr: string) => void): Promise<Run> {
+function run(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  onOutput?: (output: { stdout: string; stderr: string }, child: ChildProcess) => void,
+  stdin: 'ignore' | 'pipe' = 'ignore',
+): Promise<Run> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VGS_'))) as Record<string, string>;
-  const child = spawn(command, args, { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => {
-    stderr += c.toString();
-    onStderr?.(stderr);
+  const child = spawn(command, args, { cwd: ROOT, env: { ...base, ...env }, stdio: [stdin, 'pipe', 'pipe'] });
+  const output = { stdout: '', stderr: '' };
+  child.stdout?.on('data', (c: Buffer) => {
+    output.stdout += c.toString();
+    onOutput?.(output, child);
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    output.stderr += c.toString();
+    onOutput?.(output, child);
   });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code, ...output }));
   });
 }
 
@@ -237,7 +247,7 @@ describe('vgs with queued jobs (an API process with no worker: they stay queued)
       // opened after the cancellation starts from it).
       let shown!: () => void;
       const queuedShown = new Promise<void>((resolve) => (shown = resolve));
-      const watching = run(process.execPath, [...CLI, 'watch', id], env, (stderr) => stderr.includes('status=queued') && shown());
+      const watching = run(process.execPath, [...CLI, 'watch', id], env, ({ stderr }) => stderr.includes('status=queued') && shown());
       let followEnded = false;
       const following = run(process.execPath, [...CLI, 'logs', id, '--follow'], env).finally(() => (followEnded = true));
       await queuedShown;
@@ -261,6 +271,29 @@ describe('vgs with queued jobs (an API process with no worker: they stay queued)
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  const submitQueued = async (topic: string) =>
+    lines((await run(process.execPath, [...CLI, 'submit', '--topic', topic, '--context', CONTEXT, '--quality', 'low'], env)).stdout)[0];
+
+  test('a token that expires meanwhile: watch ends by the job’s last update; logs --follow says the token expired and what to use instead', async () => {
+    const id = await submitQueued('outlives its token');
+    // Expired a second ago, so accepted 4 s more: the service allows Clerk's 5 s of clock skew.
+    const now = Math.floor(Date.now() / 1000);
+    const shortLived = { ...env, VGS_TOKEN: ctx.issuer.token({ sub: 'user_cli_queued', azp: AZP }, { issuedAt: now - 60, expiresInSeconds: 59 }) };
+    let shown!: () => void;
+    const queuedShown = new Promise<void>((resolve) => (shown = resolve));
+    const watching = run(process.execPath, [...CLI, 'watch', id], shortLived, ({ stderr }) => stderr.includes('status=queued') && shown());
+    // Polls the job every second: stops when the token is refused.
+    const logs = await run(process.execPath, [...CLI, 'logs', id, '--follow'], shortLived);
+    await queuedShown;
+    // The token is refused by now; the job ends, and watch finishes by that update without asking again.
+    expect((await run(process.execPath, [...CLI, 'cancel', id], env)).code).toBe(0);
+    const watched = await watching;
+    expect(logs.code).toBe(1);
+    expect(lines(logs.stderr)).toEqual([expect.stringMatching(/^vgs: the token expired at \S+Z \(UNAUTHORIZED\).*: .*API key.*VGS_API_KEY/)]);
+    expect(watched.code).toBe(3);
+    expect(lines(watched.stderr).at(-1)).toBe(`vgs: job ${id} cancelled`);
+  });
 });
 
 describe('vgs watch of a job that fails', () => {
@@ -280,5 +313,66 @@ describe('vgs watch of a job that fails', () => {
     const id = lines(r.stdout)[0];
     expect(lines(r.stdout)).toEqual([id]);
     expect(lines(r.stderr).at(-1)).toBe(`vgs: job ${id} failed: generator failed: ${process.execPath} exited with code 3: … Error: the model is unavailable (GENERATOR_FAILED)`);
+  });
+});
+
+describe('vgs against a stand-in that misbehaves as no test service can (dies mid-stream, answers with foreign pages)', () => {
+  const JOB_ID = '00000000-0000-4000-8000-00000000cafe';
+  const state = (status: string, error_message: string | null = null) => ({
+    job_id: JOB_ID,
+    status,
+    progress: status === 'completed' ? 100 : 0,
+    current_stage: null,
+    error_message,
+    error_code: null,
+    updated_at: new Date().toISOString(),
+    batch_id: null,
+  });
+
+  /**
+   * A server at a URL of its own: the job reads answer `job` (queued), and its event stream sends `events`, ending
+   * after a terminal one, when the server is gone as a service that shut down (connections cut on arrival).
+   * `streaming` resolves once the stream is open; kill() is a kill -9: open connections cut, then refused.
+   */
+  async function standIn(events: Array<ReturnType<typeof state>>, other?: (req: IncomingMessage, res: ServerResponse) => void) {
+    let gone = false;
+    let streamed!: () => void;
+    const streaming = new Promise<void>((resolve) => (streamed = resolve));
+    const server = createServer((req, res) => {
+      if (gone) return req.socket.destroy();
+      if (req.url === `/api/v1/jobs/${JOB_ID}`) return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(state('queued')));
+      if (req.url === `/api/v1/jobs/${JOB_ID}/events`) {
+        res.writeHead(200, { 'Content-Type': 'text/event-stream' }).write('retry: 3000\n\n');
+        for (const [n, event] of events.entries()) res.write(`id: 1-${n}\nevent: job.update\ndata: ${JSON.stringify(event)}\n\n`);
+        gone = events.some((e) => ['completed', 'failed', 'cancelled'].includes(e.status));
+        if (gone) res.end();
+        return streamed();
+      }
+      if (other) return other(req, res);
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const kill = () => {
+      server.close();
+      server.closeAllConnections();
+    };
+    return { url, kill, streaming, env: { VGS_URL: url, VGS_TOKEN: 'any' } };
+  }
+
+  test('a service that stops right after the job’s terminal update: watch exits by that update', async () => {
+    const completed = await standIn([state('queued'), state('completed')]);
+    const failed = await standIn([state('queued'), state('failed', 'the model is unavailable')]);
+    try {
+      expect(await run(process.execPath, [...CLI, 'watch', JOB_ID], completed.env)).toEqual(
+        expect.objectContaining({ code: 0, stdout: `${JOB_ID} completed\n` }),
+      );
+      const r = await run(process.execPath, [...CLI, 'watch', JOB_ID], failed.env);
+      expect(r.code).toBe(2);
+      expect(lines(r.stderr).at(-1)).toBe(`vgs: job ${JOB_ID} failed: the model is unavailable`);
+    } finally {
+      completed.kill();
+      failed.kill();
+    }
   });
 });
