@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 // Not the SDK's index: that also loads the Socket.IO helper, and socket.io-client is no runtime dependency of the
 // service's image, where `vgs` runs too.
-import { createVgsClient } from '../typescript/src/client';
+import { createVgsClient, VgsApiError } from '../typescript/src/client';
 import type { Client } from '../typescript/src/gen/client';
 import { cancelJob, deleteJob, generateVideo, getJob, getJobLogs, listJobs } from '../typescript/src/gen/sdk.gen';
 import type { ListJobsData, VideoGenerationRequestDto } from '../typescript/src/gen/types.gen';
@@ -218,7 +218,7 @@ async function watch(api: Client, jobId: string): Promise<number> {
   const { data: job } = await getJob({ client: api, path: { job_id: jobId }, throwOnError: true });
   const progress = jobProgress();
   const show = (state: JobState) => progress.update(state.progress, { status: state.status, stage: state.current_stage ?? '-' });
-  let last: JobState = job;
+  let last: JobState & { error_code?: string | null } = job;
   show(job);
   try {
     if (!isTerminal(job.status)) {
@@ -230,15 +230,18 @@ async function watch(api: Client, jobId: string): Promise<number> {
   } finally {
     progress.stop();
   }
-  // Read once more: updates carry no error code, and a stream also ends when its job is deleted (then this is 404).
-  const final = isTerminal(last.status) && last === job ? job : (await getJob({ client: api, path: { job_id: jobId }, throwOnError: true })).data;
+  // The stream ends with the job's terminal update, which is the outcome: no more requests, which could fail by
+  // now (the token expired meanwhile, the service stopped). It also ends when the job is deleted: then this is 404.
+  const final = isTerminal(last.status) ? last : (await getJob({ client: api, path: { job_id: jobId }, throwOnError: true })).data;
   if (final.status === 'completed') {
     process.stdout.write(`${jobId} completed\n`);
     return 0;
   }
   if (final.status === 'failed' || final.status === 'cancelled') {
     const why = final.error_message ? `: ${firstAndLastLine(final.error_message)}` : '';
-    const code = final.error_code ? ` (${final.error_code})` : '';
+    // An update carries no error code: asked for once, and left out if that read fails.
+    const errorCode = final.status === 'failed' && final.error_code === undefined ? (await getJob({ client: api, path: { job_id: jobId } })).data?.error_code : final.error_code;
+    const code = errorCode ? ` (${errorCode})` : '';
     process.stderr.write(`vgs: job ${jobId} ${final.status}${why}${code}\n`);
     return final.status === 'failed' ? EXIT_FAILED : EXIT_CANCELLED;
   }
@@ -264,7 +267,29 @@ function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/**
+ * A 401 once the token's `exp` has passed, said plainly with what lasts instead: Clerk session tokens live 60 s, less
+ * than a render, so a watch or follow outlives them (the service only says "Invalid or expired token").
+ */
+function expiredTokenLine(err: unknown): string | undefined {
+  const { token } = program.opts<GlobalOptions>();
+  const exp = token && err instanceof VgsApiError && err.status === 401 ? expiryOf(token) : undefined;
+  if (exp === undefined || exp > Date.now()) return undefined;
+  const at = new Date(exp).toISOString().replace('.000Z', 'Z');
+  return `vgs: the token expired at ${at} (UNAUTHORIZED): Clerk session tokens last 60 s; for a long watch or follow use an API key (--api-key or VGS_API_KEY, see the README's CLI section)`;
+}
+
+/** A JWT's `exp` in ms, read without verifying it (only to explain a refusal); undefined when it has none. */
+function expiryOf(token: string): number | undefined {
+  try {
+    const { exp } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { exp?: unknown };
+    return typeof exp === 'number' ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 program.parseAsync(process.argv).catch((err: unknown) => {
-  process.stderr.write(`${errorLine(err)}\n`);
+  process.stderr.write(`${expiredTokenLine(err) ?? errorLine(err)}\n`);
   process.exitCode = 1;
 });
