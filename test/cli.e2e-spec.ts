@@ -375,4 +375,17 @@ describe('vgs against a stand-in that misbehaves as no test service can (dies mi
       failed.kill();
     }
   });
+
+  test('a service killed mid-job: watch says it cannot reach it once the stream’s retries are spent', async () => {
+    const service = await standIn([state('queued')]);
+    const started = Date.now();
+    const watching = run(process.execPath, [...CLI, 'watch', JOB_ID], service.env);
+    await service.streaming;
+    service.kill();
+    const r = await watching;
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr)).toEqual([expect.stringMatching(/status=queued/), `vgs: cannot reach ${service.url}: ECONNREFUSED`]);
+    // Three retries 3 s apart (README, SDK), not the generated client's doubling delays (45 s).
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
 });

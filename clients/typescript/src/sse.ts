@@ -1,3 +1,4 @@
+import { VgsConnectionError } from './client';
 import type { Client } from './gen/client';
 import { getJob, streamJobEvents } from './gen/sdk.gen';
 import type { JobUpdateEvent } from './gen/types.gen';
@@ -14,9 +15,14 @@ export function isTerminal(status: JobUpdate['status']): boolean {
   return TERMINAL.has(status);
 }
 
+/** Tries of a dropped or refused stream in all: the first, then every 3 s (the service's `retry`) up to 3 more. */
+const STREAM_TRIES = 4;
+const RETRY_MAX_MS = 3000;
+
 /**
  * The job's updates over Server-Sent Events (`GET /api/v1/jobs/{job_id}/events`) until it ends; a dropped stream is
- * resumed with `Last-Event-ID`. A missing job or bad credentials reject with a `VgsApiError` before streaming.
+ * resumed with `Last-Event-ID`, up to 3 times 3 s apart. A missing job or bad credentials reject with a `VgsApiError`
+ * before streaming; a stream that cannot be resumed, with a `VgsApiError` or a `VgsConnectionError` saying why.
  */
 export async function* jobEvents(client: Client, jobId: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<JobUpdate> {
   // The stream reports an error answer only as "SSE failed: 404": ask once first, for the envelope.
@@ -26,7 +32,9 @@ export async function* jobEvents(client: Client, jobId: string, options: { signa
     client,
     path: { job_id: jobId },
     signal: options.signal,
-    sseMaxRetryAttempts: 5,
+    sseMaxRetryAttempts: STREAM_TRIES,
+    // The generated client doubles each wait (3, 6, 12, 24 s): 45 s of silence before a dead service is reported.
+    sseMaxRetryDelay: RETRY_MAX_MS,
     onSseError: (err) => (failure = err),
   });
   for await (const data of stream) {
@@ -35,5 +43,9 @@ export async function* jobEvents(client: Client, jobId: string, options: { signa
     yield data;
     if (isTerminal(data.status)) return;
   }
-  if (failure && !options.signal?.aborted) throw failure;
+  if (!failure || options.signal?.aborted) return;
+  // Ask once more, for the reason as an error answer (401 for an expired token, 404 for a deleted job) or a
+  // connection error; the stream itself gives only a fetch TypeError or "SSE failed: 401".
+  await getJob({ client, path: { job_id: jobId }, throwOnError: true });
+  throw new VgsConnectionError(client.getConfig().baseUrl ?? '', failure);
 }
