@@ -388,4 +388,27 @@ describe('vgs against a stand-in that misbehaves as no test service can (dies mi
     // Three retries 3 s apart (README, SDK), not the generated client's doubling delays (45 s).
     expect(Date.now() - started).toBeLessThan(20_000);
   });
+
+  test('an answer that is not the service’s (an HTML error page, an unexpected body) is one line naming the URL', async () => {
+    let answer: { status: number; type: string; body: string };
+    const service = await standIn([], (_req, res) => void res.writeHead(answer.status, { 'Content-Type': answer.type }).end(answer.body));
+    try {
+      const cases: Array<[typeof answer, string]> = [
+        [
+          { status: 404, type: 'text/html', body: `<!DOCTYPE html>\n<html>\n${'<p>Not Found</p>\n'.repeat(12)}</html>\n` },
+          `vgs: HTTP 404 from ${service.url}/api/v1/jobs: not a response of this service (text/html)`,
+        ],
+        [
+          { status: 200, type: 'application/json', body: '{"hello":"world"}' },
+          `vgs: HTTP 200 from ${service.url}/api/v1/jobs: not a response of this service (application/json)`,
+        ],
+      ];
+      for (const [given, line] of cases) {
+        answer = given;
+        expect(await run(process.execPath, [...CLI, 'list'], service.env)).toEqual({ code: 1, stdout: '', stderr: `${line}\n` });
+      }
+    } finally {
+      service.kill();
+    }
+  });
 });

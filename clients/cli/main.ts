@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 // Not the SDK's index: that also loads the Socket.IO helper, and socket.io-client is no runtime dependency of the
 // service's image, where `vgs` runs too.
-import { createVgsClient, VgsApiError } from '../typescript/src/client';
+import { createVgsClient, notThisService, VgsApiError } from '../typescript/src/client';
 import type { Client } from '../typescript/src/gen/client';
 import { cancelJob, deleteJob, generateVideo, getJob, getJobLogs, listJobs } from '../typescript/src/gen/sdk.gen';
 import type { ListJobsData, VideoGenerationRequestDto } from '../typescript/src/gen/types.gen';
@@ -144,7 +144,8 @@ program
       page: opts.page,
       cursor: opts.cursor,
     };
-    const { data: page } = await listJobs({ client: client(), query, throwOnError: true });
+    const { data: page, response } = await listJobs({ client: client(), query, throwOnError: true });
+    if (!Array.isArray(page?.data)) throw new Error(notThisService(response.status, response.url, response.headers));
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
       return;

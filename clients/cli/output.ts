@@ -75,8 +75,10 @@ export function table(header: string[], rows: string[][]): string {
 export function errorLine(err: unknown): string {
   if (err instanceof VgsApiError) {
     const fields = err.details.fields?.map((f) => `${f.field}: ${f.errors.join(', ')}`).join('; ');
-    const retry = err.retryAfter !== undefined ? `; retry after ${err.retryAfter}s` : '';
-    return `vgs: ${err.message} (${err.code}${retry})${fields ? `: ${fields}` : ''}`;
+    // HTTP_<status> is no code of the service's (an answer without its envelope), and the message says so already.
+    const code = err.code === `HTTP_${err.status}` ? [] : [err.code];
+    const about = [...code, ...(err.retryAfter !== undefined ? [`retry after ${err.retryAfter}s`] : [])].join('; ');
+    return `vgs: ${err.message}${about ? ` (${about})` : ''}${fields ? `: ${fields}` : ''}`;
   }
   return `vgs: ${err instanceof Error ? err.message : String(err)}`;
 }

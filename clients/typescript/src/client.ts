@@ -11,7 +11,10 @@ export interface VgsClientOptions {
   fetch?: typeof fetch;
 }
 
-/** An error answer of the service: its status and the error envelope's fields. */
+/**
+ * An error answer of the service: its status and the error envelope's fields. An answer without the envelope (a
+ * proxy's error page, another server at the URL) has the code `HTTP_<status>` and a message saying so.
+ */
 export class VgsApiError extends Error {
   override readonly name = 'VgsApiError';
   readonly code: string;
@@ -24,15 +27,30 @@ export class VgsApiError extends Error {
     readonly status: number,
     body: unknown,
     headers?: Headers,
+    url?: string,
   ) {
-    const envelope = (body as { error?: Partial<ErrorBody> } | null)?.error;
-    super(envelope?.message ?? (typeof body === 'string' && body ? body : `HTTP ${status}`));
+    const envelope = isEnvelope(body) ? body.error : undefined;
+    super(envelope?.message ?? notThisService(status, url, headers));
     this.code = envelope?.error_code ?? `HTTP_${status}`;
     this.details = envelope?.details ?? {};
     this.requestId = envelope?.request_id ?? headers?.get('x-request-id') ?? undefined;
     const retryAfter = Number(headers?.get('retry-after') ?? NaN);
     if (Number.isFinite(retryAfter)) this.retryAfter = retryAfter;
   }
+}
+
+function isEnvelope(body: unknown): body is { error: Partial<ErrorBody> & Pick<ErrorBody, 'message' | 'error_code'> } {
+  const error = (body as { error?: Partial<ErrorBody> } | null)?.error;
+  return typeof error?.message === 'string' && typeof error.error_code === 'string';
+}
+
+/**
+ * What to say of an answer that is not this service's, in one line whatever its body (an HTML page would be many).
+ * The URL without its query, which may carry a token (`access_token`).
+ */
+export function notThisService(status: number, url: string | undefined, headers: Headers | undefined): string {
+  const from = url ? ` from ${url.replace(/[?#].*$/, '')}` : '';
+  return `HTTP ${status}${from}: not a response of this service (${headers?.get('content-type')?.split(';')[0] || 'no content type'})`;
 }
 
 /** The service could not be reached at all (refused, DNS, TLS, reset). */
@@ -58,6 +76,8 @@ export function createVgsClient(options: VgsClientOptions): Client {
       auth: (scheme) => (scheme.type === 'http' ? options.token : options.apiKey),
     }),
   );
-  client.interceptors.error.use((error, response) => (response ? new VgsApiError(response.status, error, response.headers) : new VgsConnectionError(baseUrl, error)));
+  client.interceptors.error.use((error, response) =>
+    response ? new VgsApiError(response.status, error, response.headers, response.url) : new VgsConnectionError(baseUrl, error),
+  );
   return client;
 }
