@@ -294,6 +294,28 @@ describe('vgs with queued jobs (an API process with no worker: they stay queued)
     expect(watched.code).toBe(3);
     expect(lines(watched.stderr).at(-1)).toBe(`vgs: job ${id} cancelled`);
   });
+
+  test('Ctrl-C during watch on a terminal shows the cursor and turns line wrap back on, and exits 130', async () => {
+    const id = await submitQueued('interrupted');
+    const command = [process.execPath, ...CLI, 'watch', id].map((a) => `'${a}'`).join(' ');
+    let typed = false;
+    // Ctrl-C typed into the pseudo-terminal: its line discipline sends SIGINT, as in a person's shell.
+    const r = await run(
+      'script',
+      ['-qefc', command, '/dev/null'],
+      env,
+      ({ stdout }, child) => {
+        if (typed || !stdout.includes('| queued |')) return;
+        typed = true;
+        child.stdin?.write('\x03');
+      },
+      'pipe',
+    );
+    expect(r.code).toBe(130);
+    const afterBar = r.stdout.slice(r.stdout.lastIndexOf('\x1b[?25l'));
+    expect(afterBar).toContain('\x1b[?25h');
+    expect(afterBar).toContain('\x1b[?7h');
+  });
 });
 
 describe('vgs watch of a job that fails', () => {

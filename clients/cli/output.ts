@@ -1,4 +1,5 @@
 import { Presets, SingleBar } from 'cli-progress';
+import { constants } from 'node:os';
 import { VgsApiError } from '../typescript/src/client';
 
 /** Progress goes to stderr, so stdout carries only results (a job id, a table) for scripts to read. */
@@ -13,12 +14,9 @@ export interface Progress {
 /** The progress of a job (0–100) with its status and stage. */
 export function jobProgress(): Progress {
   if (progressStream.isTTY) {
-    const bar = new SingleBar(
-      { format: '{bar} {percentage}% | {status} | {stage}', stream: progressStream, hideCursor: true },
-      Presets.shades_classic,
-    );
+    const { bar, stop } = terminalBar('{bar} {percentage}% | {status} | {stage}');
     bar.start(100, 0, { status: 'queued', stage: '-' });
-    return { update: (value, payload) => bar.update(value, payload), stop: () => bar.stop() };
+    return { update: (value, payload) => bar.update(value, payload), stop };
   }
   let last = '';
   return {
@@ -34,12 +32,9 @@ export function jobProgress(): Progress {
 /** The progress of a transfer of `total` bytes that starts at `start` (a resumed download). */
 export function byteProgress(total: number, start: number): Progress {
   if (progressStream.isTTY) {
-    const bar = new SingleBar(
-      { format: '{bar} {percentage}% | {done} of {size} | {eta_formatted}', stream: progressStream, hideCursor: true },
-      Presets.shades_classic,
-    );
+    const { bar, stop } = terminalBar('{bar} {percentage}% | {done} of {size} | {eta_formatted}');
     bar.start(total, start, { done: formatBytes(start), size: formatBytes(total) });
-    return { update: (value) => bar.update(value, { done: formatBytes(value) }), stop: () => bar.stop() };
+    return { update: (value) => bar.update(value, { done: formatBytes(value) }), stop };
   }
   // Plain lines every tenth of the file: enough to see it move in a CI log without flooding it.
   let lastTenth = -1;
@@ -51,6 +46,24 @@ export function byteProgress(total: number, start: number): Progress {
   };
   line(start);
   return { update: line, stop: () => undefined };
+}
+
+/**
+ * A bar redrawn in place. It hides the cursor and turns line wrap off until stopped, so Ctrl-C or a kill stops it
+ * too (else the shell is left that way) and then exits as the signal would have: 128 + its number (130, 143).
+ */
+function terminalBar(format: string): { bar: SingleBar; stop: () => void } {
+  const bar = new SingleBar({ format, stream: progressStream, hideCursor: true }, Presets.shades_classic);
+  const onSignal = (signal: NodeJS.Signals) => {
+    bar.stop();
+    process.exit(128 + constants.signals[signal]);
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  const stop = () => {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    bar.stop();
+  };
+  return { bar, stop };
 }
 
 export function formatBytes(bytes: number): string {
