@@ -316,6 +316,15 @@ describe('vgs with queued jobs (an API process with no worker: they stay queued)
     expect(afterBar).toContain('\x1b[?25h');
     expect(afterBar).toContain('\x1b[?7h');
   });
+
+  test('list cuts a long topic by what a terminal shows: whole emoji, never half of one', async () => {
+    await submitQueued('🌈'.repeat(30));
+    const r = await run(process.execPath, [...CLI, 'list', '--limit', '1'], env);
+    expect(r.code).toBe(0);
+    // 40 columns: 19 emoji two columns wide, then the ellipsis.
+    expect(lines(r.stdout)[1]).toMatch(new RegExp(`\\s${'🌈'.repeat(19)}…$`, 'u'));
+    expect(r.stdout).not.toContain('\uFFFD');
+  });
 });
 
 describe('vgs watch of a job that fails', () => {

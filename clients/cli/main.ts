@@ -13,7 +13,7 @@ import { cancelJob, deleteJob, generateVideo, getJob, getJobLogs, listJobs } fro
 import type { ListJobsData, VideoGenerationRequestDto } from '../typescript/src/gen/types.gen';
 import { isTerminal, jobEvents, type JobState } from '../typescript/src/sse';
 import { downloadJobVideo } from './download';
-import { errorLine, formatBytes, jobProgress, table } from './output';
+import { errorLine, formatBytes, jobProgress, table, truncate } from './output';
 
 /** Exit codes of `watch` (and `submit --wait`) besides 0 (completed) and 1 (an error). */
 const EXIT_FAILED = 2;
@@ -262,10 +262,6 @@ function camel(field: string): string {
 /** `value` as one word of a shell command line, quoted only when it has to be. */
 function shellWord(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /**

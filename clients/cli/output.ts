@@ -78,10 +78,38 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(1)} ${units[unit]}`;
 }
 
-/** Rows under a header, each column as wide as its widest cell. */
+/** Rows under a header, each column as wide as its widest cell on a terminal. */
 export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows].map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
+  const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i]))));
+  const pad = (cell: string, i: number) => cell + ' '.repeat(widths[i] - displayWidth(cell));
+  return [header, ...rows].map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : pad(cell, i))).join('  ')).join('\n');
+}
+
+/** `text` in at most `max` terminal columns, cut between characters as a person sees them (never inside an emoji). */
+export function truncate(text: string, max: number): string {
+  if (displayWidth(text) <= max) return text;
+  let cut = '';
+  let width = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    width += columns(segment);
+    if (width > max - 1) break;
+    cut += segment;
+  }
+  return `${cut}…`;
+}
+
+const graphemes = new Intl.Segmenter();
+/** Emoji shown as emoji, and East Asian wide and fullwidth characters, take two columns of a terminal. */
+const WIDE = /\p{Emoji_Presentation}|\uFE0F|[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{20000}-\u{3FFFD}]/u;
+
+function columns(grapheme: string): number {
+  return WIDE.test(grapheme) ? 2 : 1;
+}
+
+function displayWidth(text: string): number {
+  let width = 0;
+  for (const { segment } of graphemes.segment(text)) width += columns(segment);
+  return width;
 }
 
 /** Any failure as one line: the envelope's message and code (and which fields, for a validation error). */
