@@ -325,6 +325,29 @@ describe('vgs with queued jobs (an API process with no worker: they stay queued)
     expect(lines(r.stdout)[1]).toMatch(new RegExp(`\\s${'🌈'.repeat(19)}…$`, 'u'));
     expect(r.stdout).not.toContain('\uFFFD');
   });
+
+  test('--file and @path read UTF-8 with or without a byte order mark, and refuse other encodings naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vgs-cli-'));
+    try {
+      const request = join(dir, 'request.json');
+      const context = join(dir, 'context.txt');
+      const latin1 = join(dir, 'latin1.txt');
+      writeFileSync(request, `\uFEFF${JSON.stringify({ topic: 'from a file with a BOM', quality: 'low' })}`);
+      writeFileSync(context, '\uFEFFCafé: sunlight scatters off air molecules.');
+      writeFileSync(latin1, Buffer.from('Café: sunlight scatters off air molecules.', 'latin1'));
+      const submitted = await run(process.execPath, [...CLI, 'submit', '--file', request, '--context', `@${context}`], env);
+      expect(submitted).toEqual({ code: 0, stdout: expect.stringMatching(/^[0-9a-f-]{36}\n$/), stderr: '' });
+      const stored = (await ctx.http().get(`/api/v1/jobs/${submitted.stdout.trim()}`).set('Authorization', `Bearer ${env.VGS_TOKEN}`)).body;
+      expect(stored.configuration).toEqual(expect.objectContaining({ topic: 'from a file with a BOM', context: 'Café: sunlight scatters off air molecules.' }));
+
+      const refused = await run(process.execPath, [...CLI, 'submit', '--topic', 't', '--context', `@${latin1}`], env);
+      expect(refused.code).toBe(1);
+      expect(lines(refused.stderr)).toEqual([expect.stringMatching(new RegExp(`^vgs: .*${latin1}.* is not UTF-8 text`))]);
+      expect(refused.stdout).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('vgs watch of a job that fails', () => {

@@ -44,15 +44,24 @@ function client(): Client {
   return createVgsClient({ baseUrl: url, token, apiKey });
 }
 
-/** A flag value, or the contents of the file it names as `@path`. */
+/** A flag value, or the contents of the file it names as `@path`: UTF-8 text, with or without a byte order mark. */
 function textOrFile(value: string): string {
-  return value.startsWith('@') ? readFileSync(value.slice(1), 'utf8') : value;
+  if (!value.startsWith('@')) return value;
+  const path = value.slice(1);
+  const bytes = readFileSync(path);
+  try {
+    // fatal: other encodings are refused instead of read as U+FFFD; the decoder drops a leading byte order mark.
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new InvalidArgumentError(`${path} is not UTF-8 text`);
+  }
 }
 
 function jsonObject(value: string): Record<string, unknown> {
+  const text = textOrFile(value);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(textOrFile(value));
+    parsed = JSON.parse(text);
   } catch (err) {
     throw new InvalidArgumentError(`not JSON: ${(err as Error).message}`);
   }
