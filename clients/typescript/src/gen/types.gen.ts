@@ -1702,6 +1702,10 @@ export type StreamJobEventsResponses = {
      * deleted, a last `job.deleted` event carries `{"job_id": "…"}`. Lines starting with `:` are heartbeats.
      */
     200: JobUpdateEvent;
+    /**
+     * Resumed after the job's terminal event: nothing is left to send
+     */
+    204: void;
 };
 
 export type StreamJobEventsResponse = StreamJobEventsResponses[keyof StreamJobEventsResponses];
