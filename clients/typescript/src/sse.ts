@@ -15,6 +15,10 @@ export function isTerminal(status: JobUpdate['status']): boolean {
   return TERMINAL.has(status);
 }
 
+function isUpdate(data: unknown): data is JobUpdate {
+  return typeof (data as Partial<JobUpdate> | undefined)?.status === 'string';
+}
+
 /** Tries of a dropped or refused stream in all: the first, then every 3 s (the service's `retry`) up to 3 more. */
 const STREAM_TRIES = 4;
 const RETRY_MAX_MS = 3000;
@@ -39,7 +43,7 @@ export async function* jobEvents(client: Client, jobId: string, options: { signa
   });
   for await (const data of stream) {
     // The last event of a deleted job (`job.deleted`) carries only its id.
-    if (typeof (data as Partial<JobUpdate>).status !== 'string') return;
+    if (!isUpdate(data)) return;
     yield data;
     if (isTerminal(data.status)) return;
   }
