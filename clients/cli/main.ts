@@ -24,6 +24,18 @@ const PRIORITIES = ['low', 'normal', 'high'];
 const STATUSES = ['queued', 'processing', 'completed', 'failed', 'cancelled'];
 const LIST_LIMIT = 20;
 
+interface ListOptions {
+  status?: string;
+  batch?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+  oldestFirst?: boolean;
+  limit: number;
+  page?: number;
+  cursor?: string;
+  json?: boolean;
+}
+
 interface GlobalOptions {
   url: string;
   token?: string;
@@ -142,7 +154,7 @@ program
   .option('--page <n>', 'page number', positiveInt)
   .option('--cursor <cursor>', 'the page after this cursor (printed under a page that has more)')
   .option('--json', 'print the page as JSON')
-  .action(async (opts: { status?: string; batch?: string; createdAfter?: string; createdBefore?: string; oldestFirst?: boolean; limit: number; page?: number; cursor?: string; json?: boolean }) => {
+  .action(async (opts: ListOptions) => {
     const query: ListJobsData['query'] = {
       status: opts.status as NonNullable<ListJobsData['query']>['status'],
       batch_id: opts.batch,
@@ -168,18 +180,7 @@ program
       truncate(job.configuration.topic, 40),
     ]);
     process.stdout.write(`${table(['JOB', 'STATUS', 'PROGRESS', 'STAGE', 'CREATED', 'TOPIC'], rows)}\n`);
-    // The next page of the same listing: its filters, order and size again, after the cursor.
-    const again: Array<[string, string | boolean | undefined]> = [
-      ['--status', opts.status],
-      ['--batch', opts.batch],
-      ['--created-after', opts.createdAfter],
-      ['--created-before', opts.createdBefore],
-      ['--oldest-first', opts.oldestFirst],
-      ['--limit', opts.limit === LIST_LIMIT ? undefined : String(opts.limit)],
-      ['--cursor', page.next_cursor ?? undefined],
-    ];
-    const args = again.flatMap(([flag, value]) => (value === true ? [flag] : value ? [flag, shellWord(value)] : []));
-    const more = page.next_cursor ? `; more: vgs list ${args.join(' ')}` : '';
+    const more = page.next_cursor ? `; more: ${nextPageCommand(opts, page.next_cursor)}` : '';
     process.stdout.write(`${page.data.length} of ${page.total_count} jobs${more}\n`);
   });
 
@@ -266,6 +267,20 @@ function firstAndLastLine(message: string): string {
 
 function camel(field: string): string {
   return field.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The command for the page after `cursor` of the same listing: its filters, order and size again. */
+function nextPageCommand(opts: ListOptions, cursor: string): string {
+  const flags: Array<[string, string | boolean | undefined]> = [
+    ['--status', opts.status],
+    ['--batch', opts.batch],
+    ['--created-after', opts.createdAfter],
+    ['--created-before', opts.createdBefore],
+    ['--oldest-first', opts.oldestFirst],
+    ['--limit', opts.limit === LIST_LIMIT ? undefined : String(opts.limit)],
+    ['--cursor', cursor],
+  ];
+  return ['vgs list', ...flags.flatMap(([flag, value]) => (value === true ? [flag] : value ? [flag, shellWord(value)] : []))].join(' ');
 }
 
 /** `value` as one word of a shell command line, quoted only when it has to be. */
