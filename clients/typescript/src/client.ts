@@ -53,7 +53,7 @@ export function notThisService(status: number, url: string | undefined, headers:
   return `HTTP ${status}${from}: not a response of this service (${headers?.get('content-type')?.split(';')[0] || 'no content type'})`;
 }
 
-/** The service could not be reached at all (refused, DNS, TLS, reset). */
+/** The service could not be reached (refused, DNS, TLS, reset), or the connection to it was lost for good. */
 export class VgsConnectionError extends Error {
   override readonly name = 'VgsConnectionError';
   constructor(baseUrl: string, cause: unknown) {
