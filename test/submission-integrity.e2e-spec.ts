@@ -85,6 +85,17 @@ describe('submission integrity', () => {
       expect((await waitForJob(ctx, token, retried.body.job_id, (j) => j.status === 'completed')).status).toBe('completed');
     });
 
+    test('a replayed Idempotency-Key answers the first status and body, not the job as it is now', async () => {
+      const token = ctx.tokenFor('user_replay');
+      const body = { topic: 'Replay', context: 'The first answer, again.', quality: 'low' };
+      const first = await submit(token, body, 'first-answer');
+      expect(first.status).toBe(201);
+      await waitForJob(ctx, token, first.body.job_id, (j) => j.status === 'completed');
+      const replay = await submit(token, body, 'first-answer');
+      expect([replay.status, replay.headers['idempotent-replayed']]).toEqual([201, 'true']);
+      expect(replay.body).toEqual(first.body);
+    });
+
     test('Idempotency-Keys are per user: a ":" in a user id or key cannot make two users share one', async () => {
       const one = await submit(ctx.tokenFor('org:team'), { topic: 'First', context: 'From org:team with key x.', quality: 'low' }, 'x');
       const two = await submit(ctx.tokenFor('org'), { topic: 'Second', context: 'From org with key team:x.', quality: 'low' }, 'team:x');

@@ -75,25 +75,29 @@ local function place_in_queue(fields, place, ranks, slots)
 end
 `;
 
-/** An Idempotency-Key's earlier use: nil when unused, else {'existing'|'conflict', id} by the body's hash. */
+/**
+ * An Idempotency-Key's earlier use: nil when unused, else {'existing', id, first ETA} or {'conflict', id} by the body's
+ * hash. A job's key keeps the ETA its first answer gave (the job's own is rewritten as it runs), so a replay can
+ * answer the same body; a batch's keeps none.
+ */
 const IDEMPOTENCY = `
 local function prior_use(key, bodyHash)
   if key == '' then return nil end
   local prior = redis.call('GET', key)
   if not prior then return nil end
   local p = cjson.decode(prior)
-  if p.body_hash == bodyHash then return {'existing', p.id} end
+  if p.body_hash == bodyHash then return {'existing', p.id, p.eta or ''} end
   return {'conflict', p.id}
 end
-local function remember_use(key, id, bodyHash, ttl)
-  if key ~= '' then redis.call('SET', key, cjson.encode({id = id, body_hash = bodyHash}), 'EX', ttl) end
+local function remember_use(key, id, bodyHash, ttl, eta)
+  if key ~= '' then redis.call('SET', key, cjson.encode({id = id, body_hash = bodyHash, eta = eta}), 'EX', ttl) end
 end
 `;
 
 /** KEYS: job hash[, idempotency key] (key count first). ARGV: prefix, fields JSON, max queue depth, idempotency TTL s, body
  * hash, max active jobs per user (0 = no limit), priority ranks JSON, fair-share slots.
- * Returns {"created"|"existing", job id, job hash's field/value pairs…} (a replayed job deleted since has no
- * pairs) | {"conflict", job id} | {"full", ""} | {"quota", active jobs}. */
+ * Returns {"created"|"existing", job id, first ETA ("" when created), job hash's field/value pairs…} (a replayed job
+ * deleted since has no pairs) | {"conflict", job id} | {"full", ""} | {"quota", active jobs}. */
 export const CREATE_JOB = `${EMIT}${INSERT}${FAIR_SHARE}${IDEMPOTENCY}
 local function with_record(reply)
   for _, v in ipairs(redis.call('HGETALL', ARGV[1] .. ':job:' .. reply[2])) do reply[#reply + 1] = v end
@@ -112,8 +116,8 @@ local active = active_jobs(prefix, fields['user_id'])
 if over_quota(active, 1, tonumber(ARGV[6])) then return {'quota', tostring(active)} end
 place_in_queue(fields, active + 1, cjson.decode(ARGV[7]), tonumber(ARGV[8]))
 insert_job(prefix, fields)
-remember_use(idem, fields['id'], ARGV[5], tonumber(ARGV[4]))
-return with_record({'created', fields['id']})
+remember_use(idem, fields['id'], ARGV[5], tonumber(ARGV[4]), fields['estimated_completion'])
+return with_record({'created', fields['id'], ''})
 `;
 
 /** A batch and all its jobs, or nothing. KEYS: batch hash[, idempotency key] (key count first). ARGV: prefix, batch fields

@@ -146,9 +146,11 @@ export class JobStore {
       this.config.maxQueueDepth,
       ...submissionArgs(this.config, input.idempotency?.bodyHash ?? ''),
     )) as string[];
-    // The script answers with the record itself (its hash as field/value pairs): no read back.
-    const [kind, value, ...pairs] = reply;
-    return readSubmissionReply([kind, value], () => Promise.resolve(parseJob(hashOf(pairs))));
+    // The script answers with the record itself (its hash as field/value pairs): no read back. A replay answers
+    // the record as the first answer showed it: the job as created, with that answer's ETA.
+    const [kind, value, firstEta, ...pairs] = reply;
+    const hash = hashOf(pairs);
+    return readSubmissionReply([kind, value], () => Promise.resolve(parseJob(kind === 'existing' ? asCreated(hash, firstEta) : hash)));
   }
 
   /** Lets the key be used again after its submission could not be carried out (only if it still names `id`). */
@@ -426,30 +428,41 @@ export class JobStore {
 }
 
 /** The hash of a job as it is created (queued, nothing run yet; its queue place is set by the script). */
+/** The fields of a job's hash that change after it is created, as they are then. */
+const CREATED_STATE = {
+  status: 'queued',
+  progress: '0',
+  current_stage: 'queued',
+  error_message: '',
+  error_code: '',
+  attempts: '0',
+  started_at: '',
+  completed_at: '',
+  video: '',
+};
+
 export function newJobFields(id: string, userId: string, configuration: JobConfiguration, eta: Date, batchId?: string, now = new Date()) {
   return {
+    ...CREATED_STATE,
     id,
     user_id: userId,
-    status: 'queued',
     job_type: 'video_generation',
     configuration: JSON.stringify(configuration),
-    progress: '0',
-    current_stage: 'queued',
-    error_message: '',
-    error_code: '',
     batch_id: batchId ?? '',
     priority: configuration.priority,
     queue_priority: '',
     queue_score: '',
-    attempts: '0',
     created_at: iso(now),
     created_ms: String(now.getTime()),
     updated_at: iso(now),
-    started_at: '',
-    completed_at: '',
     estimated_completion: iso(eta),
-    video: '',
   };
+}
+
+/** A job's hash as it was created (`eta`: the ETA it had then; none from a key older than this, then its current one). */
+function asCreated(hash: Record<string, string>, eta: string): Record<string, string> {
+  if (!hash.id) return hash; // deleted since
+  return { ...hash, ...CREATED_STATE, updated_at: hash.created_at, ...(eta ? { estimated_completion: eta } : {}) };
 }
 
 /** A flat [field, value, …] reply as a hash. */
