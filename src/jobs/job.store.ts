@@ -427,7 +427,6 @@ export class JobStore {
   }
 }
 
-/** The hash of a job as it is created (queued, nothing run yet; its queue place is set by the script). */
 /** The fields of a job's hash that change after it is created, as they are then. */
 const CREATED_STATE = {
   status: 'queued',
@@ -441,6 +440,7 @@ const CREATED_STATE = {
   video: '',
 };
 
+/** The hash of a job as it is created (queued, nothing run yet; its queue place is set by the script). */
 export function newJobFields(id: string, userId: string, configuration: JobConfiguration, eta: Date, batchId?: string, now = new Date()) {
   return {
     ...CREATED_STATE,
