@@ -1,9 +1,22 @@
 import { createApp } from './app.factory';
 import { AppConfig } from './config/app-config';
 
+/** After the renders' grace, how long closing the rest (connections, queues) may take before the process just exits. */
+const SHUTDOWN_CLOSE_MS = 10_000;
+
 async function bootstrap(): Promise<void> {
   const app = await createApp();
   const config = app.get(AppConfig);
+  // Closing waits on Redis (queues, connections); with Redis gone it would wait forever, and only an orchestrator's
+  // SIGKILL would end the process (a plain `kill`, as `npm run stop`, never would).
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      setTimeout(() => {
+        process.stderr.write(`shutdown did not finish within ${config.shutdownGraceMs + SHUTDOWN_CLOSE_MS} ms; exiting\n`);
+        process.exit(1);
+      }, config.shutdownGraceMs + SHUTDOWN_CLOSE_MS).unref();
+    });
+  }
   await app.listen(config.port, config.host);
 }
 

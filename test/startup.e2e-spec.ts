@@ -34,6 +34,16 @@ describe('start-up', () => {
     for (const name of ['REDIS_URL', 'WORKER_CONCURRENCY', 'APP_ROLE']) expect(message).toContain(name);
   });
 
+  test('SIGTERM after Redis went away still ends the process, SHUTDOWN_GRACE_MS and a margin later at most', async () => {
+    const own = await TestRedis.start();
+    const app = await AppProcess.start({ ...base, REDIS_URL: own.url, SHUTDOWN_GRACE_MS: '1000', APP_ROLE: 'all' }, await freePort());
+    await own.destroy(); // as `npm run stop` did: the service and its Redis stopped at once
+    const hung = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 30_000).unref());
+    const ended = await Promise.race([app.stop(), hung]);
+    if (ended === 'hung') app.child.kill('SIGKILL');
+    expect(ended).not.toBe('hung');
+  });
+
   test('production without Clerk keys refuses to start', async () => {
     const start = AppProcess.start({ ...base, NODE_ENV: 'production', CLERK_JWT_KEY: '' }, await freePort());
     await expect(start).rejects.toThrow(/CLERK_JWT_KEY/);
