@@ -1,5 +1,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import { constants } from 'node:os';
+// Columns a terminal gives a string (emoji and East Asian wide characters take two): cli-progress's own measure.
+import displayWidth from 'string-width';
 import { VgsApiError } from '../typescript/src/client';
 
 /** Progress goes to stderr, so stdout carries only results (a job id, a table) for scripts to read. */
@@ -91,7 +93,7 @@ export function truncate(text: string, max: number): string {
   let cut = '';
   let width = 0;
   for (const { segment } of graphemes.segment(text)) {
-    width += columns(segment);
+    width += displayWidth(segment);
     if (width > max - 1) break;
     cut += segment;
   }
@@ -99,18 +101,6 @@ export function truncate(text: string, max: number): string {
 }
 
 const graphemes = new Intl.Segmenter();
-/** Emoji shown as emoji, and East Asian wide and fullwidth characters, take two columns of a terminal. */
-const WIDE = /\p{Emoji_Presentation}|\uFE0F|[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{20000}-\u{3FFFD}]/u;
-
-function columns(grapheme: string): number {
-  return WIDE.test(grapheme) ? 2 : 1;
-}
-
-function displayWidth(text: string): number {
-  let width = 0;
-  for (const { segment } of graphemes.segment(text)) width += columns(segment);
-  return width;
-}
 
 /** Any failure as one line: the envelope's message and code (and which fields, for a validation error). */
 export function errorLine(err: unknown): string {

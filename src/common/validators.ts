@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsDate, isISO8601, registerDecorator, ValidateBy, ValidationArguments, ValidationOptions } from 'class-validator';
 
@@ -45,23 +46,21 @@ export const MaxItems = (max: number, options?: ValidationOptions) =>
  * whole, "abc" and a repeated parameter (an array) became NaN and were refused as "must not be greater than …".
  */
 export function QueryInteger(min: number, max: number, message?: string): PropertyDecorator {
-  const convert = Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value));
-  const check = ValidateBy({
-    name: 'queryInteger',
-    constraints: [min, max],
-    validator: {
-      validate: (value: unknown) => Number.isInteger(value) && (value as number) >= min && (value as number) <= max,
-      defaultMessage: ({ property, value }: ValidationArguments) => {
-        if (message) return message;
-        if (Array.isArray(value)) return `${property} must be given once, as a whole number`;
-        return Number.isInteger(value) ? `${property} must be between ${min} and ${max}` : `${property} must be a whole number`;
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value)),
+    ValidateBy({
+      name: 'queryInteger',
+      constraints: [min, max],
+      validator: {
+        validate: (value: unknown) => Number.isInteger(value) && (value as number) >= min && (value as number) <= max,
+        defaultMessage: ({ property, value }: ValidationArguments) => {
+          if (message) return message;
+          if (Array.isArray(value)) return `${property} must be given once, as a whole number`;
+          return Number.isInteger(value) ? `${property} must be between ${min} and ${max}` : `${property} must be a whole number`;
+        },
       },
-    },
-  });
-  return (target, property) => {
-    convert(target, property);
-    check(target, property);
-  };
+    }),
+  );
 }
 
 /**
@@ -69,12 +68,8 @@ export function QueryInteger(min: number, max: number, message?: string): Proper
  * "Dec 25 2030" and rolled 30 February over into March.
  */
 export function QueryDateTime(): PropertyDecorator {
-  const convert = Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && isISO8601(value, { strict: true, strictSeparator: true }) ? new Date(value) : value,
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' && isISO8601(value, { strict: true, strictSeparator: true }) ? new Date(value) : value)),
+    IsDate({ message: ({ property }: ValidationArguments) => `${property} must be an ISO 8601 date-time` }),
   );
-  const check = IsDate({ message: ({ property }: ValidationArguments) => `${property} must be an ISO 8601 date-time` });
-  return (target, property) => {
-    convert(target, property);
-    check(target, property);
-  };
 }
