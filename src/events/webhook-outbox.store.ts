@@ -51,8 +51,14 @@ export class WebhookOutboxStore {
   /** Entries never handed to any consumer, waiting up to `blockMs` for one. */
   async readNew(consumer: string, count: number, blockMs: number): Promise<OutboxEntry[]> {
     if (!this.blocking) {
-      // A blocking read waits on purpose: no command timeout (the shared client's would cut every BLOCK short).
-      this.blocking = duplicateClient(this.redis, { maxRetriesPerRequest: null, commandTimeout: undefined, connectionName: 'vgs-webhook-outbox' });
+      // A blocking read waits on purpose: no command timeout (the shared client's would cut every BLOCK short), and
+      // no auto-pipelining (a command queued behind a BLOCK would wait out the block).
+      this.blocking = duplicateClient(this.redis, {
+        maxRetriesPerRequest: null,
+        commandTimeout: undefined,
+        enableAutoPipelining: false,
+        connectionName: 'vgs-webhook-outbox',
+      });
       // An outage only delays the read (it waits for the reconnection); the shared client logs it.
       this.blocking.on('error', () => undefined);
     }

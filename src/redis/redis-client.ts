@@ -6,14 +6,15 @@ import type { RedisTarget } from './redis-options';
 export type RedisClient = Redis | Cluster;
 
 /**
- * A client of `target` with this connection's own `options` (name, retries, key prefix). On a cluster they apply
- * to every node's connection, except the retry strategy, which is the cluster's own.
+ * A client of `target` with this connection's own `options` (name, retries, key prefix, auto-pipelining). On a
+ * cluster they apply to every node's connection, except the retry strategy and auto-pipelining, the cluster's own.
  */
 export function createRedisClient(target: RedisTarget, options: RedisOptions = {}): RedisClient {
   if (target.mode !== 'cluster') return new Redis({ ...target.options, ...options });
-  const { retryStrategy, keyPrefix, ...nodeOptions } = options;
+  const { retryStrategy, keyPrefix, enableAutoPipelining, ...nodeOptions } = options;
   return new Cluster(target.nodes, {
     keyPrefix,
+    enableAutoPipelining,
     clusterRetryStrategy: retryStrategy,
     redisOptions: { ...target.options, ...nodeOptions },
   });
@@ -22,9 +23,10 @@ export function createRedisClient(target: RedisTarget, options: RedisOptions = {
 /** A new connection to the same Redis as `client` (subscribers and blocking reads hold theirs), with `options` on top. */
 export function duplicateClient(client: RedisClient, options: RedisOptions): RedisClient {
   if (!(client instanceof Cluster)) return client.duplicate(options);
-  const { keyPrefix, ...nodeOptions } = options;
+  const { keyPrefix, enableAutoPipelining, ...nodeOptions } = options;
   return client.duplicate(undefined, {
     ...(keyPrefix === undefined ? {} : { keyPrefix }),
+    ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
     redisOptions: { ...client.options.redisOptions, ...nodeOptions },
   });
 }

@@ -31,6 +31,9 @@ class RedisCloser implements OnApplicationShutdown {
           maxRetriesPerRequest: 2,
           commandTimeout: config.redisCommandTimeoutMs,
           connectionName: `vgs-${config.role}`,
+          // Commands issued while the event loop handles one batch of I/O leave in one write: under load the
+          // socket writes, not Redis, were the largest cost of a status read.
+          enableAutoPipelining: true,
           retryStrategy: (times) => Math.min(times * 200, 2000),
         });
         client.on('error', (err: Error) => logger.warn(`redis: ${err.message}`));
