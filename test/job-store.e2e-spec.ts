@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { isAfterEventId } from '../src/jobs/job-events';
-import { JobConfiguration } from '../src/jobs/job.model';
+import { Job, JobConfiguration } from '../src/jobs/job.model';
 import { JobCursor, JobStore } from '../src/jobs/job.store';
 import { startTestApp, TestContext } from './support/test-app';
 
@@ -84,7 +84,20 @@ describe('job store transitions', () => {
     const processing = await store.list({ userId: 'user_store', status: 'processing', order: 'desc', offset: 0, limit: 100 });
     expect(cancelled.jobs.map((j) => j.id)).toContain(id);
     expect(processing.jobs.map((j) => j.id)).not.toContain(id);
-    expect((await store.getWithQueuePosition(id)).queuePosition).toBeNull();
+    expect((await store.getStatusWithQueuePosition(id)).queuePosition).toBeNull();
+  });
+
+  test("a status read answers the job's state as a whole read has it, without the configuration", async () => {
+    const stateOf = ({ id, userId, status, progress, currentStage, errorMessage, createdAt, updatedAt, completedAt, estimatedCompletion }: Job) =>
+      ({ id, userId, status, progress, currentStage, errorMessage, createdAt, updatedAt, completedAt, estimatedCompletion });
+    const { id, attempt } = await runningJob();
+    expect(await store.writeProgress(id, attempt, 40, 'rendering', new Date(Date.now() + 60_000))).toBe(true);
+    expect((await store.getStatusWithQueuePosition(id)).job).toEqual(stateOf((await store.get(id)) as Job));
+    expect((await store.fail(id, 'RENDER_FAILED', 'ffmpeg exited 1', attempt)).ok).toBe(true);
+    const failed = (await store.getStatusWithQueuePosition(id)).job;
+    expect(failed).toEqual(stateOf((await store.get(id)) as Job));
+    expect(failed).toEqual(expect.objectContaining({ status: 'failed', errorMessage: 'ffmpeg exited 1' }));
+    expect(await store.getStatusWithQueuePosition(randomUUID())).toEqual({ job: null, queuePosition: null });
   });
 
   test('creation answers with the stored record; a replay with the same key answers the same record', async () => {

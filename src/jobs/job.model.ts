@@ -80,6 +80,12 @@ export interface Job {
   video: VideoInfo | null;
 }
 
+/** What a status poll reads of a job: its owner and state, never its configuration or video. */
+export type JobStatusView = Pick<
+  Job,
+  'id' | 'userId' | 'status' | 'progress' | 'currentStage' | 'errorMessage' | 'createdAt' | 'updatedAt' | 'completedAt' | 'estimatedCompletion'
+>;
+
 export interface JobLogEntry {
   timestamp: string;
   level: 'debug' | 'info' | 'warn' | 'error';

@@ -8,7 +8,7 @@ import { RedisKeys } from '../redis/redis-keys';
 import { sourcesOf } from './job-state';
 import { CREATE_JOB, DELETE_JOB, LIST_JOBS, RELEASE_IDEMPOTENCY, START_ATTEMPT, TRANSITION_JOB, WRITE_PROGRESS } from './job-store.lua';
 import { isAfterEventId, JobUpdate, StoredJobEvent } from './job-events';
-import { FAIR_SHARE_SLOTS, Job, JobConfiguration, JobPriority, JOB_STATUSES, JobStatus, PRIORITY_RANK, TERMINAL_STATUSES, VideoInfo } from './job.model';
+import { FAIR_SHARE_SLOTS, Job, JobConfiguration, JobPriority, JOB_STATUSES, JobStatus, JobStatusView, PRIORITY_RANK, TERMINAL_STATUSES, VideoInfo } from './job.model';
 
 export const IDEMPOTENCY_TTL_S = 24 * 3600;
 
@@ -370,12 +370,15 @@ export class JobStore {
   }
 
   /**
-   * The job and, while it is queued, its 1-based place in the queue (priority, then age): one round trip, both
-   * commands sent before either reply (cheaper on this hot path than building a Pipeline object).
+   * A job's state (the fields a status poll answers, not the whole record: a request's context can be large) and,
+   * while it is queued, its 1-based place in the queue (priority, then age): both commands in one round trip.
    */
-  async getWithQueuePosition(id: string): Promise<{ job: Job | null; queuePosition: number | null }> {
-    const [hash, rank] = await Promise.all([this.redis.hgetall(this.jobKey(id)), this.redis.zrank(this.keys.key('queue', 'waiting'), id)]);
-    const job = parseJob(hash);
+  async getStatusWithQueuePosition(id: string): Promise<{ job: JobStatusView | null; queuePosition: number | null }> {
+    const [values, rank] = await Promise.all([
+      this.redis.hmget(this.jobKey(id), ...STATUS_FIELDS),
+      this.redis.zrank(this.keys.key('queue', 'waiting'), id),
+    ]);
+    const job = parseStatusView(values);
     return { job, queuePosition: job?.status === 'queued' && rank !== null ? Number(rank) + 1 : null };
   }
 
@@ -473,6 +476,25 @@ function hashOf(pairs: string[]): Record<string, string> {
 }
 
 const orNull = (v: string | undefined) => (v === undefined || v === '' ? null : v);
+
+const STATUS_FIELDS = ['id', 'user_id', 'status', 'progress', 'current_stage', 'error_message', 'created_at', 'updated_at', 'completed_at', 'estimated_completion'] as const;
+
+function parseStatusView(values: (string | null)[]): JobStatusView | null {
+  const [id, userId, status, progress, currentStage, errorMessage, createdAt, updatedAt, completedAt, estimatedCompletion] = values;
+  if (!id) return null;
+  return {
+    id,
+    userId: userId as string,
+    status: status as JobStatus,
+    progress: Number(progress ?? 0),
+    currentStage: orNull(currentStage ?? undefined),
+    errorMessage: orNull(errorMessage ?? undefined),
+    createdAt: createdAt as string,
+    updatedAt: updatedAt as string,
+    completedAt: orNull(completedAt ?? undefined),
+    estimatedCompletion: orNull(estimatedCompletion ?? undefined),
+  };
+}
 
 function parseJob(h: Record<string, string>): Job | null {
   if (!h || !h.id) return null;

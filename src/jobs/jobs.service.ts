@@ -7,7 +7,7 @@ import { StorageService } from '../files/storage.service';
 import { RenderQueue } from '../queue/render-queue.service';
 import { JobDto, JobLogsDto, toJobDto } from './dto/job.dto';
 import { ListJobsQuery, LogsQuery } from './dto/list-jobs.query';
-import { Job, TERMINAL_STATUSES } from './job.model';
+import { Job, JobStatusView, TERMINAL_STATUSES } from './job.model';
 import { JobLogStore } from './job-log.store';
 import { decodeJobCursor, encodeJobCursor, JobStore } from './job.store';
 
@@ -30,9 +30,9 @@ export class JobsService {
     return visibleTo(user, await this.store.get(jobId));
   }
 
-  /** requireJob, with the job's place in the queue read in the same round trip. */
-  async requireJobWithQueuePosition(user: AuthUser, jobId: string): Promise<{ job: Job; queuePosition: number | null }> {
-    const { job, queuePosition } = await this.store.getWithQueuePosition(jobId);
+  /** A visible job's state, with its place in the queue read in the same round trip. */
+  async requireStatusWithQueuePosition(user: AuthUser, jobId: string): Promise<{ job: JobStatusView; queuePosition: number | null }> {
+    const { job, queuePosition } = await this.store.getStatusWithQueuePosition(jobId);
     return { job: visibleTo(user, job), queuePosition };
   }
 
@@ -105,7 +105,7 @@ function cursorProblem(message: string): AppException {
   return validationException([{ field: 'cursor', errors: [message] }]);
 }
 
-function visibleTo(user: AuthUser, job: Job | null): Job {
+function visibleTo<T extends Pick<Job, 'userId'>>(user: AuthUser, job: T | null): T {
   if (!job || (job.userId !== user.userId && !user.isAdmin)) throw notFound('Job');
   return job;
 }

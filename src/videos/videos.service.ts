@@ -164,7 +164,7 @@ export class VideosService {
   }
 
   async status(user: AuthUser, jobId: string): Promise<JobStatusDto> {
-    const { job, queuePosition } = await this.jobs.requireJobWithQueuePosition(user, jobId);
+    const { job, queuePosition } = await this.jobs.requireStatusWithQueuePosition(user, jobId);
     return toJobStatusDto(job, queuePosition);
   }
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PageMeta } from '../../common/pagination';
 import type { GenerationInfo } from '../../pipeline/video-pipeline';
-import { Job, JOB_PRIORITIES, JOB_STATUSES, JobConfiguration, JobLogEntry } from '../job.model';
+import { Job, JOB_PRIORITIES, JOB_STATUSES, JobConfiguration, JobLogEntry, JobStatusView } from '../job.model';
 
 export const API_PREFIX = '/api/v1';
 const urls = (jobId: string) => ({
@@ -199,7 +199,7 @@ export function toJobDto(job: Job): JobDto {
   };
 }
 
-export function toJobStatusDto(job: Job, queuePosition: number | null): JobStatusDto {
+export function toJobStatusDto(job: JobStatusView, queuePosition: number | null): JobStatusDto {
   return {
     job_id: job.id,
     status: job.status,
