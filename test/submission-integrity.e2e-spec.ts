@@ -96,6 +96,22 @@ describe('submission integrity', () => {
       expect(replay.body).toEqual(first.body);
     });
 
+    test('a replayed batch Idempotency-Key answers the first body: its jobs as created, with their first ETAs', async () => {
+      const token = ctx.tokenFor('user_batch_replay');
+      const send = () =>
+        ctx.http().post('/api/v1/videos/batch').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', 'first-batch').send({
+          name: 'replayed',
+          jobs: [{ topic: 'One', context: 'Rendered before the retry.', quality: 'low' }, { topic: 'Two', context: 'Also rendered.', quality: 'low' }],
+        });
+      const first = await send();
+      expect(first.status).toBe(201);
+      expect(first.body.jobs.map((j: { status: string }) => j.status)).toEqual(['queued', 'queued']);
+      for (const job of first.body.jobs as Array<{ job_id: string }>) await waitForJob(ctx, token, job.job_id, (j) => j.status === 'completed');
+      const replay = await send();
+      expect([replay.status, replay.headers['idempotent-replayed']]).toEqual([201, 'true']);
+      expect(replay.body).toEqual(first.body);
+    });
+
     test('Idempotency-Keys are per user: a ":" in a user id or key cannot make two users share one', async () => {
       const one = await submit(ctx.tokenFor('org:team'), { topic: 'First', context: 'From org:team with key x.', quality: 'low' }, 'x');
       const two = await submit(ctx.tokenFor('org'), { topic: 'Second', context: 'From org with key team:x.', quality: 'low' }, 'team:x');

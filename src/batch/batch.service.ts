@@ -60,7 +60,8 @@ export class BatchService {
     await this.videos.enqueueOrFail(stored.jobs, () =>
       idempotencyKey ? this.store.releaseIdempotencyKey(user.userId, idempotencyKey, stored.id) : Promise.resolve(),
     );
-    return { batch: this.view(await this.requireBatch(user, stored.id)), replayed: false };
+    // The batch as stored, before any worker could take one of its jobs: the answer a replay repeats.
+    return { batch: this.view(stored), replayed: false };
   }
 
   async get(user: AuthUser, batchId: string): Promise<BatchDto> {

@@ -75,15 +75,22 @@ export class BatchStore {
       JSON.stringify(jobs),
       this.config.maxQueueDepth,
       ...submissionArgs(this.config, input.idempotency?.bodyHash ?? ''),
-    )) as [string, string];
-    return readSubmissionReply(reply, (id) => this.get(id));
+    )) as [string, string, string?];
+    // A replay answers the batch as the first answer showed it: its jobs as created, with that answer's ETAs.
+    const [kind, , firstEtas] = reply;
+    const etas = kind === 'existing' && firstEtas ? (JSON.parse(firstEtas) as Record<string, string>) : undefined;
+    return readSubmissionReply([reply[0], reply[1]], (id) => this.read(id, (ids) => (etas ? this.jobs.getManyAsCreated(ids, etas) : this.jobs.getMany(ids))));
   }
 
   async get(id: string): Promise<StoredBatch | null> {
+    return this.read(id, (ids) => this.jobs.getMany(ids));
+  }
+
+  private async read(id: string, jobsOf: (ids: string[]) => Promise<Job[]>): Promise<StoredBatch | null> {
     const h = await this.redis.hgetall(this.keys.key('batch', id));
     if (!h.id) return null;
     const jobIds = await this.redis.zrange(this.keys.key('batch', id, 'jobs'), 0, -1);
-    return { id: h.id, userId: h.user_id, name: h.name, createdAt: h.created_at, jobs: await this.jobs.getMany(jobIds) };
+    return { id: h.id, userId: h.user_id, name: h.name, createdAt: h.created_at, jobs: await jobsOf(jobIds) };
   }
 
   async list(userId: string, offset: number, limit: number): Promise<{ batches: StoredBatch[]; total: number }> {

@@ -77,8 +77,8 @@ end
 
 /**
  * An Idempotency-Key's earlier use: nil when unused, else {'existing', id, first ETA} or {'conflict', id} by the body's
- * hash. A job's key keeps the ETA its first answer gave (the job's own is rewritten as it runs), so a replay can
- * answer the same body; a batch's keeps none.
+ * hash. A job's key keeps the ETA its first answer gave (the job's own is rewritten as it runs), a batch's its jobs'
+ * (a JSON object of job id → ETA), so a replay can answer the same body.
  */
 const IDEMPOTENCY = `
 local function prior_use(key, bodyHash)
@@ -122,7 +122,8 @@ return with_record({'created', fields['id'], ''})
 
 /** A batch and all its jobs, or nothing. KEYS: batch hash[, idempotency key] (key count first). ARGV: prefix, batch fields
  * JSON, jobs' fields JSON array, max queue depth, idempotency TTL s, body hash, max active jobs per user,
- * priority ranks JSON, fair-share slots. Returns like CREATE_JOB, with the batch id. */
+ * priority ranks JSON, fair-share slots. Returns like CREATE_JOB, with the batch id and, for a replay, its jobs'
+ * first ETAs (JSON; "" from a key older than that), without the record. */
 export const CREATE_BATCH = `${EMIT}${INSERT}${FAIR_SHARE}${IDEMPOTENCY}
 local prefix = ARGV[1]
 local batch = cjson.decode(ARGV[2])
@@ -140,7 +141,9 @@ for i, fields in ipairs(jobs) do
   place_in_queue(fields, active + i, ranks, slots)
   insert_job(prefix, fields)
 end
-remember_use(idem, batch['id'], ARGV[6], tonumber(ARGV[5]))
+local etas = {}
+for _, fields in ipairs(jobs) do etas[fields['id']] = fields['estimated_completion'] end
+remember_use(idem, batch['id'], ARGV[6], tonumber(ARGV[5]), cjson.encode(etas))
 return {'created', batch['id']}
 `;
 

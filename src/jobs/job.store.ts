@@ -173,10 +173,20 @@ export class JobStore {
   }
 
   async getMany(ids: string[]): Promise<Job[]> {
+    return this.readMany(ids, (hash) => hash);
+  }
+
+  /** Jobs as a submission's first answer showed them: as created, each with the ETA it had then (by job id). */
+  async getManyAsCreated(ids: string[], firstEtas: Record<string, string>): Promise<Job[]> {
+    return this.readMany(ids, (hash) => asCreated(hash, firstEtas[hash.id] ?? ''));
+  }
+
+  /** The jobs of `ids` still stored, in that order, each hash seen through `view` first. */
+  private async readMany(ids: string[], view: (hash: Record<string, string>) => Record<string, string>): Promise<Job[]> {
     if (ids.length === 0) return [];
     const pipe = this.redis.pipeline();
     ids.forEach((id) => pipe.hgetall(this.jobKey(id)));
-    return (await execOrThrow<Record<string, string>>(pipe)).map(parseJob).filter((j): j is Job => j !== null);
+    return (await execOrThrow<Record<string, string>>(pipe)).map((hash) => parseJob(view(hash))).filter((j): j is Job => j !== null);
   }
 
   /** Moves a job to `to` if the state machine allows it from its current state (and, when given, in that attempt). */
