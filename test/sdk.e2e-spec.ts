@@ -18,6 +18,7 @@ import {
   JobUpdates,
   VgsApiError,
   VgsConnectionError,
+  VgsTimeoutError,
   type BatchUpdate,
   type Client,
   type JobState,
@@ -206,6 +207,21 @@ describe('TypeScript SDK (clients/typescript)', () => {
         const err = await rejectionWithin(10_000, updates.waitForJob(job.job_id));
         expect(err).toBeInstanceOf(VgsApiError);
         expect(err).toEqual(expect.objectContaining({ status: 401, code: 'UNAUTHORIZED', message: expect.stringMatching(/token expired/) }));
+      } finally {
+        updates.close();
+      }
+    });
+
+    test('its own timeoutMs rejects with a VgsTimeoutError naming the job and its last state seen', async () => {
+      const client = createVgsClient({ baseUrl: ctx.url, token: ctx.tokenFor('user_sdk_timeout') });
+      const { data: job } = await generateVideo({ client, body: { topic: 'never rendered', context: CONTEXT }, throwOnError: true });
+      const updates = await JobUpdates.connect(ctx.url, { token: ctx.tokenFor('user_sdk_timeout'), socket: { transports: ['websocket'] } });
+      try {
+        const err = await rejectionWithin(10_000, updates.waitForJob(job.job_id, { timeoutMs: 1500 }));
+        expect(err).toBeInstanceOf(VgsTimeoutError);
+        expect(err).toEqual(
+          expect.objectContaining({ jobId: job.job_id, timeoutMs: 1500, lastState: expect.objectContaining({ status: 'queued' }), message: `job ${job.job_id} did not end within 1500 ms (last seen queued)` }),
+        );
       } finally {
         updates.close();
       }

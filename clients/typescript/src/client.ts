@@ -62,6 +62,19 @@ export class VgsConnectionError extends Error {
   }
 }
 
+/** A wait that the caller bounded (`waitForJob`'s `timeoutMs`) ran out before the job ended. */
+export class VgsTimeoutError extends Error {
+  override readonly name = 'VgsTimeoutError';
+  constructor(
+    readonly jobId: string,
+    readonly timeoutMs: number,
+    /** The job's state when the wait ended, if any was seen. */
+    readonly lastState?: { status: string },
+  ) {
+    super(`job ${jobId} did not end within ${timeoutMs} ms${lastState ? ` (last seen ${lastState.status})` : ''}`);
+  }
+}
+
 /**
  * A client for the generated operations: `getJob({ client, path: { job_id } })`. Every failure is a `VgsApiError`
  * (an error answer) or a `VgsConnectionError`: returned as `error`, or thrown with `throwOnError: true`.

@@ -1,5 +1,5 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import { VgsApiError, VgsConnectionError } from './client';
+import { VgsApiError, VgsConnectionError, VgsTimeoutError } from './client';
 import type { BatchSummaryDto, JobStatusDto } from './gen/types.gen';
 import { isTerminal, type JobState, type JobUpdate } from './sse';
 
@@ -67,7 +67,8 @@ export class JobUpdates {
    * Resolves with the job's terminal state (completed, failed or cancelled), calling `onUpdate` on the way. Listens
    * before asking for the current status, so a job that ends between the two is not missed; asks again after a
    * reconnection, for what happened while away. Rejects with a 401 `VgsApiError` when the token expires first
-   * (the server then closes the socket), and with a `VgsConnectionError` when the socket closes for good otherwise.
+   * (the server then closes the socket), with a `VgsConnectionError` when the socket closes for good otherwise, and
+   * with a `VgsTimeoutError` when `timeoutMs` passes first.
    */
   waitForJob(jobId: string, options: { onUpdate?: (state: JobState) => void; timeoutMs?: number } = {}): Promise<JobState> {
     const { socket, baseUrl } = this;
@@ -81,7 +82,9 @@ export class JobUpdates {
         if (state) resolve(state);
         else reject(err);
       };
+      let lastState: JobState | undefined;
       const seen = (state: JobState) => {
+        lastState = state;
         options.onUpdate?.(state);
         if (isTerminal(state.status)) finish(state);
       };
@@ -111,10 +114,12 @@ export class JobUpdates {
       const reconnectFailed = () => finish(null, new VgsConnectionError(baseUrl, new Error('reconnection failed')));
       socket.io.on('reconnect_failed', reconnectFailed);
       stops.push(() => socket.io.off('reconnect_failed', reconnectFailed));
-      const timer = setTimeout(
-        () => finish(null, new Error(`job ${jobId} did not end within ${options.timeoutMs} ms`)),
-        options.timeoutMs ?? 2 ** 31 - 1,
-      );
+      // Node fires a timer longer than 2^31-1 ms at once: a longer bound (~24.8 days) is no bound.
+      const { timeoutMs } = options;
+      const timer =
+        timeoutMs === undefined || timeoutMs > 2 ** 31 - 1
+          ? undefined
+          : setTimeout(() => finish(null, new VgsTimeoutError(jobId, timeoutMs, lastState)), timeoutMs);
       ask();
     });
   }
