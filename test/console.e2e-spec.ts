@@ -132,6 +132,27 @@ describe('web console (/console) in headless Chromium', () => {
     }
   });
 
+  test('a token check the service cannot answer (503) keeps the token: the error is shown and a reload signs in', async () => {
+    const tab = await context.newPage();
+    try {
+      // Kept once, on the first load only: the reload below finds only what the console itself left.
+      await tab.addInitScript((kept) => {
+        if (sessionStorage.getItem('seeded')) return;
+        sessionStorage.setItem('seeded', '1');
+        sessionStorage.setItem('vgs-console-token', kept);
+      }, token);
+      const unavailable = { error: { error_code: 'SERVICE_UNAVAILABLE', message: 'Redis is unavailable; retry later', details: {}, request_id: 'r', timestamp: new Date().toISOString() } };
+      await tab.route('**/api/v1/users/me', (route) => route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify(unavailable) }), { times: 1 });
+      await tab.goto(`${ctx.url}/console`);
+      await tab.waitForFunction(() => /Redis is unavailable; retry later/.test(document.querySelector('#sign-in-error')?.textContent ?? ''));
+      await expect(tab.evaluate(() => sessionStorage.getItem('vgs-console-token'))).resolves.toBe(token);
+      await tab.reload();
+      await tab.waitForFunction(() => document.querySelector('#who')?.textContent === 'Signed in as user_console');
+    } finally {
+      await tab.close();
+    }
+  });
+
   test('"Use this token" pressed twice signs in once (one token check, one socket), also after signing out and in again', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.locator('#token-form textarea').waitFor(); // the page reloaded, signed out

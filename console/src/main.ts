@@ -64,8 +64,8 @@ async function showSignIn(settings: ConsoleSettings): Promise<void> {
 let signingIn = false;
 
 /**
- * The signed-in console: checks the token once (a bad one stays at sign-in, saying so), then jobs, live updates, the
- * form. Answers whether it opened.
+ * The signed-in console: checks the token once (a bad one stays at sign-in, saying so; one the service could not
+ * check is kept), then jobs, live updates, the form. Answers whether it opened.
  */
 async function open(session: Session): Promise<boolean> {
   if (signingIn) return false;
@@ -76,8 +76,10 @@ async function open(session: Session): Promise<boolean> {
     me = await api.me();
   } catch (error) {
     signingIn = false;
-    await session.signOut();
-    showError(signInError, error instanceof ApiError && error.status === 401 ? new Error('That token was not accepted (invalid or expired).') : error);
+    // Only a refused token ends the session: an unavailable service or a lost connection says so and keeps it.
+    const refused = error instanceof ApiError && error.status === 401;
+    if (refused) await session.signOut();
+    showError(signInError, refused ? new Error('That token was not accepted (invalid or expired).') : error);
     return false;
   }
   signInSection.hidden = true;
