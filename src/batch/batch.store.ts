@@ -77,9 +77,10 @@ export class BatchStore {
       ...submissionArgs(this.config, input.idempotency?.bodyHash ?? ''),
     )) as [string, string, string?];
     // A replay answers the batch as the first answer showed it: its jobs as created, with that answer's ETAs.
-    const [kind, , firstEtas] = reply;
+    const [kind, id, firstEtas] = reply;
     const etas = kind === 'existing' && firstEtas ? (JSON.parse(firstEtas) as Record<string, string>) : undefined;
-    return readSubmissionReply([reply[0], reply[1]], (id) => this.read(id, (ids) => (etas ? this.jobs.getManyAsCreated(ids, etas) : this.jobs.getMany(ids))));
+    const jobsOf = (ids: string[]) => (etas ? this.jobs.getManyAsCreated(ids, etas) : this.jobs.getMany(ids));
+    return readSubmissionReply([kind, id], (batchId) => this.read(batchId, jobsOf));
   }
 
   async get(id: string): Promise<StoredBatch | null> {

@@ -485,7 +485,7 @@ function hashOf(pairs: string[]): Record<string, string> {
   return hash;
 }
 
-const orNull = (v: string | undefined) => (v === undefined || v === '' ? null : v);
+const orNull = (v: string | null | undefined) => (v === undefined || v === null || v === '' ? null : v);
 
 const STATUS_FIELDS = ['id', 'user_id', 'status', 'progress', 'current_stage', 'error_message', 'created_at', 'updated_at', 'completed_at', 'estimated_completion'] as const;
 
@@ -497,12 +497,12 @@ function parseStatusView(values: (string | null)[]): JobStatusView | null {
     userId: userId as string,
     status: status as JobStatus,
     progress: Number(progress ?? 0),
-    currentStage: orNull(currentStage ?? undefined),
-    errorMessage: orNull(errorMessage ?? undefined),
+    currentStage: orNull(currentStage),
+    errorMessage: orNull(errorMessage),
     createdAt: createdAt as string,
     updatedAt: updatedAt as string,
-    completedAt: orNull(completedAt ?? undefined),
-    estimatedCompletion: orNull(estimatedCompletion ?? undefined),
+    completedAt: orNull(completedAt),
+    estimatedCompletion: orNull(estimatedCompletion),
   };
 }
 
