@@ -2,7 +2,7 @@ import { Cluster } from 'ioredis';
 import { createRedisClient, duplicateClient, RedisClient } from './redis-client';
 
 // ioredis reads auto-pipelining from a cluster's own options and ignores it among the nodes' options: passed the
-// wrong way it would silently be off on a cluster. Nothing listens on port 1: the clients connect nowhere.
+// wrong way it would silently be off on a cluster. lazyConnect: no client here opens a connection.
 describe('createRedisClient / duplicateClient', () => {
   const nodes = [{ host: '127.0.0.1', port: 1 }];
   const clients: RedisClient[] = [];
@@ -25,8 +25,9 @@ describe('createRedisClient / duplicateClient', () => {
   });
 
   test('cluster: auto-pipelining and the key prefix are the cluster\'s options, the rest go to every node', () => {
-    const client = kept(createRedisClient({ mode: 'cluster', nodes, options: {} }, { retryStrategy: () => null, enableAutoPipelining: true, keyPrefix: 'p:', connectionName: 'n' })) as Cluster;
-    expect(client.options).toEqual(expect.objectContaining({ enableAutoPipelining: true, keyPrefix: 'p:' }));
+    const client = kept(createRedisClient({ mode: 'cluster', nodes, options: {} }, { lazyConnect: true, enableAutoPipelining: true, keyPrefix: 'p:', connectionName: 'n' })) as Cluster;
+    expect(client.options).toEqual(expect.objectContaining({ enableAutoPipelining: true, keyPrefix: 'p:', lazyConnect: true }));
+    expect(client.status).toBe('wait');
     expect(client.options.redisOptions).toEqual(expect.objectContaining({ connectionName: 'n' }));
     expect(client.options.redisOptions).not.toHaveProperty('enableAutoPipelining');
 

@@ -7,14 +7,16 @@ export type RedisClient = Redis | Cluster;
 
 /**
  * A client of `target` with this connection's own `options` (name, retries, key prefix, auto-pipelining). On a
- * cluster they apply to every node's connection, except the retry strategy and auto-pipelining, the cluster's own.
+ * cluster they apply to every node's connection, except the retry strategy, auto-pipelining and lazyConnect, which
+ * are the cluster's own.
  */
 export function createRedisClient(target: RedisTarget, options: RedisOptions = {}): RedisClient {
   if (target.mode !== 'cluster') return new Redis({ ...target.options, ...options });
-  const { retryStrategy, keyPrefix, enableAutoPipelining, ...nodeOptions } = options;
+  const { retryStrategy, keyPrefix, enableAutoPipelining, lazyConnect, ...nodeOptions } = options;
   return new Cluster(target.nodes, {
     keyPrefix,
     enableAutoPipelining,
+    lazyConnect,
     clusterRetryStrategy: retryStrategy,
     redisOptions: { ...target.options, ...nodeOptions },
   });
