@@ -9,12 +9,13 @@ async function bootstrap(): Promise<void> {
   const config = app.get(AppConfig);
   // Closing waits on Redis (queues, connections); with Redis gone it would wait forever, and only an orchestrator's
   // SIGKILL would end the process (a plain `kill`, as `npm run stop`, never would).
+  const deadlineMs = config.shutdownGraceMs + SHUTDOWN_CLOSE_MS;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       setTimeout(() => {
-        process.stderr.write(`shutdown did not finish within ${config.shutdownGraceMs + SHUTDOWN_CLOSE_MS} ms; exiting\n`);
+        process.stderr.write(`shutdown did not finish within ${deadlineMs} ms; exiting\n`);
         process.exit(1);
-      }, config.shutdownGraceMs + SHUTDOWN_CLOSE_MS).unref();
+      }, deadlineMs).unref();
     });
   }
   await app.listen(config.port, config.host);

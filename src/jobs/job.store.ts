@@ -485,49 +485,47 @@ function hashOf(pairs: string[]): Record<string, string> {
   return hash;
 }
 
-const orNull = (v: string | null | undefined) => (v === undefined || v === null || v === '' ? null : v);
+const orNull = (v: string | undefined) => (v === undefined || v === '' ? null : v);
 
-const STATUS_FIELDS = ['id', 'user_id', 'status', 'progress', 'current_stage', 'error_message', 'created_at', 'updated_at', 'completed_at', 'estimated_completion'] as const;
+/** The hash fields a job's state is read from: all a status poll fetches. */
+const STATUS_FIELDS = ['id', 'user_id', 'status', 'progress', 'current_stage', 'error_message', 'created_at', 'updated_at', 'completed_at', 'estimated_completion'];
 
+/** HMGET's answer for STATUS_FIELDS (null for a field not there) as the job's state, or null for no job. */
 function parseStatusView(values: (string | null)[]): JobStatusView | null {
-  const [id, userId, status, progress, currentStage, errorMessage, createdAt, updatedAt, completedAt, estimatedCompletion] = values;
-  if (!id) return null;
+  const h: Record<string, string | undefined> = {};
+  STATUS_FIELDS.forEach((field, i) => (h[field] = values[i] ?? undefined));
+  return h.id ? parseState(h) : null;
+}
+
+/** A job's state from its hash's STATUS_FIELDS. */
+function parseState(h: Record<string, string | undefined>): JobStatusView {
   return {
-    id,
-    userId: userId as string,
-    status: status as JobStatus,
-    progress: Number(progress ?? 0),
-    currentStage: orNull(currentStage),
-    errorMessage: orNull(errorMessage),
-    createdAt: createdAt as string,
-    updatedAt: updatedAt as string,
-    completedAt: orNull(completedAt),
-    estimatedCompletion: orNull(estimatedCompletion),
+    id: h.id as string,
+    userId: h.user_id as string,
+    status: h.status as JobStatus,
+    progress: Number(h.progress ?? 0),
+    currentStage: orNull(h.current_stage),
+    errorMessage: orNull(h.error_message),
+    createdAt: h.created_at as string,
+    updatedAt: h.updated_at as string,
+    completedAt: orNull(h.completed_at),
+    estimatedCompletion: orNull(h.estimated_completion),
   };
 }
 
 function parseJob(h: Record<string, string>): Job | null {
   if (!h || !h.id) return null;
   return {
-    id: h.id,
-    userId: h.user_id,
-    status: h.status as JobStatus,
+    ...parseState(h),
     jobType: 'video_generation',
     configuration: JSON.parse(h.configuration) as JobConfiguration,
-    progress: Number(h.progress ?? 0),
-    currentStage: orNull(h.current_stage),
-    errorMessage: orNull(h.error_message),
     errorCode: orNull(h.error_code),
     batchId: orNull(h.batch_id),
     priority: h.priority as JobPriority,
     // Jobs stored before fair share kept no queue priority: their class's first place.
     queuePriority: Number(h.queue_priority) || PRIORITY_RANK[h.priority as JobPriority] * FAIR_SHARE_SLOTS + 1,
     attempts: Number(h.attempts ?? 0),
-    createdAt: h.created_at,
-    updatedAt: h.updated_at,
     startedAt: orNull(h.started_at),
-    completedAt: orNull(h.completed_at),
-    estimatedCompletion: orNull(h.estimated_completion),
     video: h.video ? (JSON.parse(h.video) as VideoInfo) : null,
   };
 }
