@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isTerminal, startTestApp, TestContext, waitForJob } from './support/test-app';
 
@@ -78,5 +79,25 @@ describe('external generator environment', () => {
     for (const secret of ['sk_test_service_secret', 'whsec_', 'llm-key-of-the-service', 'BEGIN PUBLIC KEY', ctx.redis.url]) {
       expect(everything).not.toContain(secret);
     }
+  });
+});
+
+/** A completed job's scratch is already gone: clients that see `completed` may count on the disk being free. */
+describe('external generator scratch', () => {
+  const SCRATCH_GENERATOR = join(__dirname, 'fixtures', 'scratch-heavy-generator.mjs');
+  let ctx: TestContext;
+
+  beforeAll(async () => {
+    ctx = await startTestApp({ APP_ROLE: 'all', PIPELINE: 'command', PIPELINE_COMMAND: `"${process.execPath}" "${SCRATCH_GENERATOR}"`, PIPELINE_TIMEOUT_S: '120' });
+  });
+  afterAll(() => ctx.close());
+
+  test('the work directory, with every file the generator left in it, is removed before the job reads completed', async () => {
+    const token = ctx.tokenFor('user_scratch');
+    const created = await ctx.http().post('/api/v1/videos/generate').set('Authorization', `Bearer ${token}`).send({ topic: 'Scratch', context: 'Frames on disk.', quality: 'low' });
+    expect(created.status).toBe(201);
+    const job = await waitForJob(ctx, token, created.body.job_id, isTerminal);
+    expect(job.status).toBe('completed');
+    expect(readdirSync(join(ctx.dataDir, 'storage', 'work'))).toEqual([]);
   });
 });

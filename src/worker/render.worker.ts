@@ -126,6 +126,13 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
     const reporter = new AttemptReporter(this.store, this.logStore, jobId, attempt, measured, () => abort.abort('job left processing'));
     const startedAt = Date.now();
     let workDir: string | undefined;
+    // The scratch goes before the job reads completed or failed: a client that sees either may count on the disk
+    // being free, and the next attempt may start on this worker at once.
+    const removeScratch = async (): Promise<void> => {
+      const dir = workDir;
+      workDir = undefined;
+      if (dir) await this.storage.removeWorkDir(dir);
+    };
     reporter.log('info', 'setup', `attempt ${attempt} started on worker ${this.config.workerName} (${this.pipeline.name} pipeline)`);
     try {
       await this.requireFreeDisk();
@@ -146,6 +153,7 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
       );
       await reporter.flush();
       const storageDir = await this.storage.keepOutputs(jobId, attempt, { video: result.file, thumbnail: result.thumbnail, captions: result.captions });
+      await removeScratch();
       const info = videoInfo(job, result, startedAt, storageDir);
       const outcome = await this.store.complete(jobId, attempt, info);
       if (!outcome.ok) {
@@ -158,11 +166,12 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
       reporter.log('info', 'completed', `video ready: ${result.metadata.width}x${result.metadata.height}, ${result.metadata.durationSeconds.toFixed(1)} s`);
       return 'completed';
     } catch (err) {
+      await removeScratch();
       return await this.handleFailure(bullJob, job, attempt, err, abort.signal, reporter);
     } finally {
       signal?.removeEventListener('abort', onAbort);
       await reporter.flush();
-      if (workDir) await this.storage.removeWorkDir(workDir);
+      await removeScratch();
     }
   }
 
