@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import {
@@ -226,6 +226,79 @@ describe('TypeScript SDK (clients/typescript)', () => {
         updates.close();
       }
     });
+
+    test('jobEvents resumes a stream that drops again and again, as long as each try gets through', async () => {
+      // A TCP relay to the service whose live connections the test cuts, as a flaky network or proxy would.
+      const live = new Set<Socket>();
+      let connections = 0;
+      const relay = createTcpServer((inbound) => {
+        connections += 1;
+        const outbound = connect(Number(new URL(ctx.url).port), '127.0.0.1');
+        for (const socket of [inbound, outbound]) {
+          live.add(socket);
+          socket.on('error', () => undefined).on('close', () => live.delete(socket));
+        }
+        inbound.pipe(outbound).pipe(inbound);
+      });
+      await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+      const token = ctx.tokenFor('user_sdk_sse_drops');
+      const direct = createVgsClient({ baseUrl: ctx.url, token });
+      const client = createVgsClient({ baseUrl: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`, token });
+      const { data: job } = await generateVideo({ client: direct, body: { topic: 'never rendered', context: CONTEXT }, throwOnError: true });
+      const seen: JobUpdate[] = [];
+      const streamed = (async () => {
+        for await (const update of jobEvents(client, job.job_id)) seen.push(update);
+      })();
+      streamed.catch(() => undefined); // awaited below; a failure before then fails the test there
+      try {
+        const until = async (what: string, done: () => boolean) => {
+          const deadline = Date.now() + 15_000;
+          while (!done()) {
+            if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        };
+        await until('the first event', () => seen.length === 1);
+        // More drops than a single outage may take (the first try and 3 more), each one resumed.
+        for (let drop = 1; drop <= 5; drop++) {
+          const before = connections;
+          await until('a stream to cut', () => live.size > 0);
+          for (const socket of live) socket.destroy();
+          await until(`resumption ${drop}`, () => connections > before && live.size > 0);
+        }
+        await new Promise((r) => setTimeout(r, 300)); // the last resumed stream is answered
+        await cancelJob({ client: direct, path: { job_id: job.job_id }, throwOnError: true });
+        await streamed;
+        // Resumed with Last-Event-ID: nothing repeated, nothing lost.
+        expect(seen.map((u) => u.status)).toEqual(['queued', 'cancelled']);
+      } finally {
+        for (const socket of live) socket.destroy();
+        relay.close();
+      }
+    }, 60_000);
+
+    test('jobEvents gives up with a VgsConnectionError once the service stays unreachable for 3 more tries', async () => {
+      const live = new Set<Socket>();
+      const relay = createTcpServer((inbound) => {
+        const outbound = connect(Number(new URL(ctx.url).port), '127.0.0.1');
+        live.add(inbound);
+        inbound.on('error', () => undefined).on('close', () => live.delete(inbound));
+        outbound.on('error', () => undefined);
+        inbound.pipe(outbound).pipe(inbound);
+      });
+      await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+      const token = ctx.tokenFor('user_sdk_sse_gone');
+      const client = createVgsClient({ baseUrl: url, token });
+      const { data: job } = await generateVideo({ client, body: { topic: 'never rendered', context: CONTEXT }, throwOnError: true });
+      const events = jobEvents(client, job.job_id);
+      expect((await events.next()).value).toEqual(expect.objectContaining({ status: 'queued' }));
+      relay.close();
+      for (const socket of live) socket.destroy();
+      const err = await rejectionWithin(20_000, events.next());
+      expect(err).toBeInstanceOf(VgsConnectionError);
+      expect((err as Error).message).toBe(`cannot reach ${url}: ECONNREFUSED`);
+    }, 30_000);
 
     test('a socket the server closes for another reason rejects with a VgsConnectionError', async () => {
       // A stand-in server: the real one closes a socket only when its token expires.
