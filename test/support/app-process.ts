@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { buildServiceIfStale } from '../../scripts/build-service';
 import { pollDelayMs } from './polling';
+import { killWithThisProcess } from './orphan-guard';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -34,6 +35,7 @@ export class AppProcess {
       env: { ...process.env, ...env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    killWithThisProcess(child);
     const app = new AppProcess(child, port, host);
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {

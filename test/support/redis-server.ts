@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { killWithThisProcess } from './orphan-guard';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -62,6 +63,7 @@ export class TestRedis {
 
   private async launch(): Promise<void> {
     this.process = spawn('redis-server', this.args, { stdio: 'ignore' });
+    killWithThisProcess(this.process);
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       const client = new Redis({ port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { killWithThisProcess } from './orphan-guard';
 import { freePort } from './redis-server';
 
 // The SDK's notice that its 2027 releases drop Node 20 says nothing about a test: keep it out of the output.
@@ -105,6 +106,7 @@ export class TestS3 {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.process = child;
+    killWithThisProcess(child);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const ready = new Promise<void>((resolve, reject) => {
