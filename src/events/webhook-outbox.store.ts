@@ -29,6 +29,8 @@ const GROUP = 'webhooks';
 export class WebhookOutboxStore {
   /** Blocking reads hold their connection: they get one of their own. */
   private blocking?: RedisClient;
+  /** Ends a read in flight when the reader closes (see closeReader). */
+  private endRead?: () => void;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
@@ -62,9 +64,11 @@ export class WebhookOutboxStore {
       // An outage only delays the read (it waits for the reconnection); the shared client logs it.
       this.blocking.on('error', () => undefined);
     }
-    const reply = (await this.blocking.xreadgroup(
-      'GROUP', GROUP, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.key, '>',
-    )) as [string, RawEntry[]][] | null;
+    const read = this.blocking.xreadgroup('GROUP', GROUP, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.key, '>') as Promise<
+      [string, RawEntry[]][] | null
+    >;
+    const closed = new Promise<null>((resolve) => (this.endRead = () => resolve(null)));
+    const reply = await Promise.race([read, closed]).finally(() => (this.endRead = undefined));
     return reply ? reply[0][1].map(parseEntry) : [];
   }
 
@@ -115,10 +119,13 @@ export class WebhookOutboxStore {
     }
   }
 
-  /** Ends a blocking read in progress (it rejects) and closes its connection. */
+  /** Ends a blocking read in progress and closes its connection. */
   closeReader(): void {
     this.blocking?.disconnect();
     this.blocking = undefined;
+    // A read waiting for a reconnection (Redis gone) is never settled by ioredis's disconnect: it ends here, empty.
+    // An entry it might have taken stays pending and is claimed again after OUTBOX_CLAIM_IDLE_MS.
+    this.endRead?.();
   }
 }
 

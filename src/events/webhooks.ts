@@ -21,6 +21,7 @@ import { AppConfig } from '../config/app-config';
 import { JobDto, toJobDto } from '../jobs/dto/job.dto';
 import { JobStore } from '../jobs/job.store';
 import { bullConnection } from '../queue/bullmq-connection';
+import { closeWorker } from '../queue/worker-shutdown';
 import { PreferencesStore, UserPreferences } from '../users/preferences.store';
 import { OutboxEntry, WebhookOutboxStore } from './webhook-outbox.store';
 import { RefusedTargetError, resolveWebhookTarget, WebhookTarget } from './webhook-target';
@@ -180,7 +181,7 @@ export class WebhookSender implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.worker?.close();
+    if (this.worker) await closeWorker(this.worker);
   }
 
   private async send(job: BullJob<WebhookDelivery>): Promise<void> {

@@ -7,6 +7,7 @@ import { StorageService } from '../files/storage.service';
 import { JobStore } from '../jobs/job.store';
 import { bullConnection } from '../queue/bullmq-connection';
 import { RenderQueue } from '../queue/render-queue.service';
+import { closeWorker } from '../queue/worker-shutdown';
 import { ServiceMetrics } from '../system/service-metrics';
 
 /** Housekeeping runs on a queue of their own, so a long render backlog never delays them. */
@@ -60,7 +61,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     clearTimeout(this.retry);
-    await this.worker?.close();
+    if (this.worker) await closeWorker(this.worker);
   }
 
   /** Upserts the schedule (or, with retention off, removes one an earlier configuration left). */

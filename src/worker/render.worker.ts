@@ -19,6 +19,7 @@ import {
 import { bullConnection } from '../queue/bullmq-connection';
 import { RENDER_QUEUE, RenderJobData } from '../queue/queue.constants';
 import { RenderQueue } from '../queue/render-queue.service';
+import { redisReachable } from '../queue/worker-shutdown';
 import { ServiceMetrics } from '../system/service-metrics';
 import { UploadAssets } from '../uploads/upload-assets';
 
@@ -96,6 +97,13 @@ export class RenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
     this.stopCancelSignals?.();
     const worker = this.worker;
     if (!worker) return;
+    if (!(await redisReachable(worker))) {
+      // Redis is gone: no render could record its outcome, and a graceful close would wait for it forever.
+      this.logger.warn('Redis is unreachable: interrupting running renders');
+      worker.cancelAllJobs('shutdown');
+      await worker.close(true);
+      return;
+    }
     const closing = worker.close();
     const graceful = await Promise.race([
       closing.then(() => true),
