@@ -7,8 +7,8 @@ const SHUTDOWN_CLOSE_MS = 10_000;
 async function bootstrap(): Promise<void> {
   const app = await createApp();
   const config = app.get(AppConfig);
-  // Closing waits on Redis (queues, connections); with Redis gone it would wait forever, and only an orchestrator's
-  // SIGKILL would end the process (a plain `kill`, as `npm run stop`, never would).
+  // A backstop: closing waits on Redis (queues, connections). The hooks close at once when Redis is gone, but should
+  // one ever hang, only an orchestrator's SIGKILL would end the process (a plain `kill`, as `npm run stop`, never would).
   const deadlineMs = config.shutdownGraceMs + SHUTDOWN_CLOSE_MS;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
