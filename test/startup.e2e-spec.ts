@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { buildServiceIfStale } from '../scripts/build-service';
 import { AppProcess } from './support/app-process';
 import { freePort, TestRedis } from './support/redis-server';
-import { testEnv } from './support/test-app';
+import { AZP, testEnv } from './support/test-app';
 import { TestIssuer } from './support/tokens';
 
 const ROOT = join(__dirname, '..');
@@ -16,11 +16,13 @@ describe('start-up', () => {
   let redis: TestRedis;
   let dataDir: string;
   let base: Record<string, string>;
+  let issuer: TestIssuer;
 
   beforeAll(async () => {
     redis = await TestRedis.start();
     dataDir = mkdtempSync(join(tmpdir(), 'vgs-startup-'));
-    base = testEnv(redis, new TestIssuer(), dataDir, { LOG_LEVEL: 'error' });
+    issuer = new TestIssuer();
+    base = testEnv(redis, issuer, dataDir, { LOG_LEVEL: 'error' });
   });
   afterAll(async () => {
     await redis.destroy();
@@ -44,6 +46,23 @@ describe('start-up', () => {
     expect(ended).not.toBe('hung');
     // Every shutdown hook finished and Nest ended the process by the signal, as with Redis up; the deadline would
     // have cut it off with exit code 1.
+    expect(app.logs).not.toContain('shutdown did not finish');
+    expect(ended).toBe('SIGTERM');
+  });
+
+  test('SIGTERM with a Server-Sent Events stream open ends the stream cleanly, and then the process', async () => {
+    const app = await AppProcess.start({ ...base, APP_ROLE: 'api', SHUTDOWN_GRACE_MS: '1000' }, await freePort());
+    const token = issuer.token({ sub: 'user_sse_shutdown', azp: AZP });
+    const created = await app.api('POST', '/api/v1/videos/generate', token, { topic: 'Shutdown', context: 'A stream open while the service stops.' });
+    const res = await fetch(`${app.url}/api/v1/jobs/${created.body.job_id}/events`, { headers: { Authorization: `Bearer ${token}` } });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read(); // the stream is open
+    const stream = (async () => {
+      while (!(await reader.read()).done);
+      return 'ended'; // a clean end: the client resumes on another instance with Last-Event-ID
+    })().catch(() => 'cut off');
+    const ended = await app.stop();
+    expect(await stream).toBe('ended');
     expect(app.logs).not.toContain('shutdown did not finish');
     expect(ended).toBe('SIGTERM');
   });

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AuthUser } from '../auth/auth-user';
 import { AppConfig } from '../config/app-config';
@@ -12,10 +12,14 @@ const EVENT_ID = /^\d{1,20}-\d{1,20}$/;
 
 /**
  * Server-Sent Events for one job. Live events come from the bus; the job's Redis stream fills the gap on
- * (re)connection, so with Last-Event-ID nothing is missed or repeated. Ends after the terminal event.
+ * (re)connection, so with Last-Event-ID nothing is missed or repeated. Ends after the terminal event, and at
+ * shutdown: an open stream would hold the HTTP server's close (and the process) until the shutdown deadline,
+ * while its client resumes on another instance from where it was.
  */
 @Injectable()
-export class JobEventStream {
+export class JobEventStream implements BeforeApplicationShutdown {
+  private readonly open = new Set<() => void>();
+
   constructor(
     private readonly jobs: JobsService,
     private readonly store: JobStore,
@@ -49,10 +53,12 @@ export class JobEventStream {
     const close = () => {
       if (closed) return;
       closed = true;
+      this.open.delete(close);
       stopListening();
       clearInterval(heartbeat);
       res.end();
     };
+    this.open.add(close);
     const send = (event: StoredJobEvent): void => {
       if (closed) return;
       // Replay and live may overlap: each event once.
@@ -90,6 +96,11 @@ export class JobEventStream {
     }
     // A job terminal when looked up has nothing more to come (see above).
     if (TERMINAL_STATUSES.has(job.status)) close();
+  }
+
+  /** Runs before the HTTP server closes, which waits for every open connection. */
+  beforeApplicationShutdown(): void {
+    for (const close of [...this.open]) close();
   }
 }
 
