@@ -281,9 +281,10 @@ describe('TypeScript SDK (clients/typescript)', () => {
       const live = new Set<Socket>();
       const relay = createTcpServer((inbound) => {
         const outbound = connect(Number(new URL(ctx.url).port), '127.0.0.1');
-        live.add(inbound);
-        inbound.on('error', () => undefined).on('close', () => live.delete(inbound));
-        outbound.on('error', () => undefined);
+        for (const socket of [inbound, outbound]) {
+          live.add(socket);
+          socket.on('error', () => undefined).on('close', () => live.delete(socket));
+        }
         inbound.pipe(outbound).pipe(inbound);
       });
       await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
