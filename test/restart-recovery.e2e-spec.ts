@@ -70,4 +70,40 @@ describe('restart and crash recovery (real processes)', () => {
     expect(done.status).toBe('completed');
     expect(done.attempts).toBe(2);
   });
+
+  test('SIGTERM to a rendering worker: the render finishes within SHUTDOWN_GRACE_MS, then the process ends', async () => {
+    const api = await start('api');
+    const worker = await AppProcess.start({ ...env, APP_ROLE: 'worker', SHUTDOWN_GRACE_MS: '60000' }, await freePort());
+    running.push(worker);
+    const created = await api.api('POST', '/api/v1/videos/generate', token(), { topic: 'Graceful', context: 'Finished before the worker stops.', quality: 'low' });
+    const id = created.body.job_id as string;
+    await api.waitForJob(id, token(), (j) => j.status === 'processing', 60_000);
+    expect(await worker.stop('SIGTERM')).toBe('SIGTERM');
+    const done = (await api.api('GET', `/api/v1/jobs/${id}`, token())).body;
+    expect(done).toEqual(expect.objectContaining({ status: 'completed', attempts: 1 }));
+  });
+
+  test('SIGTERM to a rendering worker past its grace: the render is interrupted and another worker completes the job', async () => {
+    const api = await start('api');
+    const worker = await AppProcess.start({ ...env, APP_ROLE: 'worker', SHUTDOWN_GRACE_MS: '500' }, await freePort());
+    running.push(worker);
+    const created = await api.api('POST', '/api/v1/videos/generate', token(), {
+      topic: 'Interrupted',
+      context: Array.from({ length: 16 }, (_, i) => `Sentence ${i + 1} keeps this render going for a while.`).join(' '),
+      quality: 'medium',
+    });
+    const id = created.body.job_id as string;
+    await api.waitForJob(id, token(), (j) => j.status === 'processing' && j.progress > 5, 60_000);
+    const stopping = Date.now();
+    expect(await worker.stop('SIGTERM')).toBe('SIGTERM');
+    expect(Date.now() - stopping).toBeLessThan(10_000); // the grace, the render's tools stopping, the queues closing
+    expect(worker.logs).not.toContain('shutdown did not finish');
+    expect(processesMentioning(id)).toEqual([]); // no encoder left behind
+
+    await start('worker');
+    const done = await api.waitForJob(id, token(), isTerminal);
+    expect(done).toEqual(expect.objectContaining({ status: 'completed', attempts: 2 }));
+    const logs = (await api.api('GET', `/api/v1/jobs/${id}/logs?limit=1000`, token())).body.logs as Array<{ message: string }>;
+    expect(logs.some((l) => l.message.includes('interrupted'))).toBe(true);
+  });
 });
