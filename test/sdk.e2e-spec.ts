@@ -61,6 +61,35 @@ async function rejectionWithin(ms: number, promise: Promise<unknown>): Promise<u
   throw new Error('expected a rejection, it resolved');
 }
 
+/** A TCP relay to `target` whose connections a test cuts, as a flaky network or proxy would. */
+async function startRelay(target: string) {
+  const live = new Set<Socket>();
+  let connections = 0;
+  const server = createTcpServer((inbound) => {
+    connections += 1;
+    const outbound = connect(Number(new URL(target).port), '127.0.0.1');
+    for (const socket of [inbound, outbound]) {
+      live.add(socket);
+      socket.on('error', () => undefined).on('close', () => live.delete(socket));
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    /** Connections accepted so far. */
+    connections: () => connections,
+    /** Whether any connection is open now. */
+    open: () => live.size > 0,
+    cut: () => live.forEach((socket) => socket.destroy()),
+    /** Refuses new connections and cuts the open ones. */
+    close: () => {
+      server.close();
+      live.forEach((socket) => socket.destroy());
+    },
+  };
+}
+
 const CONTEXT = 'Sunlight scatters off air molecules. Blue light scatters the most, so the sky looks blue.';
 
 describe('TypeScript SDK (clients/typescript)', () => {
@@ -228,22 +257,10 @@ describe('TypeScript SDK (clients/typescript)', () => {
     });
 
     test('jobEvents resumes a stream that drops again and again, as long as each try gets through', async () => {
-      // A TCP relay to the service whose live connections the test cuts, as a flaky network or proxy would.
-      const live = new Set<Socket>();
-      let connections = 0;
-      const relay = createTcpServer((inbound) => {
-        connections += 1;
-        const outbound = connect(Number(new URL(ctx.url).port), '127.0.0.1');
-        for (const socket of [inbound, outbound]) {
-          live.add(socket);
-          socket.on('error', () => undefined).on('close', () => live.delete(socket));
-        }
-        inbound.pipe(outbound).pipe(inbound);
-      });
-      await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+      const relay = await startRelay(ctx.url);
       const token = ctx.tokenFor('user_sdk_sse_drops');
       const direct = createVgsClient({ baseUrl: ctx.url, token });
-      const client = createVgsClient({ baseUrl: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`, token });
+      const client = createVgsClient({ baseUrl: relay.url, token });
       const { data: job } = await generateVideo({ client: direct, body: { topic: 'never rendered', context: CONTEXT }, throwOnError: true });
       const seen: JobUpdate[] = [];
       const streamed = (async () => {
@@ -261,10 +278,10 @@ describe('TypeScript SDK (clients/typescript)', () => {
         await until('the first event', () => seen.length === 1);
         // More drops than a single outage may take (the first try and 3 more), each one resumed.
         for (let drop = 1; drop <= 5; drop++) {
-          const before = connections;
-          await until('a stream to cut', () => live.size > 0);
-          for (const socket of live) socket.destroy();
-          await until(`resumption ${drop}`, () => connections > before && live.size > 0);
+          const before = relay.connections();
+          await until('a stream to cut', relay.open);
+          relay.cut();
+          await until(`resumption ${drop}`, () => relay.connections() > before && relay.open());
         }
         await new Promise((r) => setTimeout(r, 300)); // the last resumed stream is answered
         await cancelJob({ client: direct, path: { job_id: job.job_id }, throwOnError: true });
@@ -272,33 +289,20 @@ describe('TypeScript SDK (clients/typescript)', () => {
         // Resumed with Last-Event-ID: nothing repeated, nothing lost.
         expect(seen.map((u) => u.status)).toEqual(['queued', 'cancelled']);
       } finally {
-        for (const socket of live) socket.destroy();
         relay.close();
       }
     }, 60_000);
 
     test('jobEvents gives up with a VgsConnectionError once the service stays unreachable for 3 more tries', async () => {
-      const live = new Set<Socket>();
-      const relay = createTcpServer((inbound) => {
-        const outbound = connect(Number(new URL(ctx.url).port), '127.0.0.1');
-        for (const socket of [inbound, outbound]) {
-          live.add(socket);
-          socket.on('error', () => undefined).on('close', () => live.delete(socket));
-        }
-        inbound.pipe(outbound).pipe(inbound);
-      });
-      await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-      const url = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
-      const token = ctx.tokenFor('user_sdk_sse_gone');
-      const client = createVgsClient({ baseUrl: url, token });
+      const relay = await startRelay(ctx.url);
+      const client = createVgsClient({ baseUrl: relay.url, token: ctx.tokenFor('user_sdk_sse_gone') });
       const { data: job } = await generateVideo({ client, body: { topic: 'never rendered', context: CONTEXT }, throwOnError: true });
       const events = jobEvents(client, job.job_id);
       expect((await events.next()).value).toEqual(expect.objectContaining({ status: 'queued' }));
       relay.close();
-      for (const socket of live) socket.destroy();
       const err = await rejectionWithin(20_000, events.next());
       expect(err).toBeInstanceOf(VgsConnectionError);
-      expect((err as Error).message).toBe(`cannot reach ${url}: ECONNREFUSED`);
+      expect((err as Error).message).toBe(`cannot reach ${relay.url}: ECONNREFUSED`);
     }, 30_000);
 
     test('a socket the server closes for another reason rejects with a VgsConnectionError', async () => {
