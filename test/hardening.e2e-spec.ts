@@ -187,6 +187,56 @@ describe('hardening: failed authentication is rate-limited', () => {
   });
 });
 
+/** Server-Sent Events skip the request rate limit (one request lives long): open streams are capped per user instead. */
+describe('hardening: open event streams per user', () => {
+  let ctx: TestContext;
+
+  beforeAll(async () => {
+    ctx = await startTestApp({ APP_ROLE: 'api', MAX_EVENT_STREAMS_PER_USER: '2' });
+  });
+  afterAll(() => ctx.close());
+
+  const submit = async (token: string) =>
+    (await ctx.http().post('/api/v1/videos/generate').set('Authorization', `Bearer ${token}`).send({ topic: 'Streams', context: 'Watched.' })).body.job_id as string;
+  const open = (token: string, jobId: string) => {
+    const abort = new AbortController();
+    const response = fetch(`${ctx.url}/api/v1/jobs/${jobId}/events`, { headers: { Authorization: `Bearer ${token}` }, signal: abort.signal });
+    return { response, close: () => abort.abort() };
+  };
+
+  test('past MAX_EVENT_STREAMS_PER_USER a stream is refused with 429 until one closes; other users are not affected', async () => {
+    const mallory = ctx.tokenFor('user_stream_hog');
+    const jobId = await submit(mallory);
+    const first = open(mallory, jobId);
+    const second = open(mallory, jobId);
+    expect([(await first.response).status, (await second.response).status]).toEqual([200, 200]);
+
+    const refused = await fetch(`${ctx.url}/api/v1/jobs/${jobId}/events`, { headers: { Authorization: `Bearer ${mallory}` } });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('30');
+    const body = (await refused.json()) as { error: { error_code: string; message: string; details: Record<string, unknown> } };
+    expect(body.error).toEqual(expect.objectContaining({ error_code: 'RATE_LIMIT_EXCEEDED', details: { max_event_streams: 2 } }));
+    expect(body.error.message).toMatch(/Socket\.IO/);
+
+    const carol = ctx.tokenFor('user_stream_carol');
+    const theirs = open(carol, await submit(carol));
+    expect((await theirs.response).status).toBe(200);
+    theirs.close();
+
+    // A stream closed by its client frees its place.
+    first.close();
+    const deadline = Date.now() + 5000;
+    let again = open(mallory, jobId);
+    while ((await again.response).status === 429 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      again = open(mallory, jobId);
+    }
+    expect((await again.response).status).toBe(200);
+    again.close();
+    second.close();
+  });
+});
+
 /** One audit line per state-changing API request: who, what, which resource, the result; never a credential or body. */
 describe('hardening: X-Forwarded-For is believed only from a trusted proxy', () => {
   let ctx: TestContext;

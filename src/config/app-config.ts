@@ -120,6 +120,8 @@ export class AppConfig {
   readonly corsOrigins: string[] | true;
   readonly realtimeProgressIntervalMs: number;
   readonly sseHeartbeatMs: number;
+  /** Server-Sent Events streams one user may hold open on this instance at once; 0 = no limit. */
+  readonly maxEventStreamsPerUser: number;
   readonly dashboardCacheTtlMs: number;
   /** allowPrivate: webhooks may go to loopback and private addresses (development and tests only). */
   readonly webhooks: { secret?: string; maxAttempts: number; backoffMs: number; timeoutMs: number; allowPrivate: boolean };
@@ -212,6 +214,7 @@ export class AppConfig {
     this.corsOrigins = env.CORS_ORIGINS.trim() === '*' ? true : list(env.CORS_ORIGINS);
     this.realtimeProgressIntervalMs = env.REALTIME_PROGRESS_INTERVAL_MS;
     this.sseHeartbeatMs = env.SSE_HEARTBEAT_MS;
+    this.maxEventStreamsPerUser = env.MAX_EVENT_STREAMS_PER_USER;
     this.dashboardCacheTtlMs = env.DASHBOARD_CACHE_TTL_MS;
     this.webhooks = {
       secret: env.WEBHOOK_SECRET,

@@ -269,6 +269,9 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(100) @Max(300_000)
   SSE_HEARTBEAT_MS = 15000;
 
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000)
+  MAX_EVENT_STREAMS_PER_USER = 100;
+
   @Transform(toInt) @IsInt() @Min(0) @Max(300_000)
   DASHBOARD_CACHE_TTL_MS = 5000;
 

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AuthUser } from '../auth/auth-user';
+import { AppException } from '../common/error-codes';
 import { AppConfig } from '../config/app-config';
 import { JobEventBus } from '../events/job-event-bus';
 import { isAfterEventId, JobUpdate, StoredJobEvent } from '../jobs/job-events';
@@ -14,11 +15,14 @@ const EVENT_ID = /^\d{1,20}-\d{1,20}$/;
  * Server-Sent Events for one job. Live events come from the bus; the job's Redis stream fills the gap on
  * (re)connection, so with Last-Event-ID nothing is missed or repeated. Ends after the terminal event, and at
  * shutdown: an open stream would hold the HTTP server's close (and the process) until the shutdown deadline,
- * while its client resumes on another instance from where it was.
+ * while its client resumes on another instance from where it was. A stream skips the request rate limit (one
+ * request lives long), so each user may hold at most MAX_EVENT_STREAMS_PER_USER open here at once.
  */
 @Injectable()
 export class JobEventStream implements BeforeApplicationShutdown {
   private readonly open = new Set<() => void>();
+  /** Open streams per user id. */
+  private readonly openByUser = new Map<string, number>();
 
   constructor(
     private readonly jobs: JobsService,
@@ -28,6 +32,50 @@ export class JobEventStream implements BeforeApplicationShutdown {
   ) {}
 
   async stream(user: AuthUser, jobId: string, lastEventId: string | undefined, req: Request, res: Response): Promise<void> {
+    const release = this.admit(user.userId);
+    let streaming = false;
+    try {
+      await this.serve(user, jobId, lastEventId, req, res, () => {
+        streaming = true;
+        return release;
+      });
+    } finally {
+      if (!streaming) release();
+    }
+  }
+
+  /** Takes one of the user's places for an open stream; the function returned gives it back (once). */
+  private admit(userId: string): () => void {
+    const max = this.config.maxEventStreamsPerUser;
+    const open = this.openByUser.get(userId) ?? 0;
+    if (max > 0 && open >= max) {
+      throw new AppException(
+        'RATE_LIMIT_EXCEEDED',
+        `At most ${max} event streams may be open at once; close one, or watch many jobs over one Socket.IO connection`,
+        { max_event_streams: max },
+        { 'Retry-After': '30' },
+      );
+    }
+    this.openByUser.set(userId, open + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.openByUser.get(userId) ?? 1) - 1;
+      if (left > 0) this.openByUser.set(userId, left);
+      else this.openByUser.delete(userId);
+    };
+  }
+
+  /** `streaming` is called once the answer is a stream: from then on the stream's close gives its place back. */
+  private async serve(
+    user: AuthUser,
+    jobId: string,
+    lastEventId: string | undefined,
+    req: Request,
+    res: Response,
+    streaming: () => () => void,
+  ): Promise<void> {
     const job = await this.jobs.requireJob(user, jobId);
     let lastSent = lastEventId && EVENT_ID.test(lastEventId) ? lastEventId : '0';
     // Resumed after the terminal event: nothing is left to send. 204 rather than an empty stream, because an
@@ -46,6 +94,7 @@ export class JobEventStream implements BeforeApplicationShutdown {
     });
     res.flushHeaders();
     res.write(`retry: 3000\n\n`);
+    const release = streaming();
 
     let closed = false;
     const live: StoredJobEvent[] = [];
@@ -54,6 +103,7 @@ export class JobEventStream implements BeforeApplicationShutdown {
       if (closed) return;
       closed = true;
       this.open.delete(close);
+      release();
       stopListening();
       clearInterval(heartbeat);
       res.end();

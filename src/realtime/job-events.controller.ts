@@ -52,7 +52,7 @@ export class JobEventsController {
     operationId: 'streamJobEvents',
     summary: "Server-Sent Events of the job's updates until it ends (payload as Socket.IO job.update)",
     description:
-      'Each event has an `id`; reconnect with `Last-Event-ID` (or `last_event_id`) to resume. Heartbeat comments keep idle streams open. The stream closes after the terminal event; resumed after it, the answer is 204 (an EventSource then stops reconnecting). Browsers may pass the token as `access_token`.',
+      'Each event has an `id`; reconnect with `Last-Event-ID` (or `last_event_id`) to resume. Heartbeat comments keep idle streams open. The stream closes after the terminal event; resumed after it, the answer is 204 (an EventSource then stops reconnecting). Browsers may pass the token as `access_token`. Not counted by the request rate limit; instead a user may hold at most MAX_EVENT_STREAMS_PER_USER streams open on an instance (429 `RATE_LIMIT_EXCEEDED` past that).',
   })
   @ApiQuery({ name: 'access_token', required: false, type: String, description: 'Bearer token for EventSource clients' })
   @ApiQuery({ name: 'last_event_id', required: false, type: String, description: 'Resume after this event id (as the Last-Event-ID header)' })

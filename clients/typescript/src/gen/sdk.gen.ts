@@ -240,7 +240,7 @@ export const prometheusMetrics = <ThrowOnError extends boolean = false>(options?
 /**
  * Server-Sent Events of the job's updates until it ends (payload as Socket.IO job.update)
  *
- * Each event has an `id`; reconnect with `Last-Event-ID` (or `last_event_id`) to resume. Heartbeat comments keep idle streams open. The stream closes after the terminal event; resumed after it, the answer is 204 (an EventSource then stops reconnecting). Browsers may pass the token as `access_token`.
+ * Each event has an `id`; reconnect with `Last-Event-ID` (or `last_event_id`) to resume. Heartbeat comments keep idle streams open. The stream closes after the terminal event; resumed after it, the answer is 204 (an EventSource then stops reconnecting). Browsers may pass the token as `access_token`. Not counted by the request rate limit; instead a user may hold at most MAX_EVENT_STREAMS_PER_USER streams open on an instance (429 `RATE_LIMIT_EXCEEDED` past that).
  */
 export const streamJobEvents = <ThrowOnError extends boolean = false>(options: Options<StreamJobEventsData, ThrowOnError, StreamJobEventsResponse>) => (options.client ?? client).sse.get<StreamJobEventsResponses, StreamJobEventsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { name: 'X-API-Key', type: 'apiKey' }],
