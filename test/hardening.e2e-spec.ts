@@ -2,6 +2,8 @@ import Redis from 'ioredis';
 import { createHash } from 'node:crypto';
 import { rootLoggerOf } from '../src/common/logging';
 import { TokenVerifier } from '../src/auth/token-verifier';
+import { JobUpdates, VgsApiError } from '../clients/typescript/src';
+import { RecordingSocket } from './support/sockets';
 import { AZP, startTestApp, TestContext } from './support/test-app';
 import { TestIssuer } from './support/tokens';
 
@@ -187,12 +189,12 @@ describe('hardening: failed authentication is rate-limited', () => {
   });
 });
 
-/** Server-Sent Events skip the request rate limit (one request lives long): open streams are capped per user instead. */
-describe('hardening: open event streams per user', () => {
+/** Event streams and sockets skip the request rate limit (one request lives long): each is capped per user instead. */
+describe('hardening: open event streams and sockets per user', () => {
   let ctx: TestContext;
 
   beforeAll(async () => {
-    ctx = await startTestApp({ APP_ROLE: 'api', MAX_EVENT_STREAMS_PER_USER: '2' });
+    ctx = await startTestApp({ APP_ROLE: 'api', MAX_EVENT_STREAMS_PER_USER: '2', MAX_SOCKETS_PER_USER: '2' });
   });
   afterAll(() => ctx.close());
 
@@ -234,6 +236,34 @@ describe('hardening: open event streams per user', () => {
     expect((await again.response).status).toBe(200);
     again.close();
     second.close();
+  });
+
+  test('past MAX_SOCKETS_PER_USER a handshake fails with RATE_LIMIT_EXCEEDED until a socket closes; other users are not affected', async () => {
+    const mallory = ctx.tokenFor('user_socket_hog');
+    const held = [await RecordingSocket.connect(ctx.url, mallory), await RecordingSocket.connect(ctx.url, mallory)];
+    const refused = await RecordingSocket.connect(ctx.url, mallory).then(
+      () => undefined,
+      (err: Error & { data?: { error_code?: string; message?: string } }) => err,
+    );
+    expect(refused?.data).toEqual({ error_code: 'RATE_LIMIT_EXCEEDED', message: expect.stringContaining('At most 2 connections') });
+    // The SDK names it as it does the HTTP answer.
+    const viaSdk = await JobUpdates.connect(ctx.url, { token: mallory, socket: { transports: ['websocket'] } }).catch((err: unknown) => err);
+    expect(viaSdk).toBeInstanceOf(VgsApiError);
+    expect(viaSdk).toEqual(expect.objectContaining({ status: 429, code: 'RATE_LIMIT_EXCEEDED' }));
+
+    const carol = await RecordingSocket.connect(ctx.url, ctx.tokenFor('user_socket_carol'));
+    carol.close();
+
+    held[0].close();
+    const deadline = Date.now() + 5000;
+    let again: RecordingSocket | undefined;
+    while (!again && Date.now() < deadline) {
+      again = await RecordingSocket.connect(ctx.url, mallory).catch(() => undefined);
+      if (!again) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(again).toBeDefined();
+    again?.close();
+    held[1].close();
   });
 });
 

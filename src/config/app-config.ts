@@ -122,6 +122,8 @@ export class AppConfig {
   readonly sseHeartbeatMs: number;
   /** Server-Sent Events streams one user may hold open on this instance at once; 0 = no limit. */
   readonly maxEventStreamsPerUser: number;
+  /** Socket.IO connections one user may hold open on this instance at once; 0 = no limit. */
+  readonly maxSocketsPerUser: number;
   readonly dashboardCacheTtlMs: number;
   /** allowPrivate: webhooks may go to loopback and private addresses (development and tests only). */
   readonly webhooks: { secret?: string; maxAttempts: number; backoffMs: number; timeoutMs: number; allowPrivate: boolean };
@@ -215,6 +217,7 @@ export class AppConfig {
     this.realtimeProgressIntervalMs = env.REALTIME_PROGRESS_INTERVAL_MS;
     this.sseHeartbeatMs = env.SSE_HEARTBEAT_MS;
     this.maxEventStreamsPerUser = env.MAX_EVENT_STREAMS_PER_USER;
+    this.maxSocketsPerUser = env.MAX_SOCKETS_PER_USER;
     this.dashboardCacheTtlMs = env.DASHBOARD_CACHE_TTL_MS;
     this.webhooks = {
       secret: env.WEBHOOK_SECRET,

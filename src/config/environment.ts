@@ -272,6 +272,9 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(0) @Max(100_000)
   MAX_EVENT_STREAMS_PER_USER = 100;
 
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000)
+  MAX_SOCKETS_PER_USER = 100;
+
   @Transform(toInt) @IsInt() @Min(0) @Max(300_000)
   DASHBOARD_CACHE_TTL_MS = 5000;
 

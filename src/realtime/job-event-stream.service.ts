@@ -8,6 +8,7 @@ import { isAfterEventId, JobUpdate, StoredJobEvent } from '../jobs/job-events';
 import { TERMINAL_STATUSES } from '../jobs/job.model';
 import { JobStore } from '../jobs/job.store';
 import { JobsService } from '../jobs/jobs.service';
+import { ConnectionLimit } from './connection-limit';
 
 const EVENT_ID = /^\d{1,20}-\d{1,20}$/;
 
@@ -21,15 +22,16 @@ const EVENT_ID = /^\d{1,20}-\d{1,20}$/;
 @Injectable()
 export class JobEventStream implements BeforeApplicationShutdown {
   private readonly open = new Set<() => void>();
-  /** Open streams per user id. */
-  private readonly openByUser = new Map<string, number>();
+  private readonly limit: ConnectionLimit;
 
   constructor(
     private readonly jobs: JobsService,
     private readonly store: JobStore,
     private readonly bus: JobEventBus,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.limit = new ConnectionLimit(config.maxEventStreamsPerUser);
+  }
 
   async stream(user: AuthUser, jobId: string, lastEventId: string | undefined, req: Request, res: Response): Promise<void> {
     const release = this.admit(user.userId);
@@ -46,25 +48,15 @@ export class JobEventStream implements BeforeApplicationShutdown {
 
   /** Takes one of the user's places for an open stream; the function returned gives it back (once). */
   private admit(userId: string): () => void {
-    const max = this.config.maxEventStreamsPerUser;
-    const open = this.openByUser.get(userId) ?? 0;
-    if (max > 0 && open >= max) {
-      throw new AppException(
-        'RATE_LIMIT_EXCEEDED',
-        `At most ${max} event streams may be open at once; close one, or watch many jobs over one Socket.IO connection`,
-        { max_event_streams: max },
-        { 'Retry-After': '30' },
-      );
-    }
-    this.openByUser.set(userId, open + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.openByUser.get(userId) ?? 1) - 1;
-      if (left > 0) this.openByUser.set(userId, left);
-      else this.openByUser.delete(userId);
-    };
+    const release = this.limit.take(userId);
+    if (release) return release;
+    const max = this.limit.max;
+    throw new AppException(
+      'RATE_LIMIT_EXCEEDED',
+      `At most ${max} event streams may be open at once; close one, or watch many jobs over one Socket.IO connection`,
+      { max_event_streams: max },
+      { 'Retry-After': '30' },
+    );
   }
 
   /** `streaming` is called once the answer is a stream: from then on the stream's close gives its place back. */

@@ -20,6 +20,7 @@ import { JobStatusDto } from '../jobs/dto/job.dto';
 import { JobUpdate } from '../jobs/job-events';
 import { TERMINAL_STATUSES } from '../jobs/job.model';
 import { VideosService } from '../videos/videos.service';
+import { ConnectionLimit } from './connection-limit';
 import { ProgressCoalescer } from './progress-coalescer';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -28,6 +29,8 @@ const userRoom = (userId: string) => `user:${userId}`;
 interface SocketState {
   user: AuthUser;
   cancelExpiry?: () => void;
+  /** Gives back the place this socket holds among its user's (MAX_SOCKETS_PER_USER). */
+  release?: () => void;
 }
 
 /** The acknowledgement of `job.status` (and its deprecated alias `subscribe`): the job's status, or why not. */
@@ -54,6 +57,7 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   private stopListening?: () => void;
   /** Per batch, summaries are read and sent one after another so they arrive in order. */
   private readonly batchChains = new Map<string, Promise<void>>();
+  private readonly sockets: ConnectionLimit;
 
   constructor(
     private readonly tokens: TokenVerifier,
@@ -61,12 +65,24 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly videos: VideosService,
     private readonly batches: BatchService,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.sockets = new ConnectionLimit(config.maxSocketsPerUser);
+  }
 
   afterInit(namespace: Namespace): void {
     namespace.use((socket, next) => {
       this.authenticate(socket).then(
-        () => next(),
+        () => {
+          const state = socket.data as SocketState;
+          state.release = this.sockets.take(state.user.userId);
+          if (state.release) {
+            // Also when the client goes before the socket connects (no disconnect is reported then).
+            socket.conn.once('close', state.release);
+            return next();
+          }
+          const message = `At most ${this.sockets.max} connections may be open at once; close one (each receives all of your jobs)`;
+          next(Object.assign(new Error('RATE_LIMIT_EXCEEDED'), { data: { error_code: 'RATE_LIMIT_EXCEEDED', message } }));
+        },
         (err: Error) => {
           // Why the token failed (expired, wrong azp, …) is for the operator's log, never for the caller.
           this.logger.debug(`handshake refused: ${err.message}`);
@@ -118,6 +134,7 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   handleDisconnect(socket: Socket): void {
     const state = socket.data as Partial<SocketState>;
     state.cancelExpiry?.();
+    state.release?.();
   }
 
   @SubscribeMessage('job.status')

@@ -23,7 +23,10 @@ export class JobUpdates {
     private readonly baseUrl: string,
   ) {}
 
-  /** Connects and resolves once the handshake is accepted; a refused token rejects with a 401 `VgsApiError`. */
+  /**
+   * Connects and resolves once the handshake is accepted; a refused token rejects with a 401 `VgsApiError`, a user
+   * past the service's MAX_SOCKETS_PER_USER with a 429 one.
+   */
   static connect(baseUrl: string, options: JobUpdatesOptions): Promise<JobUpdates> {
     const base = baseUrl.replace(/\/+$/, '');
     const socket = io(`${base}/jobs`, { ...options.socket, auth: { token: options.token } });
@@ -129,10 +132,16 @@ export class JobUpdates {
   }
 }
 
-/** A refused handshake: a 401 `VgsApiError` for the token, else the service could not be reached. */
-function handshakeError(baseUrl: string, err: Error & { data?: { error_code?: string } }): Error {
+/**
+ * A refused handshake: a 401 `VgsApiError` for the token, a 429 one when the user holds as many sockets as the
+ * service allows, else the service could not be reached.
+ */
+function handshakeError(baseUrl: string, err: Error & { data?: { error_code?: string; message?: string } }): Error {
   if (err.data?.error_code === 'UNAUTHORIZED') {
     return new VgsApiError(401, { error: { message: 'The socket handshake refused the token', error_code: 'UNAUTHORIZED' } });
+  }
+  if (err.data?.error_code === 'RATE_LIMIT_EXCEEDED') {
+    return new VgsApiError(429, { error: { message: err.data.message ?? 'Too many open sockets', error_code: 'RATE_LIMIT_EXCEEDED' } });
   }
   return new VgsConnectionError(baseUrl, err);
 }
