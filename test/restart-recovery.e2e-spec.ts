@@ -22,8 +22,11 @@ describe('restart and crash recovery (real processes)', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'vgs-restart-'));
     env = testEnv(redis, issuer, dataDir, { LOG_LEVEL: 'error' });
   });
+  // Each test's processes go with it: a worker left running would take the next test's jobs.
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((p) => p.stop('SIGKILL')));
+  });
   afterAll(async () => {
-    await Promise.all(running.map((p) => p.stop('SIGKILL')));
     await redis.destroy();
     rmSync(dataDir, { recursive: true, force: true });
   });
