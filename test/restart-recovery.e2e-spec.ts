@@ -92,8 +92,9 @@ describe('restart and crash recovery (real processes)', () => {
     running.push(worker);
     const created = await api.api('POST', '/api/v1/videos/generate', token(), {
       topic: 'Interrupted',
-      context: Array.from({ length: 16 }, (_, i) => `Sentence ${i + 1} keeps this render going for a while.`).join(' '),
-      quality: 'medium',
+      // Seconds of rendering left when the worker is told to stop, against half a second of grace.
+      context: Array.from({ length: 10 }, (_, i) => `Sentence ${i + 1} keeps this render going for a while.`).join(' '),
+      quality: 'low',
     });
     const id = created.body.job_id as string;
     await api.waitForJob(id, token(), (j) => j.status === 'processing' && j.progress > 5, 60_000);
