@@ -6,7 +6,7 @@
 export class ConnectionLimit {
   private readonly open = new Map<string, number>();
 
-  /** `max` 0: no limit (connections are still counted). */
+  /** `max` 0: no limit. */
   constructor(readonly max: number) {}
 
   /** Takes one of the user's places, or none (undefined) when they hold `max`; the function returned gives it back, once. */
@@ -22,10 +22,5 @@ export class ConnectionLimit {
       if (left > 0) this.open.set(userId, left);
       else this.open.delete(userId);
     };
-  }
-
-  /** Connections the user holds open now. */
-  held(userId: string): number {
-    return this.open.get(userId) ?? 0;
   }
 }
