@@ -31,8 +31,8 @@ describe('restart and crash recovery (real processes)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const start = async (role: string) => {
-    const app = await AppProcess.start({ ...env, APP_ROLE: role }, await freePort());
+  const start = async (role: string, overrides: Record<string, string> = {}) => {
+    const app = await AppProcess.start({ ...env, APP_ROLE: role, ...overrides }, await freePort());
     running.push(app);
     return app;
   };
@@ -76,8 +76,7 @@ describe('restart and crash recovery (real processes)', () => {
 
   test('SIGTERM to a rendering worker: the render finishes within SHUTDOWN_GRACE_MS, then the process ends', async () => {
     const api = await start('api');
-    const worker = await AppProcess.start({ ...env, APP_ROLE: 'worker', SHUTDOWN_GRACE_MS: '60000' }, await freePort());
-    running.push(worker);
+    const worker = await start('worker', { SHUTDOWN_GRACE_MS: '60000' });
     const created = await api.api('POST', '/api/v1/videos/generate', token(), { topic: 'Graceful', context: 'Finished before the worker stops.', quality: 'low' });
     const id = created.body.job_id as string;
     await api.waitForJob(id, token(), (j) => j.status === 'processing', 60_000);
@@ -88,8 +87,7 @@ describe('restart and crash recovery (real processes)', () => {
 
   test('SIGTERM to a rendering worker past its grace: the render is interrupted and another worker completes the job', async () => {
     const api = await start('api');
-    const worker = await AppProcess.start({ ...env, APP_ROLE: 'worker', SHUTDOWN_GRACE_MS: '500' }, await freePort());
-    running.push(worker);
+    const worker = await start('worker', { SHUTDOWN_GRACE_MS: '500' });
     const created = await api.api('POST', '/api/v1/videos/generate', token(), {
       topic: 'Interrupted',
       // Seconds of rendering left when the worker is told to stop, against half a second of grace.

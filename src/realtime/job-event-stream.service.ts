@@ -34,40 +34,6 @@ export class JobEventStream implements BeforeApplicationShutdown {
   }
 
   async stream(user: AuthUser, jobId: string, lastEventId: string | undefined, req: Request, res: Response): Promise<void> {
-    const release = this.admit(user.userId);
-    let streaming = false;
-    try {
-      await this.serve(user, jobId, lastEventId, req, res, () => {
-        streaming = true;
-        return release;
-      });
-    } finally {
-      if (!streaming) release();
-    }
-  }
-
-  /** Takes one of the user's places for an open stream; the function returned gives it back (once). */
-  private admit(userId: string): () => void {
-    const release = this.limit.take(userId);
-    if (release) return release;
-    const max = this.limit.max;
-    throw new AppException(
-      'RATE_LIMIT_EXCEEDED',
-      `At most ${max} event streams may be open at once; close one, or watch many jobs over one Socket.IO connection`,
-      { max_event_streams: max },
-      { 'Retry-After': '30' },
-    );
-  }
-
-  /** `streaming` is called once the answer is a stream: from then on the stream's close gives its place back. */
-  private async serve(
-    user: AuthUser,
-    jobId: string,
-    lastEventId: string | undefined,
-    req: Request,
-    res: Response,
-    streaming: () => () => void,
-  ): Promise<void> {
     const job = await this.jobs.requireJob(user, jobId);
     let lastSent = lastEventId && EVENT_ID.test(lastEventId) ? lastEventId : '0';
     // Resumed after the terminal event: nothing is left to send. 204 rather than an empty stream, because an
@@ -78,6 +44,7 @@ export class JobEventStream implements BeforeApplicationShutdown {
       res.status(204).end();
       return;
     }
+    const release = this.admit(user.userId);
     res.status(200).set({
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
@@ -86,7 +53,6 @@ export class JobEventStream implements BeforeApplicationShutdown {
     });
     res.flushHeaders();
     res.write(`retry: 3000\n\n`);
-    const release = streaming();
 
     let closed = false;
     const live: StoredJobEvent[] = [];
@@ -138,6 +104,19 @@ export class JobEventStream implements BeforeApplicationShutdown {
     }
     // A job terminal when looked up has nothing more to come (see above).
     if (TERMINAL_STATUSES.has(job.status)) close();
+  }
+
+  /** Takes one of the user's places for an open stream (synchronously: no two requests take the last one); the function returned gives it back, once. */
+  private admit(userId: string): () => void {
+    const release = this.limit.take(userId);
+    if (release) return release;
+    const max = this.limit.max;
+    throw new AppException(
+      'RATE_LIMIT_EXCEEDED',
+      `At most ${max} event streams may be open at once; close one, or watch many jobs over one Socket.IO connection`,
+      { max_event_streams: max },
+      { 'Retry-After': '30' },
+    );
   }
 
   /** Runs before the HTTP server closes, which waits for every open connection. */
